@@ -1,0 +1,157 @@
+//! Check: the cross-check rules that run on a resolved model.
+//!
+//! Each rule is its own module with one `run` function that pushes coded diagnostics into
+//! the collector. Rules never print and never decide exit codes; they only look at the
+//! model. The date that decides whether an acceptance has expired comes in [`Options`],
+//! so results are reproducible.
+
+mod empty_model;
+mod expired_acceptance;
+mod orphan_component;
+mod uncovered_threat;
+mod unmitigated_threat;
+mod unprotected_crossing;
+mod unused_mitigation;
+
+use serde::Serialize;
+
+use crate::diag::Diagnostics;
+use crate::load::RawModel;
+use crate::model::{Coverage, Date, Model};
+
+/// What the rules need beyond the model.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The day acceptances are judged against.
+    pub today: Date,
+}
+
+/// Runs every rule on `model`.
+pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
+    empty_model::run(model, diags);
+    uncovered_threat::run(model, options, diags);
+    unmitigated_threat::run(model, options, diags);
+    expired_acceptance::run(model, options, diags);
+    unprotected_crossing::run(model, diags);
+    orphan_component::run(model, diags);
+    unused_mitigation::run(model, diags);
+}
+
+/// Counts of a model, for `check --format json` and the reports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub components: usize,
+    pub zones: usize,
+    pub flows: usize,
+    pub assets: usize,
+    pub threats: usize,
+    pub mitigations: usize,
+    pub acceptances: usize,
+    /// Threats with neither a mitigation nor a valid acceptance; `None` when the model
+    /// could not be resolved.
+    pub uncovered_threats: Option<usize>,
+    /// Threats with an implemented or verified mitigation.
+    pub mitigated_threats: Option<usize>,
+    /// Threats covered by a valid acceptance only.
+    pub accepted_threats: Option<usize>,
+    /// Threats whose mitigations are all still to be done.
+    pub planned_threats: Option<usize>,
+    /// Flows between two zones.
+    pub boundary_crossings: Option<usize>,
+}
+
+impl Summary {
+    /// Counts of a resolved model.
+    pub fn of_model(model: &Model, today: Date) -> Summary {
+        let mut by = [0usize; 4];
+        for t in model.threat_ids() {
+            by[model.coverage(t, today) as usize] += 1;
+        }
+        Summary {
+            components: model.graph.node_count(),
+            zones: model.zones.len(),
+            flows: model.graph.edge_count(),
+            assets: model.assets.len(),
+            threats: model.threats.len(),
+            mitigations: model.mitigations.len(),
+            acceptances: model.acceptances.len(),
+            uncovered_threats: Some(by[Coverage::Uncovered as usize]),
+            planned_threats: Some(by[Coverage::Planned as usize]),
+            accepted_threats: Some(by[Coverage::Accepted as usize]),
+            mitigated_threats: Some(by[Coverage::Mitigated as usize]),
+            boundary_crossings: Some(
+                model
+                    .flow_ids()
+                    .filter(|f| model.flow(*f).crossing.is_some())
+                    .count(),
+            ),
+        }
+    }
+
+    /// Counts of what could be read from a model that did not resolve.
+    pub fn of_raw(raw: &RawModel) -> Summary {
+        Summary {
+            components: raw.component.len(),
+            zones: raw.zone.len(),
+            flows: raw.flow.len(),
+            assets: raw.asset.len(),
+            threats: raw.threat.len(),
+            mitigations: raw.mitigation.len(),
+            acceptances: raw.acceptance.len(),
+            ..Summary::default()
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::diag::Code;
+
+    /// The codes the rules report on a one-file model (manifest included by the helper).
+    pub fn codes(entities: &str, today: &str) -> Vec<Code> {
+        let manifest = "[project]\nname = \"t\"\n";
+        let project = crate::open_texts([("threatbook.toml", manifest), ("m.toml", entities)]);
+        let errors: Vec<_> = project
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        let model = project
+            .model
+            .unwrap_or_else(|| panic!("fixture does not resolve: {errors:?}"));
+        let mut diags = Diagnostics::default();
+        run(
+            &model,
+            &Options {
+                today: Date::parse(today).unwrap(),
+            },
+            &mut diags,
+        );
+        diags.iter().map(|d| d.code).collect()
+    }
+
+    pub const BASE: &str = r#"
+[[zone]]
+id = "internet"
+name = "Internet"
+trust = 0
+
+[[zone]]
+id = "dc"
+name = "Data centre"
+trust = 8
+
+[[component]]
+id = "user"
+name = "User"
+kind = "external-entity"
+zone = "internet"
+
+[[component]]
+id = "api"
+name = "API"
+kind = "process"
+zone = "dc"
+"#;
+}

@@ -1,0 +1,71 @@
+//! `uncovered-threat`: a threat that no mitigation addresses and no unexpired acceptance
+//! covers. This is the gate most teams run `check` for.
+
+use super::Options;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::{Coverage, Model};
+
+pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
+    for t in model.threat_ids() {
+        if model.coverage(t, options.today) != Coverage::Uncovered {
+            continue;
+        }
+        let threat = model.threat(t);
+        let mut d = Diagnostic::at(
+            Code::UncoveredThreat,
+            threat.span,
+            format!(
+                "threat `{}` ({}, {}) has no mitigation and no valid acceptance",
+                threat.id, threat.title, threat.severity
+            ),
+        )
+        .with_label("uncovered");
+        for a in &threat.acceptances {
+            let a = model.acceptance(*a);
+            d = d.with_related(
+                a.expires_span,
+                format!("accepted until {}, no longer valid", a.expires),
+            );
+        }
+        diags.push(d.with_help(format!(
+            "add a [[mitigation]] with `mitigates = [\"{}\"]`, or an [[acceptance]] of it",
+            threat.id
+        )));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{BASE, codes};
+    use crate::diag::Code;
+
+    const THREAT: &str = r#"
+[[threat]]
+id = "t1"
+title = "Spoofed user"
+category = "spoofing"
+targets = ["user"]
+severity = "high"
+"#;
+
+    #[test]
+    fn a_threat_alone_is_uncovered() {
+        let c = codes(&format!("{BASE}{THREAT}"), "2027-01-01");
+        assert!(c.contains(&Code::UncoveredThreat));
+    }
+
+    #[test]
+    fn a_mitigation_of_any_status_covers_it() {
+        let m = "[[mitigation]]\nid = \"m\"\ntitle = \"M\"\nmitigates = [\"t1\"]\nstatus = \"proposed\"\n";
+        let c = codes(&format!("{BASE}{THREAT}{m}"), "2027-01-01");
+        assert!(!c.contains(&Code::UncoveredThreat));
+    }
+
+    #[test]
+    fn an_acceptance_covers_it_through_its_last_day_only() {
+        let a = "[[acceptance]]\nthreat = \"t1\"\njustification = \"j\"\napproved_by = \"ciso\"\nexpires = 2027-01-01\n";
+        let model = format!("{BASE}{THREAT}{a}");
+        assert!(!codes(&model, "2027-01-01").contains(&Code::UncoveredThreat));
+        assert!(codes(&model, "2027-01-02").contains(&Code::UncoveredThreat));
+    }
+}

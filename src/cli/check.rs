@@ -1,0 +1,178 @@
+//! `threatbook check`: load, cross-check, print diagnostics, and exit with a code CI can
+//! gate on.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::print::{self, JsonDiagnostic};
+use super::{DateArgs, Exit};
+use crate::check::{Options, Summary};
+use crate::diag::{Code, Severity, Stage};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// rustc-style messages with source snippets, on standard error.
+    Human,
+    /// One JSON document on standard output.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Deny {
+    /// Treat warnings as errors: exit 1 when there is any.
+    Warnings,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model folder (the one holding threatbook.toml).
+    #[arg(required_unless_present = "explain")]
+    dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Make warnings fail the check.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    deny: Option<Deny>,
+    /// Explain a diagnostic code and exit; `--explain all` lists every code.
+    #[arg(long, value_name = "CODE", conflicts_with = "dir")]
+    explain: Option<String>,
+    #[command(flatten)]
+    date: DateArgs,
+}
+
+#[derive(Serialize)]
+struct JsonReport {
+    model: String,
+    today: String,
+    loaded: bool,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic>,
+    summary: Summary,
+}
+
+pub fn run(args: Args) -> Exit {
+    if let Some(code) = &args.explain {
+        return explain(code);
+    }
+    let Some(dir) = args.dir else {
+        return print::failure("no model folder given");
+    };
+    let today = match args.date.resolve() {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e),
+    };
+    let mut project = crate::open(&dir);
+    project.check(&Options { today });
+    let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let errors = project.diagnostics.count(Severity::Error);
+    let warnings = project.diagnostics.count(Severity::Warning);
+    match args.format {
+        Format::Human => {
+            print::human(&project.sources, &diagnostics);
+            eprintln!("{}", tally(&project, today, errors, warnings));
+        }
+        Format::Json => {
+            let report = JsonReport {
+                model: dir.display().to_string(),
+                today: today.to_string(),
+                loaded: !project.failed_to_load(),
+                errors,
+                warnings,
+                diagnostics: diagnostics
+                    .iter()
+                    .map(|d| print::json_diagnostic(&project.sources, d))
+                    .collect(),
+                summary: project.summary(today),
+            };
+            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+            text.push('\n');
+            if let Exit::Failure = (super::OutputArgs { output: None }).write(&text) {
+                return Exit::Failure;
+            }
+        }
+    }
+    let load_failed = project.failed_to_load()
+        || diagnostics
+            .iter()
+            .any(|d| d.code.stage() == Stage::Load && d.severity == Severity::Error);
+    if load_failed {
+        Exit::Failure
+    } else if errors > 0 || (warnings > 0 && args.deny.is_some()) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    }
+}
+
+fn tally(
+    project: &crate::Project,
+    today: crate::model::Date,
+    errors: usize,
+    warnings: usize,
+) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let counts = format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
+    match &project.model {
+        None => format!("the model could not be loaded: {counts}"),
+        Some(model) => {
+            let s = Summary::of_model(model, today);
+            format!(
+                "{}: {}, {}, {}, {} ({} uncovered), {}; {counts}",
+                model.project.name,
+                plural(s.components, "component"),
+                plural(s.flows, "flow"),
+                plural(s.zones, "zone"),
+                plural(s.threats, "threat"),
+                s.uncovered_threats.unwrap_or(0),
+                plural(s.mitigations, "mitigation"),
+            )
+        }
+    }
+}
+
+fn explain(name: &str) -> Exit {
+    if name == "all" {
+        for code in Code::ALL {
+            println!(
+                "{:<32} {:<8} {}",
+                code.as_str(),
+                code.severity().as_str(),
+                code.summary()
+            );
+        }
+        return Exit::Ok;
+    }
+    match Code::from_name(name) {
+        Some(code) => {
+            let stage = match code.stage() {
+                Stage::Load => "loading (exit code 2)",
+                Stage::Check => "the cross-check",
+            };
+            println!(
+                "{} ({}, reported by {stage})",
+                code.as_str(),
+                code.severity().as_str()
+            );
+            println!("{}", code.summary());
+            Exit::Ok
+        }
+        None => {
+            let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+            let close = crate::diag::suggest(name, names.iter().copied());
+            let hint = match close.first() {
+                Some(c) => format!("; did you mean `{c}`?"),
+                None => String::new(),
+            };
+            print::failure(&format!(
+                "unknown diagnostic code `{name}`{hint} (`threatbook check --explain all` lists them)"
+            ))
+        }
+    }
+}

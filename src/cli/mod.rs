@@ -1,0 +1,144 @@
+//! The command line: argument parsing, printing, colours and exit codes.
+//!
+//! This is the only part of threatbook that writes to the terminal or decides how the
+//! process exits. Each subcommand lives in its own file and returns an [`Exit`].
+
+mod check;
+mod init;
+mod print;
+mod render;
+mod schema;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::model::Date;
+
+/// How the process exits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done; warnings allowed.
+    Ok,
+    /// 1: the model has findings at error level (or warnings under `--deny warnings`).
+    Findings,
+    /// 2: the model could not be loaded, or the command was misused or failed.
+    Failure,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        match e {
+            Exit::Ok => ExitCode::SUCCESS,
+            Exit::Findings => ExitCode::from(1),
+            Exit::Failure => ExitCode::from(2),
+        }
+    }
+}
+
+/// Threat models as plain TOML: load, cross-check and render them.
+#[derive(Debug, Parser)]
+#[command(name = "threatbook", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load a model and cross-check it; the exit code gates CI.
+    Check(check::Args),
+    /// Render a model as a document.
+    Render(render::Args),
+    /// Write a small, valid, commented starter model.
+    Init(init::Args),
+    /// Print the JSON Schema of the model files.
+    Schema(schema::Args),
+}
+
+/// Options that fix the date coverage is judged on.
+#[derive(Debug, clap::Args)]
+struct DateArgs {
+    /// Judge acceptances as of this day (YYYY-MM-DD) instead of today. Without it,
+    /// SOURCE_DATE_EPOCH is used when set, else the system clock (UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    today: Option<Date>,
+}
+
+fn parse_date(s: &str) -> Result<Date, String> {
+    Date::parse(s).ok_or_else(|| format!("`{s}` is not a date of the form YYYY-MM-DD"))
+}
+
+/// SOURCE_DATE_EPOCH in seconds, if set; an error if set to something else.
+fn source_date_epoch() -> Result<Option<i64>, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(v) => v
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("SOURCE_DATE_EPOCH must be a number of seconds, not `{v}`")),
+        Err(_) => Ok(None),
+    }
+}
+
+fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The time a timestamp shows: SOURCE_DATE_EPOCH when set, else the clock.
+fn source_date_epoch_seconds() -> Result<i64, String> {
+    Ok(source_date_epoch()?.unwrap_or_else(now_seconds))
+}
+
+impl DateArgs {
+    fn resolve(&self) -> Result<Date, String> {
+        if let Some(d) = self.today {
+            return Ok(d);
+        }
+        Ok(Date::from_unix_seconds(source_date_epoch_seconds()?))
+    }
+}
+
+/// Where output goes: a file (written atomically) or standard output.
+#[derive(Debug, clap::Args)]
+struct OutputArgs {
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    fn write(&self, text: &str) -> Exit {
+        match &self.output {
+            None => {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    Ok(()) => Exit::Ok,
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
+                    Err(e) => print::failure(&format!("cannot write to standard output: {e}")),
+                }
+            }
+            Some(path) => match crate::output::write_atomic(path, text.as_bytes()) {
+                Ok(()) => Exit::Ok,
+                Err(e) => print::failure(&format!("cannot write {}: {e}", path.display())),
+            },
+        }
+    }
+}
+
+/// Parses the arguments, runs the command, and maps the result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let exit = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Render(args) => render::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Schema(args) => schema::run(args),
+    };
+    exit.into()
+}

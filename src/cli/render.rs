@@ -1,0 +1,80 @@
+//! `threatbook render`: a model as a document.
+
+use std::path::PathBuf;
+
+use super::print;
+use super::{DateArgs, Exit, OutputArgs};
+use crate::check::Options;
+use crate::diag::Severity;
+use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// A Markdown document shaped like a security review.
+    Md,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model folder.
+    dir: PathBuf,
+    /// Document format.
+    #[arg(long, value_enum, default_value = "md")]
+    format: Format,
+    /// A folder whose templates replace the built-in ones of the same file name.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Print the generation time in the document (SOURCE_DATE_EPOCH when set).
+    #[arg(long)]
+    timestamp: bool,
+    #[command(flatten)]
+    date: DateArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(args: Args) -> Exit {
+    let today = match args.date.resolve() {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e),
+    };
+    let generated = if args.timestamp {
+        match super::source_date_epoch_seconds() {
+            Ok(secs) => Some(crate::model::Date::format_timestamp(secs)),
+            Err(e) => return print::failure(&e),
+        }
+    } else {
+        None
+    };
+    let mut project = crate::open(&args.dir);
+    project.check(&Options { today });
+    let Some(model) = &project.model else {
+        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+        print::human(&project.sources, &diagnostics);
+        return print::failure(&format!(
+            "{} could not be loaded ({} errors); nothing was written",
+            args.dir.display(),
+            project.diagnostics.count(Severity::Error)
+        ));
+    };
+    let renderer = match Renderer::new(args.templates.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let view = ReportView::new(ReportInput {
+        model,
+        sources: &project.sources,
+        today,
+        generated,
+        findings: &findings,
+        mermaid: None,
+    });
+    let format = match args.format {
+        Format::Md => RenderFormat::Markdown,
+    };
+    match renderer.render(format, &view) {
+        Ok(text) => args.output.write(&text),
+        Err(e) => print::failure(&e.to_string()),
+    }
+}

@@ -1,0 +1,85 @@
+//! threatbook: threat models as plain TOML, cross-checked and rendered.
+//!
+//! The pipeline runs one way: [`load`] reads a model folder into raw entities with
+//! spans, [`model`] resolves them into a petgraph graph, [`check`] cross-checks it into
+//! coded [`diag`]nostics, and [`render`] turns it into documents. Only the binary's
+//! [`cli`] prints or picks exit codes.
+
+pub mod check;
+pub mod cli;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod schema;
+pub mod source;
+pub mod synthetic;
+
+use std::path::Path;
+
+pub use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
+pub use crate::model::Model;
+pub use crate::source::Sources;
+
+/// A model folder after loading and resolution.
+#[derive(Debug)]
+pub struct Project {
+    pub sources: Sources,
+    pub raw: load::RawModel,
+    /// `None` when loading or resolution reported an error.
+    pub model: Option<Model>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads and resolves the model in `dir`, collecting every problem.
+pub fn open(dir: &Path) -> Project {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load_dir(dir, &mut diagnostics);
+    finish(loaded, diagnostics)
+}
+
+/// Loads and resolves a model given as in-memory files (relative path, text).
+pub fn open_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Project {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load_texts(files, &mut diagnostics);
+    finish(loaded, diagnostics)
+}
+
+fn finish(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Project {
+    let model = if loaded.sources.is_empty() {
+        None
+    } else {
+        model::build(&loaded.raw, &mut diagnostics)
+    };
+    Project {
+        sources: loaded.sources,
+        raw: loaded.raw,
+        model,
+        diagnostics,
+    }
+}
+
+impl Project {
+    /// Whether loading or resolution reported an error.
+    pub fn failed_to_load(&self) -> bool {
+        self.model.is_none()
+    }
+
+    /// Runs the cross-check rules (when the model resolved) and sorts all diagnostics
+    /// into file order.
+    pub fn check(&mut self, options: &check::Options) {
+        if let Some(model) = &self.model {
+            check::run(model, options, &mut self.diagnostics);
+        }
+        self.diagnostics.sort();
+    }
+
+    /// The counts `check --format json` reports.
+    pub fn summary(&self, today: model::Date) -> check::Summary {
+        match &self.model {
+            Some(m) => check::Summary::of_model(m, today),
+            None => check::Summary::of_raw(&self.raw),
+        }
+    }
+}

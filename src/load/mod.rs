@@ -1,0 +1,229 @@
+//! Load: find a model's TOML files, parse them, and read their entities into a
+//! [`RawModel`] that keeps a span on every value.
+//!
+//! This is the only stage that touches the disk for a model. It never stops at the first
+//! problem: every file is read and every entity of every file is looked at, and all that
+//! is wrong goes into the [`Diagnostics`]. References between entities are not resolved
+//! here; that is `model::build`'s job.
+
+mod discover;
+pub mod raw;
+pub mod reader;
+
+use std::path::Path;
+
+use toml::de::{DeTable, DeValue};
+
+pub use self::discover::MANIFEST;
+use self::discover::{ModelFile, discover};
+pub use self::raw::RawModel;
+use self::raw::{
+    read_acceptance, read_asset, read_component, read_flow, read_mitigation, read_project,
+    read_threat, read_zone,
+};
+use self::reader::{TableReader, type_name};
+use crate::diag::{Code, Diagnostic, Diagnostics, Location};
+use crate::source::{FileId, Sources, Span};
+
+/// What loading a model folder produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: Sources,
+    pub raw: RawModel,
+}
+
+/// The entity arrays a file may hold, in the order the format documents them.
+pub const ENTITY_TABLES: &[&str] = &[
+    "zone",
+    "component",
+    "asset",
+    "flow",
+    "threat",
+    "mitigation",
+    "acceptance",
+];
+
+/// Loads the model in `dir`. Problems go into `diags`; whatever could be read is returned.
+pub fn load_dir(dir: &Path, diags: &mut Diagnostics) -> Loaded {
+    let mut loaded = Loaded::default();
+    let files = discover(dir, diags);
+    if files.is_empty() {
+        return loaded;
+    }
+    let mut has_manifest = false;
+    for file in files {
+        has_manifest |= file.is_manifest;
+        read_file(file, &mut loaded, diags);
+    }
+    if !has_manifest {
+        diags.push(
+            Diagnostic::new(
+                Code::MissingManifest,
+                format!("no {MANIFEST} in {}", dir.display()),
+                Location::Path(dir.to_path_buf()),
+            )
+            .with_help("`threatbook init DIR` writes a starter model with a manifest"),
+        );
+    }
+    loaded
+}
+
+/// Loads a model from in-memory files (relative path, text); for tests and tools that
+/// generate models. The first file named `threatbook.toml` is the manifest.
+pub fn load_texts<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    diags: &mut Diagnostics,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    for (relative, text) in files {
+        let id = loaded
+            .sources
+            .add(relative.into(), relative.into(), text.to_string());
+        parse_file(id, relative == MANIFEST, &mut loaded, diags);
+    }
+    loaded
+}
+
+fn read_file(file: ModelFile, loaded: &mut Loaded, diags: &mut Diagnostics) {
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                Code::IoError,
+                format!("cannot read {}: {e}", file.path.display()),
+                Location::Path(file.path),
+            ));
+            return;
+        }
+    };
+    let is_manifest = file.is_manifest;
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let id = loaded.sources.add(file.path, file.relative, text);
+            parse_file(id, is_manifest, loaded, diags);
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // The lossy text has the same bytes up to `at`, so the span is right.
+            let id = loaded.sources.add(file.path, file.relative, text);
+            diags.push(
+                Diagnostic::at(
+                    Code::NotUtf8,
+                    Span::new(id, at..at + 1),
+                    "the file is not valid UTF-8",
+                )
+                .with_label("invalid byte sequence here")
+                .with_help("save the file as UTF-8"),
+            );
+        }
+    }
+}
+
+fn parse_file(id: FileId, is_manifest: bool, loaded: &mut Loaded, diags: &mut Diagnostics) {
+    let text = &loaded.sources.get(id).text;
+    let (doc, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        for e in errors {
+            let range = e.span().unwrap_or(0..0);
+            diags.push(
+                Diagnostic::at(Code::TomlSyntax, Span::new(id, range), syntax_message(&e))
+                    .with_label("TOML syntax error"),
+            );
+        }
+        // A document that does not parse is not read further: what the parser recovered
+        // would produce follow-on errors that only confuse.
+        return;
+    }
+    let span = Span::new(id, doc.span());
+    read_document(id, doc.get_ref(), span, is_manifest, &mut loaded.raw, diags);
+}
+
+fn syntax_message(e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    let first = message.lines().next().unwrap_or("invalid TOML");
+    first.to_string()
+}
+
+fn read_document(
+    file: FileId,
+    doc: &DeTable<'_>,
+    span: Span,
+    is_manifest: bool,
+    raw: &mut RawModel,
+    diags: &mut Diagnostics,
+) {
+    let mut r = TableReader::new(file, doc, span, "model file");
+    if is_manifest {
+        match r.optional_value("project") {
+            Some(value) => {
+                if let Some(mut t) = TableReader::of_value(file, value, "project", diags) {
+                    raw.project = read_project(&mut t, diags);
+                    t.finish(diags);
+                }
+            }
+            None => diags.push(
+                Diagnostic::at(
+                    Code::MissingField,
+                    Span::new(file, 0..0),
+                    format!("{MANIFEST} has no [project] table"),
+                )
+                .with_label("[project] expected")
+                .with_help("add `[project]` with at least `name = \"…\"`"),
+            ),
+        }
+    }
+    for &key in ENTITY_TABLES {
+        let Some(value) = r.optional_value(key) else {
+            continue;
+        };
+        let DeValue::Array(items) = value.get_ref() else {
+            diags.push(
+                Diagnostic::at(
+                    Code::InvalidType,
+                    Span::new(file, value.span()),
+                    format!(
+                        "`{key}` must be an array of tables, found {}",
+                        type_name(value.get_ref())
+                    ),
+                )
+                .with_label("not an array of tables")
+                .with_help(format!("write each entry under its own `[[{key}]]` header")),
+            );
+            continue;
+        };
+        for item in items.iter() {
+            let Some(mut t) = TableReader::of_value(file, item, entity_name(key), diags) else {
+                continue;
+            };
+            match key {
+                "zone" => raw.zone.extend(read_zone(&mut t, diags)),
+                "component" => raw.component.extend(read_component(&mut t, diags)),
+                "asset" => raw.asset.extend(read_asset(&mut t, diags)),
+                "flow" => raw.flow.extend(read_flow(&mut t, diags)),
+                "threat" => raw.threat.extend(read_threat(&mut t, diags)),
+                "mitigation" => raw.mitigation.extend(read_mitigation(&mut t, diags)),
+                "acceptance" => raw.acceptance.extend(read_acceptance(&mut t, diags)),
+                _ => unreachable!("ENTITY_TABLES and this match list the same keys"),
+            }
+            t.finish(diags);
+        }
+    }
+    r.finish_with(diags, |key| {
+        if key == "project" {
+            return Some(format!("the [project] table belongs in {MANIFEST}"));
+        }
+        let singular = key.strip_suffix('s')?;
+        ENTITY_TABLES
+            .contains(&singular)
+            .then(|| format!("entity arrays are singular: write `[[{singular}]]`"))
+    });
+}
+
+fn entity_name(key: &str) -> &'static str {
+    ENTITY_TABLES
+        .iter()
+        .find(|k| **k == key)
+        .copied()
+        .unwrap_or("entity")
+}

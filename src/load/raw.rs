@@ -1,0 +1,520 @@
+//! The raw entities of a model as written in its TOML files: strings for references,
+//! a span on every value. These types are also the source of the JSON Schema.
+//!
+//! Reading fills them from [`TableReader`]s; `model::build` turns them into the resolved
+//! model. Nothing here resolves a reference or checks a rule across entities.
+
+use schemars::JsonSchema;
+
+use super::reader::{OneOf, TableReader};
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+use crate::source::{Sp, Span};
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+/// The kebab-case shape every id has.
+pub const ID_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
+/// Whether `id` is kebab-case (see [`ID_PATTERN`]).
+pub fn is_kebab_case(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('-').all(|w| {
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// A kebab-case version of `text`, to suggest for a malformed id.
+pub fn to_kebab_case(text: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower && !out.ends_with('-') {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
+            }
+            prev_lower = false;
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Everything read from a model's files: the manifest's project and every entity.
+///
+/// As a JSON Schema this is the shape of any threatbook TOML file: the manifest
+/// (`threatbook.toml`, which must have `[project]`) and the entity files (which must not).
+#[derive(Debug, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "threatbook model file",
+    description = "A threatbook.toml manifest (with [project]) or an entity file of a threatbook model."
+)]
+pub struct RawModel {
+    /// The project the model describes. Only in threatbook.toml, where it is required.
+    pub project: Option<RawProject>,
+    /// Trust zones.
+    #[serde(default)]
+    pub zone: Vec<RawZone>,
+    /// Components: the nodes of the data-flow diagram.
+    #[serde(default)]
+    pub component: Vec<RawComponent>,
+    /// Data the system holds or moves.
+    #[serde(default)]
+    pub asset: Vec<RawAsset>,
+    /// Data flows between components.
+    #[serde(default)]
+    pub flow: Vec<RawFlow>,
+    /// What can go wrong.
+    #[serde(default)]
+    pub threat: Vec<RawThreat>,
+    /// What is done about it.
+    #[serde(default)]
+    pub mitigation: Vec<RawMitigation>,
+    /// Risks accepted for a time instead of mitigated.
+    #[serde(default)]
+    pub acceptance: Vec<RawAcceptance>,
+}
+
+/// The `[project]` table of threatbook.toml.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawProject {
+    /// The system's name, the title of every report.
+    pub name: Sp<String>,
+    /// The version of the system or of the model.
+    pub version: Option<Sp<String>>,
+    /// Markdown: what the system is.
+    pub description: Option<Sp<String>>,
+    /// Markdown: what the threat model sets out to find.
+    pub objective: Option<Sp<String>>,
+    /// Markdown: what the model covers and what it leaves out.
+    pub scope: Option<Sp<String>>,
+    /// Markdown: how the threats were found.
+    pub methodology: Option<Sp<String>>,
+    /// Markdown: the outcome of the review.
+    pub conclusion: Option<Sp<String>>,
+    /// Who answers for the model.
+    #[serde(default)]
+    pub owners: Vec<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A trust zone: a region of equal trust, bounded by a trust boundary.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawZone {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// 0 = untrusted (the internet) … 10 = most trusted.
+    #[schemars(range(min = 0, max = 10))]
+    pub trust: Sp<u8>,
+    /// The id of the zone this one lies in.
+    pub inside: Option<Sp<String>>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A component: an element of the data-flow diagram.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawComponent {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    pub kind: Sp<ComponentKind>,
+    /// The id of the zone the component runs in.
+    pub zone: Sp<String>,
+    /// What it is built with ("FastAPI", "PostgreSQL 16").
+    pub technology: Option<Sp<String>>,
+    /// Free-form labels.
+    #[serde(default)]
+    pub tags: Vec<Sp<String>>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// An asset: data the system holds or moves.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAsset {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    pub classification: Sp<Classification>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A data flow from one component to another.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFlow {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub name: Sp<String>,
+    /// The id of the component the data leaves.
+    pub from: Sp<String>,
+    /// The id of the component the data reaches.
+    pub to: Sp<String>,
+    /// "HTTPS", "gRPC", "in-process" …
+    pub protocol: Option<Sp<String>>,
+    /// Ids of the assets the flow carries.
+    #[serde(default)]
+    pub data: Vec<Sp<String>>,
+    /// Whether the channel is encrypted (default false).
+    pub encrypted: Option<Sp<bool>>,
+    /// Whether the sender is authenticated (default false).
+    pub authenticated: Option<Sp<bool>>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A threat: something that can go wrong on components or flows.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreat {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub title: Sp<String>,
+    pub category: Sp<Category>,
+    /// Ids of the components and flows the threat applies to.
+    #[schemars(length(min = 1))]
+    pub targets: Vec<Sp<String>>,
+    pub severity: Sp<Severity>,
+    /// CWE numbers (79 for CWE-79).
+    #[serde(default)]
+    pub cwe: Vec<Sp<u32>>,
+    /// CAPEC numbers.
+    #[serde(default)]
+    pub capec: Vec<Sp<u32>>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A mitigation: a control that addresses one or more threats.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMitigation {
+    /// Unique kebab-case id.
+    #[schemars(regex(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub id: Sp<String>,
+    pub title: Sp<String>,
+    /// Ids of the threats it addresses.
+    #[serde(default)]
+    pub mitigates: Vec<Sp<String>>,
+    pub status: Sp<Status>,
+    /// Who is responsible for it.
+    pub owner: Option<Sp<String>>,
+    /// Links or citations: standards, tickets, evidence.
+    #[serde(default)]
+    pub references: Vec<Sp<String>>,
+    /// Markdown.
+    pub description: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A risk accepted instead of mitigated, until a date.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcceptance {
+    /// The id of the accepted threat.
+    pub threat: Sp<String>,
+    /// Markdown: why the risk is acceptable.
+    pub justification: Sp<String>,
+    /// Who accepted it.
+    pub approved_by: Sp<String>,
+    /// The last day the acceptance holds.
+    pub expires: Sp<Date>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+fn id(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Sp<String>> {
+    let id = r.required::<String>("id", diags)?;
+    if is_kebab_case(&id.value) {
+        return Some(id);
+    }
+    let mut d = Diagnostic::at(
+        Code::InvalidId,
+        id.span,
+        format!("`{}` is not a kebab-case id", id.value),
+    )
+    .with_label("not kebab-case");
+    let suggestion = to_kebab_case(&id.value);
+    if !suggestion.is_empty() {
+        d = d.with_help(format!("write `{suggestion}`"));
+    }
+    diags.push(d);
+    None
+}
+
+fn choice<T: crate::model::Choice>(
+    r: &mut TableReader<'_, '_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<T>> {
+    r.required::<OneOf<T>>(key, diags)
+        .map(|v| Sp::new(v.value.0, v.span))
+}
+
+fn number_in<T: TryFrom<i64>>(
+    v: Sp<i64>,
+    key: &str,
+    range: std::ops::RangeInclusive<i64>,
+    diags: &mut Diagnostics,
+) -> Option<Sp<T>> {
+    match T::try_from(v.value) {
+        Ok(n) if range.contains(&v.value) => Some(Sp::new(n, v.span)),
+        _ => {
+            diags.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    v.span,
+                    format!(
+                        "{key}: {} is out of range {}..={}",
+                        v.value,
+                        range.start(),
+                        range.end()
+                    ),
+                )
+                .with_label("out of range"),
+            );
+            None
+        }
+    }
+}
+
+fn numbers(
+    r: &mut TableReader<'_, '_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> Vec<Sp<u32>> {
+    let list = r.list::<i64>(key, diags);
+    list.into_iter()
+        .filter_map(|v| number_in::<u32>(v, key, 1..=999_999, diags))
+        .collect()
+}
+
+/// Reads `[project]`.
+pub fn read_project(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawProject> {
+    let name = r.required::<String>("name", diags);
+    let project = RawProject {
+        version: r.optional("version", diags),
+        description: r.optional("description", diags),
+        objective: r.optional("objective", diags),
+        scope: r.optional("scope", diags),
+        methodology: r.optional("methodology", diags),
+        conclusion: r.optional("conclusion", diags),
+        owners: r.list("owners", diags),
+        name: name?,
+        span: r.span(),
+    };
+    Some(project)
+}
+
+/// Reads one `[[zone]]`.
+pub fn read_zone(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawZone> {
+    let id = id(r, diags);
+    let name = r.required::<String>("name", diags);
+    let trust = r
+        .required::<i64>("trust", diags)
+        .and_then(|t| number_in::<u8>(t, "trust", 0..=10, diags));
+    let inside = r.optional("inside", diags);
+    let description = r.optional("description", diags);
+    Some(RawZone {
+        id: id?,
+        name: name?,
+        trust: trust?,
+        inside,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[component]]`.
+pub fn read_component(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RawComponent> {
+    let id = id(r, diags);
+    let name = r.required::<String>("name", diags);
+    let kind = choice(r, "kind", diags);
+    let zone = r.required::<String>("zone", diags);
+    let technology = r.optional("technology", diags);
+    let tags = r.list("tags", diags);
+    let description = r.optional("description", diags);
+    Some(RawComponent {
+        id: id?,
+        name: name?,
+        kind: kind?,
+        zone: zone?,
+        technology,
+        tags,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[asset]]`.
+pub fn read_asset(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawAsset> {
+    let id = id(r, diags);
+    let name = r.required::<String>("name", diags);
+    let classification = choice(r, "classification", diags);
+    let description = r.optional("description", diags);
+    Some(RawAsset {
+        id: id?,
+        name: name?,
+        classification: classification?,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[flow]]`.
+pub fn read_flow(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawFlow> {
+    let id = id(r, diags);
+    let name = r.required::<String>("name", diags);
+    let from = r.required::<String>("from", diags);
+    let to = r.required::<String>("to", diags);
+    let protocol = r.optional("protocol", diags);
+    let data = r.list("data", diags);
+    let encrypted = r.optional("encrypted", diags);
+    let authenticated = r.optional("authenticated", diags);
+    let description = r.optional("description", diags);
+    Some(RawFlow {
+        id: id?,
+        name: name?,
+        from: from?,
+        to: to?,
+        protocol,
+        data,
+        encrypted,
+        authenticated,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[threat]]`.
+pub fn read_threat(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawThreat> {
+    let id = id(r, diags);
+    let title = r.required::<String>("title", diags);
+    let category = choice(r, "category", diags);
+    let targets = r.non_empty_list("targets", diags);
+    let severity = choice(r, "severity", diags);
+    let cwe = numbers(r, "cwe", diags);
+    let capec = numbers(r, "capec", diags);
+    let description = r.optional("description", diags);
+    Some(RawThreat {
+        id: id?,
+        title: title?,
+        category: category?,
+        targets: targets?,
+        severity: severity?,
+        cwe,
+        capec,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[mitigation]]`.
+pub fn read_mitigation(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RawMitigation> {
+    let id = id(r, diags);
+    let title = r.required::<String>("title", diags);
+    let mitigates = r.list("mitigates", diags);
+    let status = choice(r, "status", diags);
+    let owner = r.optional("owner", diags);
+    let references = r.list("references", diags);
+    let description = r.optional("description", diags);
+    Some(RawMitigation {
+        id: id?,
+        title: title?,
+        mitigates,
+        status: status?,
+        owner,
+        references,
+        description,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[acceptance]]`.
+pub fn read_acceptance(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RawAcceptance> {
+    let threat = r.required::<String>("threat", diags);
+    let justification = r.required::<String>("justification", diags);
+    let approved_by = r.required::<String>("approved_by", diags);
+    let expires = r.required::<Date>("expires", diags);
+    Some(RawAcceptance {
+        threat: threat?,
+        justification: justification?,
+        approved_by: approved_by?,
+        expires: expires?,
+        span: r.span(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_case_ids() {
+        for ok in ["a", "api-gateway", "t1", "x-2-y"] {
+            assert!(is_kebab_case(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a--b", "Api", "a_b", "a b", "é"] {
+            assert!(!is_kebab_case(bad), "{bad}");
+        }
+        assert_eq!(to_kebab_case("API Gateway"), "api-gateway");
+        assert_eq!(to_kebab_case("orderService_v2"), "order-service-v2");
+    }
+}

@@ -1,0 +1,585 @@
+//! Resolution of a raw model into a [`Model`]: ids into indices, zones into a tree, flows
+//! into graph edges that know whether they cross a trust boundary.
+//!
+//! Every problem is reported (duplicate ids with both places, references to missing ids
+//! with the closest existing ones, zone cycles, flows to missing components); if there
+//! was any, no model is returned, so that later stages only ever see a consistent one.
+
+use std::collections::HashMap;
+
+use petgraph::graph::DiGraph;
+
+use super::*;
+use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
+use crate::load::RawModel;
+use crate::source::{Sp, Span};
+
+/// The kind of entity an id names, for messages and for type-checking references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Zone,
+    Component,
+    Asset,
+    Flow,
+    Threat,
+    Mitigation,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Zone => "zone",
+            Kind::Component => "component",
+            Kind::Asset => "asset",
+            Kind::Flow => "flow",
+            Kind::Threat => "threat",
+            Kind::Mitigation => "mitigation",
+        }
+    }
+}
+
+struct Ids {
+    map: HashMap<String, (Kind, u32, Span)>,
+}
+
+impl Ids {
+    /// Registers an id; reports a duplicate and returns false if it is taken.
+    fn declare(
+        &mut self,
+        id: &Sp<String>,
+        kind: Kind,
+        index: u32,
+        diags: &mut Diagnostics,
+    ) -> bool {
+        if let Some((first_kind, _, first)) = self.map.get(&id.value) {
+            diags.push(
+                Diagnostic::at(
+                    Code::DuplicateId,
+                    id.span,
+                    format!("the id `{}` is used twice", id.value),
+                )
+                .with_label(format!("this {} reuses the id", kind.name()))
+                .with_related(
+                    *first,
+                    format!("first used here by a {}", first_kind.name()),
+                ),
+            );
+            return false;
+        }
+        self.map.insert(id.value.clone(), (kind, index, id.span));
+        true
+    }
+
+    /// Resolves a reference to one of `kinds`, reporting it under `code` if it fails.
+    fn resolve(
+        &self,
+        r: &Sp<String>,
+        kinds: &[Kind],
+        code: Code,
+        field: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Kind, u32)> {
+        let wanted = quoted_names(kinds);
+        match self.map.get(&r.value) {
+            Some((kind, index, _)) if kinds.contains(kind) => Some((*kind, *index)),
+            Some((kind, _, at)) => {
+                diags.push(
+                    Diagnostic::at(
+                        code,
+                        r.span,
+                        format!(
+                            "`{field}` names `{}`, which is a {}, not a {wanted}",
+                            r.value,
+                            kind.name()
+                        ),
+                    )
+                    .with_label(format!("expected a {wanted}"))
+                    .with_related(*at, format!("`{}` is defined here", r.value)),
+                );
+                None
+            }
+            None => {
+                let candidates = self
+                    .map
+                    .iter()
+                    .filter(|(_, (k, _, _))| kinds.contains(k))
+                    .map(|(id, _)| id.as_str());
+                let mut close = suggest(&r.value, candidates);
+                close.sort();
+                let mut d = Diagnostic::at(
+                    code,
+                    r.span,
+                    format!(
+                        "`{field}` names `{}`, but there is no {wanted} with that id",
+                        r.value
+                    ),
+                )
+                .with_label(format!("unknown {wanted}"));
+                if !close.is_empty() {
+                    d = d.with_help(format!("did you mean {}?", quoted_list(&close)));
+                }
+                diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+fn quoted_names(kinds: &[Kind]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+    names.join(" or ")
+}
+
+fn text(v: &Option<Sp<String>>) -> Option<String> {
+    v.as_ref().map(|s| s.value.clone())
+}
+
+fn texts(v: &[Sp<String>]) -> Vec<String> {
+    v.iter().map(|s| s.value.clone()).collect()
+}
+
+/// Resolves `raw` into a model. Returns `None` if anything did not resolve; every
+/// problem is in `diags`. `diags` may already hold load errors: the model is then not
+/// returned either, but references are still resolved so that all problems show at once.
+pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
+    let errors_before = diags.count(crate::diag::Severity::Error);
+    let mut ids = Ids {
+        map: HashMap::with_capacity(
+            raw.zone.len()
+                + raw.component.len()
+                + raw.flow.len()
+                + raw.threat.len()
+                + raw.mitigation.len()
+                + raw.asset.len(),
+        ),
+    };
+
+    // Declare every id first, so references may point forwards and across files.
+    let declare_all = |items: &mut dyn Iterator<Item = &Sp<String>>,
+                       kind: Kind,
+                       ids: &mut Ids,
+                       diags: &mut Diagnostics| {
+        let mut keep = Vec::new();
+        let mut next = 0u32;
+        for id in items {
+            let ok = ids.declare(id, kind, next, diags);
+            next += u32::from(ok);
+            keep.push(ok);
+        }
+        keep
+    };
+    let keep_zone = declare_all(
+        &mut raw.zone.iter().map(|z| &z.id),
+        Kind::Zone,
+        &mut ids,
+        diags,
+    );
+    let keep_component = declare_all(
+        &mut raw.component.iter().map(|c| &c.id),
+        Kind::Component,
+        &mut ids,
+        diags,
+    );
+    let keep_asset = declare_all(
+        &mut raw.asset.iter().map(|a| &a.id),
+        Kind::Asset,
+        &mut ids,
+        diags,
+    );
+    let keep_flow = declare_all(
+        &mut raw.flow.iter().map(|f| &f.id),
+        Kind::Flow,
+        &mut ids,
+        diags,
+    );
+    let keep_threat = declare_all(
+        &mut raw.threat.iter().map(|t| &t.id),
+        Kind::Threat,
+        &mut ids,
+        diags,
+    );
+    let keep_mitigation = declare_all(
+        &mut raw.mitigation.iter().map(|m| &m.id),
+        Kind::Mitigation,
+        &mut ids,
+        diags,
+    );
+    let kept = |keep: &[bool], i: usize| keep.get(i).copied().unwrap_or(false);
+
+    // Zones.
+    let mut zones: Vec<Zone> = Vec::with_capacity(raw.zone.len());
+    let mut zone_inside: Vec<Option<Span>> = Vec::new();
+    for (i, z) in raw.zone.iter().enumerate() {
+        if !kept(&keep_zone, i) {
+            continue;
+        }
+        let parent = z.inside.as_ref().and_then(|r| {
+            ids.resolve(r, &[Kind::Zone], Code::DanglingReference, "inside", diags)
+                .map(|(_, i)| ZoneId(i))
+        });
+        zone_inside.push(z.inside.as_ref().map(|r| r.span));
+        zones.push(Zone {
+            id: z.id.value.clone(),
+            name: z.name.value.clone(),
+            trust: z.trust.value,
+            parent,
+            children: Vec::new(),
+            depth: 0,
+            description: text(&z.description),
+            span: z.id.span,
+        });
+    }
+    if report_zone_cycles(&mut zones, &zone_inside, diags) {
+        for i in 0..zones.len() {
+            let depth = std::iter::successors(zones[i].parent, |p| zones[p.index()].parent).count();
+            zones[i].depth = depth as u32;
+            if let Some(p) = zones[i].parent {
+                zones[p.index()].children.push(ZoneId(i as u32));
+            }
+        }
+    }
+
+    // Components: the graph's nodes.
+    let mut graph: DiGraph<Component, Flow, u32> =
+        DiGraph::with_capacity(raw.component.len(), raw.flow.len());
+    for (i, c) in raw.component.iter().enumerate() {
+        if !kept(&keep_component, i) {
+            continue;
+        }
+        let zone = ids
+            .resolve(
+                &c.zone,
+                &[Kind::Zone],
+                Code::DanglingReference,
+                "zone",
+                diags,
+            )
+            .map_or(ZoneId(0), |(_, i)| ZoneId(i));
+        graph.add_node(Component {
+            id: c.id.value.clone(),
+            name: c.name.value.clone(),
+            kind: c.kind.value,
+            zone,
+            technology: text(&c.technology),
+            tags: texts(&c.tags),
+            description: text(&c.description),
+            threats: Vec::new(),
+            span: c.id.span,
+        });
+    }
+
+    let assets: Vec<Asset> = raw
+        .asset
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| kept(&keep_asset, *i))
+        .map(|(_, a)| Asset {
+            id: a.id.value.clone(),
+            name: a.name.value.clone(),
+            classification: a.classification.value,
+            description: text(&a.description),
+            span: a.id.span,
+        })
+        .collect();
+
+    // Flows: the graph's edges.
+    for (i, f) in raw.flow.iter().enumerate() {
+        if !kept(&keep_flow, i) {
+            continue;
+        }
+        let from = ids.resolve(
+            &f.from,
+            &[Kind::Component],
+            Code::UnknownFlowEndpoint,
+            "from",
+            diags,
+        );
+        let to = ids.resolve(
+            &f.to,
+            &[Kind::Component],
+            Code::UnknownFlowEndpoint,
+            "to",
+            diags,
+        );
+        let data: Vec<AssetId> = f
+            .data
+            .iter()
+            .filter_map(|d| ids.resolve(d, &[Kind::Asset], Code::DanglingReference, "data", diags))
+            .map(|(_, i)| AssetId(i))
+            .collect();
+        let (Some((_, from)), Some((_, to))) = (from, to) else {
+            continue;
+        };
+        let (from, to) = (
+            ComponentId::new(from as usize),
+            ComponentId::new(to as usize),
+        );
+        let crossing = crossing(&zones, graph[from].zone, graph[to].zone);
+        graph.add_edge(
+            from,
+            to,
+            Flow {
+                id: f.id.value.clone(),
+                name: f.name.value.clone(),
+                from,
+                to,
+                protocol: text(&f.protocol),
+                data,
+                encrypted: f.encrypted.as_ref().is_some_and(|b| b.value),
+                authenticated: f.authenticated.as_ref().is_some_and(|b| b.value),
+                description: text(&f.description),
+                crossing,
+                threats: Vec::new(),
+                span: f.id.span,
+            },
+        );
+    }
+
+    // Threats, and the reverse links from their targets.
+    let mut threats = Vec::with_capacity(raw.threat.len());
+    for (i, t) in raw.threat.iter().enumerate() {
+        if !kept(&keep_threat, i) {
+            continue;
+        }
+        let id = ThreatId(threats.len() as u32);
+        let mut targets = Vec::with_capacity(t.targets.len());
+        for r in &t.targets {
+            match ids.resolve(
+                r,
+                &[Kind::Component, Kind::Flow],
+                Code::DanglingReference,
+                "targets",
+                diags,
+            ) {
+                Some((Kind::Component, n)) => {
+                    let c = ComponentId::new(n as usize);
+                    if let Some(node) = graph.node_weight_mut(c) {
+                        node.threats.push(id);
+                        targets.push(Target::Component(c));
+                    }
+                }
+                Some((_, n)) => {
+                    let f = FlowId::new(n as usize);
+                    if let Some(edge) = graph.edge_weight_mut(f) {
+                        edge.threats.push(id);
+                        targets.push(Target::Flow(f));
+                    }
+                }
+                None => {}
+            }
+        }
+        threats.push(Threat {
+            id: t.id.value.clone(),
+            title: t.title.value.clone(),
+            category: t.category.value,
+            severity: t.severity.value,
+            targets,
+            cwe: t.cwe.iter().map(|n| n.value).collect(),
+            capec: t.capec.iter().map(|n| n.value).collect(),
+            description: text(&t.description),
+            mitigations: Vec::new(),
+            acceptances: Vec::new(),
+            span: t.id.span,
+        });
+    }
+
+    let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw.mitigation.len());
+    for (i, m) in raw.mitigation.iter().enumerate() {
+        if !kept(&keep_mitigation, i) {
+            continue;
+        }
+        let id = MitigationId(mitigations.len() as u32);
+        let mut mitigates = Vec::with_capacity(m.mitigates.len());
+        for r in &m.mitigates {
+            if let Some((_, n)) = ids.resolve(
+                r,
+                &[Kind::Threat],
+                Code::DanglingReference,
+                "mitigates",
+                diags,
+            ) {
+                let t = ThreatId(n);
+                if !mitigates.contains(&t) {
+                    mitigates.push(t);
+                    if let Some(threat) = threats.get_mut(t.index()) {
+                        threat.mitigations.push(id);
+                    }
+                }
+            }
+        }
+        mitigations.push(Mitigation {
+            id: m.id.value.clone(),
+            title: m.title.value.clone(),
+            status: m.status.value,
+            mitigates,
+            owner: text(&m.owner),
+            references: texts(&m.references),
+            description: text(&m.description),
+            span: m.id.span,
+        });
+    }
+
+    let mut acceptances = Vec::with_capacity(raw.acceptance.len());
+    for a in &raw.acceptance {
+        let Some((_, n)) = ids.resolve(
+            &a.threat,
+            &[Kind::Threat],
+            Code::DanglingReference,
+            "threat",
+            diags,
+        ) else {
+            continue;
+        };
+        let t = ThreatId(n);
+        if let Some(threat) = threats.get_mut(t.index()) {
+            threat
+                .acceptances
+                .push(AcceptanceId(acceptances.len() as u32));
+        }
+        acceptances.push(Acceptance {
+            threat: t,
+            justification: a.justification.value.clone(),
+            approved_by: a.approved_by.value.clone(),
+            expires: a.expires.value,
+            expires_span: a.expires.span,
+            span: a.threat.span,
+        });
+    }
+
+    if diags.count(crate::diag::Severity::Error) > errors_before || raw.project.is_none() {
+        return None;
+    }
+    let project = raw.project.as_ref().map(|p| Project {
+        name: p.name.value.clone(),
+        version: text(&p.version),
+        description: text(&p.description),
+        objective: text(&p.objective),
+        scope: text(&p.scope),
+        methodology: text(&p.methodology),
+        conclusion: text(&p.conclusion),
+        owners: texts(&p.owners),
+        span: p.span,
+    })?;
+
+    let mut lookup = HashMap::with_capacity(ids.map.len());
+    for (id, (kind, n, _)) in ids.map {
+        let r = match kind {
+            Kind::Zone => EntityRef::Zone(ZoneId(n)),
+            Kind::Component => EntityRef::Component(ComponentId::new(n as usize)),
+            Kind::Asset => EntityRef::Asset(AssetId(n)),
+            Kind::Flow => EntityRef::Flow(FlowId::new(n as usize)),
+            Kind::Threat => EntityRef::Threat(ThreatId(n)),
+            Kind::Mitigation => EntityRef::Mitigation(MitigationId(n)),
+        };
+        lookup.insert(id, r);
+    }
+    Some(Model {
+        project,
+        zones,
+        graph,
+        assets,
+        threats,
+        mitigations,
+        acceptances,
+        ids: lookup,
+    })
+}
+
+/// How a flow from zone `a` to zone `b` crosses a trust boundary, if it does.
+fn crossing(zones: &[Zone], a: ZoneId, b: ZoneId) -> Option<Crossing> {
+    if a == b {
+        return None;
+    }
+    let (ta, tb) = (zones.get(a.index())?.trust, zones.get(b.index())?.trust);
+    let direction = match tb.cmp(&ta) {
+        std::cmp::Ordering::Greater => Direction::Inbound,
+        std::cmp::Ordering::Less => Direction::Outbound,
+        std::cmp::Ordering::Equal => Direction::Lateral,
+    };
+    Some(Crossing {
+        from_zone: a,
+        to_zone: b,
+        direction,
+    })
+}
+
+/// Reports each loop of `inside` links once. Returns true if there was none; otherwise
+/// the parents of the zones on a loop are cleared so that later walks terminate.
+fn report_zone_cycles(
+    zones: &mut [Zone],
+    inside: &[Option<Span>],
+    diags: &mut Diagnostics,
+) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut mark = vec![Mark::New; zones.len()];
+    let mut clean = true;
+    for start in 0..zones.len() {
+        let mut path = Vec::new();
+        let mut at = Some(start);
+        while let Some(z) = at {
+            match mark[z] {
+                Mark::Done => break,
+                Mark::OnPath => {
+                    let loop_start = path.iter().position(|p| *p == z).unwrap_or(0);
+                    let mut members: Vec<usize> = path[loop_start..].to_vec();
+                    // Report at the member that comes first in the model.
+                    let first = members
+                        .iter()
+                        .position(|m| *m == *members.iter().min().unwrap_or(&z))
+                        .unwrap_or(0);
+                    members.rotate_left(first);
+                    let chain: Vec<&str> = members
+                        .iter()
+                        .chain(std::iter::once(&members[0]))
+                        .map(|m| zones[*m].id.as_str())
+                        .collect();
+                    let at_span = inside[members[0]].unwrap_or(zones[members[0]].span);
+                    let mut d = Diagnostic::at(
+                        Code::ZoneCycle,
+                        at_span,
+                        format!(
+                            "zone `{}` ends up inside itself: {}",
+                            zones[members[0]].id,
+                            chain.join(" → ")
+                        ),
+                    )
+                    .with_label("this `inside` closes the loop");
+                    for m in &members[1..] {
+                        if let Some(s) = inside[*m] {
+                            d = d.with_related(
+                                s,
+                                format!(
+                                    "`{}` is inside `{}`",
+                                    zones[*m].id,
+                                    zones[zones[*m].parent.map_or(0, |p| p.index())].id
+                                ),
+                            );
+                        }
+                    }
+                    diags.push(
+                        d.with_help("zones nest as a tree: remove one of these `inside` keys"),
+                    );
+                    for m in members {
+                        zones[m].parent = None;
+                    }
+                    clean = false;
+                    break;
+                }
+                Mark::New => {
+                    mark[z] = Mark::OnPath;
+                    path.push(z);
+                    at = zones[z].parent.map(|p| p.index());
+                }
+            }
+        }
+        for p in path {
+            mark[p] = Mark::Done;
+        }
+    }
+    clean
+}

@@ -1,0 +1,168 @@
+//! The closed vocabularies of the format: component kinds, STRIDE categories, severities,
+//! data classifications and mitigation statuses.
+//!
+//! Each is a [`Choice`]: a list of kebab-case names that loading, the JSON Schema and
+//! serialisation all take from the same macro, so they cannot disagree.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// A closed set of kebab-case values.
+pub trait Choice: Sized + Copy + 'static {
+    /// What the value is called in messages ("component kind").
+    const WHAT: &'static str;
+    /// Every value with its name, in the order the format documents them.
+    const ALL: &'static [(&'static str, Self)];
+
+    fn as_str(self) -> &'static str;
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|(n, _)| *n).collect()
+    }
+}
+
+macro_rules! choice {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $( $(#[$vdoc:meta])* $variant:ident = $text:literal, )* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+        pub enum $name {
+            $( $(#[$vdoc])* #[serde(rename = $text)] $variant, )*
+        }
+
+        impl Choice for $name {
+            const WHAT: &'static str = $what;
+            const ALL: &'static [(&'static str, Self)] = &[ $( ($text, $name::$variant), )* ];
+
+            fn as_str(self) -> &'static str {
+                match self { $( $name::$variant => $text, )* }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+choice! {
+    /// The DFD element a component is.
+    ComponentKind, "component kind" {
+        /// Outside the system's control: users, browsers, third-party services.
+        ExternalEntity = "external-entity",
+        /// Code that runs and transforms data.
+        Process = "process",
+        /// Data at rest: databases, caches, files, queues.
+        DataStore = "data-store",
+    }
+}
+
+choice! {
+    /// How sensitive an asset is.
+    Classification, "classification" {
+        Public = "public",
+        Internal = "internal",
+        Confidential = "confidential",
+        Restricted = "restricted",
+    }
+}
+
+impl Classification {
+    /// Confidential and restricted data need protection whenever it leaves its zone.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            Classification::Confidential | Classification::Restricted
+        )
+    }
+}
+
+choice! {
+    /// The STRIDE category of a threat.
+    Category, "STRIDE category" {
+        Spoofing = "spoofing",
+        Tampering = "tampering",
+        Repudiation = "repudiation",
+        InformationDisclosure = "information-disclosure",
+        DenialOfService = "denial-of-service",
+        ElevationOfPrivilege = "elevation-of-privilege",
+    }
+}
+
+impl Category {
+    /// The human title ("Information disclosure").
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Spoofing => "Spoofing",
+            Category::Tampering => "Tampering",
+            Category::Repudiation => "Repudiation",
+            Category::InformationDisclosure => "Information disclosure",
+            Category::DenialOfService => "Denial of service",
+            Category::ElevationOfPrivilege => "Elevation of privilege",
+        }
+    }
+}
+
+choice! {
+    /// How bad a threat would be if it happened.
+    Severity, "severity" {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+choice! {
+    /// Where a mitigation stands.
+    Status, "mitigation status" {
+        /// Suggested, not yet agreed.
+        Proposed = "proposed",
+        /// Agreed and scheduled.
+        Planned = "planned",
+        /// In place.
+        Implemented = "implemented",
+        /// In place and tested or audited.
+        Verified = "verified",
+    }
+}
+
+impl Status {
+    /// Implemented or verified: the mitigation actually protects today.
+    pub fn is_effective(self) -> bool {
+        matches!(self, Status::Implemented | Status::Verified)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serde_names<T: Choice + Serialize>() {
+        for (name, value) in T::ALL {
+            assert_eq!(serde_json::to_value(value).unwrap(), *name);
+            assert_eq!(T::from_name(name).map(Choice::as_str), Some(*name));
+        }
+    }
+
+    #[test]
+    fn serialised_names_are_the_documented_names() {
+        serde_names::<ComponentKind>();
+        serde_names::<Classification>();
+        serde_names::<Category>();
+        serde_names::<Severity>();
+        serde_names::<Status>();
+    }
+
+    #[test]
+    fn order_follows_the_scale() {
+        assert!(Severity::Low < Severity::Critical);
+        assert!(Classification::Public < Classification::Restricted);
+        assert!(Status::Proposed < Status::Verified);
+    }
+}

@@ -1,0 +1,356 @@
+//! The resolved model: a petgraph graph whose nodes are components and whose edges are
+//! flows, with zones resolved into a nesting tree and every reference turned into an
+//! index.
+//!
+//! [`build`] makes it from a [`RawModel`](crate::load::RawModel), reporting every
+//! reference that does not resolve. After this stage nothing handles ids as references:
+//! the check rules and the renderers walk indices. This module does no I/O.
+
+mod build;
+mod date;
+mod kinds;
+
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+pub use self::build::build;
+pub use self::date::Date;
+pub use self::kinds::{Category, Choice, Classification, ComponentKind, Severity, Status};
+use crate::source::Span;
+
+/// A component: a node of the graph.
+pub type ComponentId = NodeIndex<u32>;
+/// A flow: an edge of the graph.
+pub type FlowId = EdgeIndex<u32>;
+
+macro_rules! index_type {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    )*};
+}
+
+index_type! {
+    /// Index of a zone in [`Model::zones`].
+    ZoneId;
+    /// Index of an asset in [`Model::assets`].
+    AssetId;
+    /// Index of a threat in [`Model::threats`].
+    ThreatId;
+    /// Index of a mitigation in [`Model::mitigations`].
+    MitigationId;
+    /// Index of an acceptance in [`Model::acceptances`].
+    AcceptanceId;
+}
+
+/// The project the model describes (the manifest's `[project]`).
+#[derive(Clone, Debug)]
+pub struct Project {
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub objective: Option<String>,
+    pub scope: Option<String>,
+    pub methodology: Option<String>,
+    pub conclusion: Option<String>,
+    pub owners: Vec<String>,
+    /// The `[project]` table.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Zone {
+    pub id: String,
+    pub name: String,
+    pub trust: u8,
+    pub parent: Option<ZoneId>,
+    pub children: Vec<ZoneId>,
+    /// 0 for a top-level zone.
+    pub depth: u32,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub kind: ComponentKind,
+    pub zone: ZoneId,
+    pub technology: Option<String>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    /// Threats that name this component among their targets.
+    pub threats: Vec<ThreatId>,
+    pub span: Span,
+}
+
+/// Which way a flow crosses a trust boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Into a more trusted zone.
+    Inbound,
+    /// Into a less trusted zone.
+    Outbound,
+    /// Into another zone of equal trust.
+    Lateral,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Lateral => "lateral",
+        }
+    }
+}
+
+/// A flow between two different zones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Crossing {
+    pub from_zone: ZoneId,
+    pub to_zone: ZoneId,
+    pub direction: Direction,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub id: String,
+    pub name: String,
+    pub from: ComponentId,
+    pub to: ComponentId,
+    pub protocol: Option<String>,
+    pub data: Vec<AssetId>,
+    pub encrypted: bool,
+    pub authenticated: bool,
+    pub description: Option<String>,
+    /// Set when the flow leaves its source's zone.
+    pub crossing: Option<Crossing>,
+    /// Threats that name this flow among their targets.
+    pub threats: Vec<ThreatId>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Asset {
+    pub id: String,
+    pub name: String,
+    pub classification: Classification,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+/// What a threat applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Target {
+    Component(ComponentId),
+    Flow(FlowId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Threat {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub targets: Vec<Target>,
+    pub cwe: Vec<u32>,
+    pub capec: Vec<u32>,
+    pub description: Option<String>,
+    /// Mitigations whose `mitigates` names this threat, in model order.
+    pub mitigations: Vec<MitigationId>,
+    /// Acceptances of this threat, in model order.
+    pub acceptances: Vec<AcceptanceId>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Mitigation {
+    pub id: String,
+    pub title: String,
+    pub status: Status,
+    pub mitigates: Vec<ThreatId>,
+    pub owner: Option<String>,
+    pub references: Vec<String>,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Acceptance {
+    pub threat: ThreatId,
+    pub justification: String,
+    pub approved_by: String,
+    pub expires: Date,
+    pub expires_span: Span,
+    pub span: Span,
+}
+
+/// Any entity, as an id lookup finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityRef {
+    Zone(ZoneId),
+    Component(ComponentId),
+    Asset(AssetId),
+    Flow(FlowId),
+    Threat(ThreatId),
+    Mitigation(MitigationId),
+}
+
+/// A resolved threat model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub project: Project,
+    pub zones: Vec<Zone>,
+    /// Components are the nodes, flows the edges.
+    pub graph: DiGraph<Component, Flow, u32>,
+    pub assets: Vec<Asset>,
+    pub threats: Vec<Threat>,
+    pub mitigations: Vec<Mitigation>,
+    pub acceptances: Vec<Acceptance>,
+    ids: std::collections::HashMap<String, EntityRef>,
+}
+
+/// How well a threat is handled, as of a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Coverage {
+    /// No mitigation and no valid acceptance.
+    Uncovered,
+    /// Mitigations exist, none implemented or verified.
+    Planned,
+    /// Accepted until a date that has not passed.
+    Accepted,
+    /// At least one mitigation is implemented or verified.
+    Mitigated,
+}
+
+impl Coverage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Uncovered => "uncovered",
+            Coverage::Planned => "planned",
+            Coverage::Accepted => "accepted",
+            Coverage::Mitigated => "mitigated",
+        }
+    }
+}
+
+impl Model {
+    pub fn zone(&self, id: ZoneId) -> &Zone {
+        &self.zones[id.index()]
+    }
+
+    pub fn component(&self, id: ComponentId) -> &Component {
+        &self.graph[id]
+    }
+
+    pub fn flow(&self, id: FlowId) -> &Flow {
+        &self.graph[id]
+    }
+
+    pub fn asset(&self, id: AssetId) -> &Asset {
+        &self.assets[id.index()]
+    }
+
+    pub fn threat(&self, id: ThreatId) -> &Threat {
+        &self.threats[id.index()]
+    }
+
+    pub fn mitigation(&self, id: MitigationId) -> &Mitigation {
+        &self.mitigations[id.index()]
+    }
+
+    pub fn acceptance(&self, id: AcceptanceId) -> &Acceptance {
+        &self.acceptances[id.index()]
+    }
+
+    /// Components in model order.
+    pub fn component_ids(&self) -> impl Iterator<Item = ComponentId> + '_ {
+        self.graph.node_indices()
+    }
+
+    /// Flows in model order.
+    pub fn flow_ids(&self) -> impl Iterator<Item = FlowId> + '_ {
+        self.graph.edge_indices()
+    }
+
+    pub fn threat_ids(&self) -> impl Iterator<Item = ThreatId> {
+        (0..self.threats.len() as u32).map(ThreatId)
+    }
+
+    pub fn mitigation_ids(&self) -> impl Iterator<Item = MitigationId> {
+        (0..self.mitigations.len() as u32).map(MitigationId)
+    }
+
+    pub fn zone_ids(&self) -> impl Iterator<Item = ZoneId> {
+        (0..self.zones.len() as u32).map(ZoneId)
+    }
+
+    /// Flows into and out of a component, in model order.
+    pub fn flows_of(&self, c: ComponentId) -> Vec<FlowId> {
+        let mut flows: Vec<FlowId> = self
+            .graph
+            .edges_directed(c, petgraph::Direction::Outgoing)
+            .chain(self.graph.edges_directed(c, petgraph::Direction::Incoming))
+            .map(|e| e.id())
+            .collect();
+        flows.sort();
+        flows.dedup();
+        flows
+    }
+
+    /// Finds any entity by id.
+    pub fn lookup(&self, id: &str) -> Option<EntityRef> {
+        self.ids.get(id).copied()
+    }
+
+    /// The id of a threat target.
+    pub fn target_id(&self, t: Target) -> &str {
+        match t {
+            Target::Component(c) => &self.component(c).id,
+            Target::Flow(f) => &self.flow(f).id,
+        }
+    }
+
+    /// The zones from `z` up to its top-level ancestor, `z` first.
+    pub fn zone_chain(&self, z: ZoneId) -> impl Iterator<Item = ZoneId> + '_ {
+        std::iter::successors(Some(z), |z| self.zone(*z).parent)
+    }
+
+    /// Whether an acceptance still holds on `today` (it holds through its expiry day).
+    pub fn acceptance_valid(&self, a: AcceptanceId, today: Date) -> bool {
+        self.acceptance(a).expires >= today
+    }
+
+    /// How well a threat is handled on `today`.
+    pub fn coverage(&self, t: ThreatId, today: Date) -> Coverage {
+        let threat = self.threat(t);
+        if threat
+            .mitigations
+            .iter()
+            .any(|m| self.mitigation(*m).status.is_effective())
+        {
+            Coverage::Mitigated
+        } else if threat
+            .acceptances
+            .iter()
+            .any(|a| self.acceptance_valid(*a, today))
+        {
+            Coverage::Accepted
+        } else if !threat.mitigations.is_empty() {
+            Coverage::Planned
+        } else {
+            Coverage::Uncovered
+        }
+    }
+}

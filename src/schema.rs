@@ -1,0 +1,100 @@
+//! The JSON Schema of the model files, derived from the raw types with schemars.
+//!
+//! `threatbook schema` prints it; `schema/threatbook.schema.json` is a committed copy
+//! that editors point at, kept identical by a test.
+
+use crate::load::RawModel;
+
+/// Where the committed copy lives, relative to the repository root.
+pub const COMMITTED_PATH: &str = "schema/threatbook.schema.json";
+
+/// The schema of a threatbook model file, as pretty JSON with a final newline.
+pub fn model_schema() -> String {
+    let schema = schemars::schema_for!(RawModel);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diagnostics;
+    use crate::load::raw::*;
+    use crate::load::reader::TableReader;
+    use crate::source::{Sources, Span};
+
+    /// The keys the loader asks for when reading an entity.
+    fn keys_read(read: impl Fn(&mut TableReader<'_, '_>, &mut Diagnostics)) -> Vec<String> {
+        let mut sources = Sources::default();
+        let file = sources.add("t".into(), "t".into(), String::new());
+        let empty = toml::de::DeTable::parse("").unwrap();
+        let mut r = TableReader::new(file, empty.get_ref(), Span::new(file, 0..0), "t");
+        read(&mut r, &mut Diagnostics::default());
+        let mut keys: Vec<String> = r.requested().iter().map(|k| k.to_string()).collect();
+        keys.sort();
+        keys
+    }
+
+    fn schema_keys(schema: &serde_json::Value, definition: &str) -> Vec<String> {
+        let props = &schema["$defs"][definition]["properties"];
+        let mut keys: Vec<String> = props
+            .as_object()
+            .unwrap_or_else(|| panic!("no definition {definition}"))
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_loader_reads_exactly_the_keys_the_schema_documents() {
+        let schema: serde_json::Value = serde_json::from_str(&model_schema()).unwrap();
+        let cases: [(&str, Vec<String>); 8] = [
+            ("RawProject", keys_read(|r, d| drop(read_project(r, d)))),
+            ("RawZone", keys_read(|r, d| drop(read_zone(r, d)))),
+            ("RawComponent", keys_read(|r, d| drop(read_component(r, d)))),
+            ("RawAsset", keys_read(|r, d| drop(read_asset(r, d)))),
+            ("RawFlow", keys_read(|r, d| drop(read_flow(r, d)))),
+            ("RawThreat", keys_read(|r, d| drop(read_threat(r, d)))),
+            (
+                "RawMitigation",
+                keys_read(|r, d| drop(read_mitigation(r, d))),
+            ),
+            (
+                "RawAcceptance",
+                keys_read(|r, d| drop(read_acceptance(r, d))),
+            ),
+        ];
+        for (definition, read) in cases {
+            assert_eq!(schema_keys(&schema, definition), read, "{definition}");
+        }
+        let mut top: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        top.sort();
+        let mut expected: Vec<String> = crate::load::ENTITY_TABLES
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        expected.push("project".into());
+        expected.sort();
+        assert_eq!(top, expected);
+    }
+
+    #[test]
+    fn the_committed_schema_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED_PATH);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != model_schema() {
+            panic!(
+                "{COMMITTED_PATH} is out of date; regenerate it with \
+                 `cargo run -- schema > {COMMITTED_PATH}`"
+            );
+        }
+    }
+}
