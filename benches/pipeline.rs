@@ -1,1 +1,142 @@
-fn main() {}
+//! Benchmark of the whole pipeline (load + check + render Markdown) against the cost of
+//! parsing the same TOML files alone, on generated models.
+//!
+//! `cargo bench --bench pipeline` runs the target size (10,000 components, 50,000 flows,
+//! 20,000 threats) and smaller ones to show how time grows; `-- --quick` runs fewer
+//! repetitions. Figures are medians of wall-clock time on this machine.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use threatbook::check::Options;
+use threatbook::model::Date;
+use threatbook::render::{Format, Renderer, ReportInput, ReportView};
+use threatbook::synthetic::{self, Size};
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm the page cache and the allocator
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+/// Reading and parsing every TOML file of the model, and nothing else.
+fn parse_only(dir: &Path) -> usize {
+    let mut tables = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc = toml::de::DeTable::parse(&text).unwrap();
+        tables += doc.get_ref().len();
+    }
+    tables
+}
+
+/// What `threatbook render DIR --format md` does, minus writing the file.
+fn pipeline(dir: &Path, renderer: &Renderer, today: Date) -> usize {
+    let mut project = threatbook::open(dir);
+    project.check(&Options { today });
+    let model = project.model.as_ref().expect("generated model loads");
+    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let view = ReportView::new(ReportInput {
+        model,
+        sources: &project.sources,
+        today,
+        generated: None,
+        findings: &findings,
+        mermaid: None,
+    });
+    renderer.render(Format::Markdown, &view).unwrap().len()
+}
+
+/// Time of each stage at one size, to show where the pipeline spends it.
+fn stages(dir: &Path, renderer: &Renderer, today: Date) {
+    let t = Instant::now();
+    let mut project = threatbook::open(dir);
+    let load = t.elapsed();
+    let t = Instant::now();
+    project.check(&Options { today });
+    let check = t.elapsed();
+    let model = project.model.as_ref().unwrap();
+    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let t = Instant::now();
+    let view = ReportView::new(ReportInput {
+        model,
+        sources: &project.sources,
+        today,
+        generated: None,
+        findings: &findings,
+        mermaid: None,
+    });
+    let views = t.elapsed();
+    let t = Instant::now();
+    let text = renderer.render(Format::Markdown, &view).unwrap();
+    let render = t.elapsed();
+    println!(
+        "stages: load+resolve {:.0}ms, check {:.0}ms, views {:.0}ms, render {:.0}ms ({:.1} MiB of Markdown)",
+        load.as_secs_f64() * 1e3,
+        check.as_secs_f64() * 1e3,
+        views.as_secs_f64() * 1e3,
+        render.as_secs_f64() * 1e3,
+        text.len() as f64 / (1024.0 * 1024.0)
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let runs = if quick { 3 } else { 7 };
+    let today = Date::parse("2026-11-27").unwrap();
+    let renderer = Renderer::new(None).unwrap();
+    let sizes = if quick {
+        vec![10_000]
+    } else {
+        vec![1_000, 2_500, 5_000, 10_000]
+    };
+    println!(
+        "{:>10} {:>8} {:>8} {:>9} {:>11} {:>11} {:>7}",
+        "components", "flows", "threats", "TOML MiB", "parse only", "pipeline", "ratio"
+    );
+    for &components in &sizes {
+        let size = Size::scaled(components);
+        let tmp = tempfile::tempdir().unwrap();
+        synthetic::write(tmp.path(), size).unwrap();
+        let bytes: u64 = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().len())
+            .sum();
+        let parse = time(runs, || {
+            std::hint::black_box(parse_only(tmp.path()));
+        });
+        let full = time(runs, || {
+            std::hint::black_box(pipeline(tmp.path(), &renderer, today));
+        });
+        println!(
+            "{:>10} {:>8} {:>8} {:>9.1} {:>9.0}ms {:>9.0}ms {:>7.2}",
+            size.components,
+            size.flows,
+            size.threats,
+            bytes as f64 / (1024.0 * 1024.0),
+            parse.as_secs_f64() * 1e3,
+            full.as_secs_f64() * 1e3,
+            full.as_secs_f64() / parse.as_secs_f64()
+        );
+        if components == *sizes.last().unwrap() {
+            stages(tmp.path(), &renderer, today);
+        }
+    }
+}

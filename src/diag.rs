@@ -311,8 +311,7 @@ mod tests {
             let name = code.as_str();
             assert!(seen.insert(name), "code {name} is used twice");
             assert!(
-                name.split('-')
-                    .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase())),
+                crate::load::raw::is_kebab_case(name),
                 "code {name} is not kebab-case"
             );
             assert_eq!(Code::from_name(name), Some(*code));

@@ -198,7 +198,7 @@ mod tests {
         assert_eq!(f.line_col(3), (2, 1));
         // 'é' is two bytes; the '=' after it and a space is the third character.
         assert_eq!(f.line_col(6), (2, 3));
-        assert_eq!(f.line_col(11), (3, 1));
+        assert_eq!(f.line_col(10), (3, 1));
         assert_eq!(f.line_col(999), (3, 2));
     }
 }

@@ -196,15 +196,18 @@ fn read_document(
             let Some(mut t) = TableReader::of_value(file, item, entity_name(key), diags) else {
                 continue;
             };
-            match key {
-                "zone" => raw.zone.extend(read_zone(&mut t, diags)),
-                "component" => raw.component.extend(read_component(&mut t, diags)),
-                "asset" => raw.asset.extend(read_asset(&mut t, diags)),
-                "flow" => raw.flow.extend(read_flow(&mut t, diags)),
-                "threat" => raw.threat.extend(read_threat(&mut t, diags)),
-                "mitigation" => raw.mitigation.extend(read_mitigation(&mut t, diags)),
-                "acceptance" => raw.acceptance.extend(read_acceptance(&mut t, diags)),
-                _ => unreachable!("ENTITY_TABLES and this match list the same keys"),
+            let read = match key {
+                "zone" => push(&mut raw.zone, read_zone(&mut t, diags)),
+                "component" => push(&mut raw.component, read_component(&mut t, diags)),
+                "asset" => push(&mut raw.asset, read_asset(&mut t, diags)),
+                "flow" => push(&mut raw.flow, read_flow(&mut t, diags)),
+                "threat" => push(&mut raw.threat, read_threat(&mut t, diags)),
+                "mitigation" => push(&mut raw.mitigation, read_mitigation(&mut t, diags)),
+                "acceptance" => push(&mut raw.acceptance, read_acceptance(&mut t, diags)),
+                _ => false,
+            };
+            if !read && let Some(id) = t.peek_str("id") {
+                raw.unreadable_ids.insert(id.to_string());
             }
             t.finish(diags);
         }
@@ -218,6 +221,13 @@ fn read_document(
             .contains(&singular)
             .then(|| format!("entity arrays are singular: write `[[{singular}]]`"))
     });
+}
+
+/// Keeps an entity that could be read; says whether there was one.
+fn push<T>(list: &mut Vec<T>, item: Option<T>) -> bool {
+    let read = item.is_some();
+    list.extend(item);
+    read
 }
 
 fn entity_name(key: &str) -> &'static str {

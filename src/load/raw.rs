@@ -97,6 +97,10 @@ pub struct RawModel {
     /// Risks accepted for a time instead of mitigated.
     #[serde(default)]
     pub acceptance: Vec<RawAcceptance>,
+    /// Ids of entities that could not be read. A reference to one of them is not
+    /// reported again: the entity's own error says what is wrong.
+    #[serde(skip)]
+    pub unreadable_ids: std::collections::HashSet<String>,
 }
 
 /// The `[project]` table of threatbook.toml.

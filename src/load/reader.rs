@@ -189,6 +189,14 @@ impl<'t, 'i> TableReader<'t, 'i> {
         &self.requested
     }
 
+    /// A string value, looked at without counting the key as read.
+    pub fn peek_str(&self, key: &str) -> Option<&'t str> {
+        match self.table.get(key).map(|v| v.get_ref()) {
+            Some(DeValue::String(s)) => Some(s.as_ref()),
+            _ => None,
+        }
+    }
+
     /// The value of a key, unread; the key counts as known.
     pub fn optional_value(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
         self.raw(key)

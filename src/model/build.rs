@@ -38,38 +38,13 @@ impl Kind {
     }
 }
 
-struct Ids {
+struct Ids<'r> {
     map: HashMap<String, (Kind, u32, Span)>,
+    /// Ids of entities that could not be read: references to them stay quiet.
+    unreadable: &'r std::collections::HashSet<String>,
 }
 
-impl Ids {
-    /// Registers an id; reports a duplicate and returns false if it is taken.
-    fn declare(
-        &mut self,
-        id: &Sp<String>,
-        kind: Kind,
-        index: u32,
-        diags: &mut Diagnostics,
-    ) -> bool {
-        if let Some((first_kind, _, first)) = self.map.get(&id.value) {
-            diags.push(
-                Diagnostic::at(
-                    Code::DuplicateId,
-                    id.span,
-                    format!("the id `{}` is used twice", id.value),
-                )
-                .with_label(format!("this {} reuses the id", kind.name()))
-                .with_related(
-                    *first,
-                    format!("first used here by a {}", first_kind.name()),
-                ),
-            );
-            return false;
-        }
-        self.map.insert(id.value.clone(), (kind, index, id.span));
-        true
-    }
-
+impl Ids<'_> {
     /// Resolves a reference to one of `kinds`, reporting it under `code` if it fails.
     fn resolve(
         &self,
@@ -88,16 +63,18 @@ impl Ids {
                         code,
                         r.span,
                         format!(
-                            "`{field}` names `{}`, which is a {}, not a {wanted}",
+                            "`{field}` names `{}`, which is {}, not {}",
                             r.value,
-                            kind.name()
+                            with_article(kind.name()),
+                            with_article(&wanted)
                         ),
                     )
-                    .with_label(format!("expected a {wanted}"))
+                    .with_label(format!("expected {}", with_article(&wanted)))
                     .with_related(*at, format!("`{}` is defined here", r.value)),
                 );
                 None
             }
+            None if self.unreadable.contains(&r.value) => None,
             None => {
                 let candidates = self
                     .map
@@ -109,10 +86,7 @@ impl Ids {
                 let mut d = Diagnostic::at(
                     code,
                     r.span,
-                    format!(
-                        "`{field}` names `{}`, but there is no {wanted} with that id",
-                        r.value
-                    ),
+                    format!("`{field}` names `{}`, but no {wanted} has that id", r.value),
                 )
                 .with_label(format!("unknown {wanted}"));
                 if !close.is_empty() {
@@ -123,6 +97,86 @@ impl Ids {
             }
         }
     }
+}
+
+/// Declares every id, so that references may point forwards and across files. Of two
+/// entities with one id, the one written first (in file order) keeps it and the other
+/// is reported and dropped. Returns the ids and, per kind in [`KINDS`] order, which
+/// entities were kept.
+fn declare_ids<'r>(raw: &'r RawModel, diags: &mut Diagnostics) -> (Ids<'r>, [Vec<bool>; 6]) {
+    let lists: [Vec<&Sp<String>>; 6] = [
+        raw.zone.iter().map(|x| &x.id).collect(),
+        raw.component.iter().map(|x| &x.id).collect(),
+        raw.asset.iter().map(|x| &x.id).collect(),
+        raw.flow.iter().map(|x| &x.id).collect(),
+        raw.threat.iter().map(|x| &x.id).collect(),
+        raw.mitigation.iter().map(|x| &x.id).collect(),
+    ];
+    let total = lists.iter().map(Vec::len).sum();
+    let mut all: Vec<(Span, usize, usize)> = Vec::with_capacity(total);
+    for (k, list) in lists.iter().enumerate() {
+        all.extend(list.iter().enumerate().map(|(i, id)| (id.span, k, i)));
+    }
+    all.sort_unstable();
+    let mut keep: [Vec<bool>; 6] = std::array::from_fn(|k| vec![true; lists[k].len()]);
+    let mut first: HashMap<&str, (Span, Kind)> = HashMap::with_capacity(total);
+    for (span, k, i) in all {
+        let id = lists[k][i];
+        match first.get(id.value.as_str()) {
+            Some((at, kind)) => {
+                keep[k][i] = false;
+                diags.push(
+                    Diagnostic::at(
+                        Code::DuplicateId,
+                        span,
+                        format!("the id `{}` is used twice", id.value),
+                    )
+                    .with_label(format!("this {} reuses the id", KINDS[k].name()))
+                    .with_related(
+                        *at,
+                        format!("first used here by {}", with_article(kind.name())),
+                    ),
+                );
+            }
+            None => {
+                first.insert(&id.value, (span, KINDS[k]));
+            }
+        }
+    }
+    let mut map = HashMap::with_capacity(total);
+    for (k, list) in lists.iter().enumerate() {
+        let mut next = 0u32;
+        for (i, id) in list.iter().enumerate() {
+            if keep[k][i] {
+                map.insert(id.value.clone(), (KINDS[k], next, id.span));
+                next += 1;
+            }
+        }
+    }
+    let ids = Ids {
+        map,
+        unreadable: &raw.unreadable_ids,
+    };
+    (ids, keep)
+}
+
+/// The kinds that have ids, in the order [`declare_ids`] returns them.
+const KINDS: [Kind; 6] = [
+    Kind::Zone,
+    Kind::Component,
+    Kind::Asset,
+    Kind::Flow,
+    Kind::Threat,
+    Kind::Mitigation,
+];
+
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 fn quoted_names(kinds: &[Kind]) -> String {
@@ -142,75 +196,22 @@ fn texts(v: &[Sp<String>]) -> Vec<String> {
 /// problem is in `diags`. `diags` may already hold load errors: the model is then not
 /// returned either, but references are still resolved so that all problems show at once.
 pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
-    let errors_before = diags.count(crate::diag::Severity::Error);
-    let mut ids = Ids {
-        map: HashMap::with_capacity(
-            raw.zone.len()
-                + raw.component.len()
-                + raw.flow.len()
-                + raw.threat.len()
-                + raw.mitigation.len()
-                + raw.asset.len(),
-        ),
-    };
-
-    // Declare every id first, so references may point forwards and across files.
-    let declare_all = |items: &mut dyn Iterator<Item = &Sp<String>>,
-                       kind: Kind,
-                       ids: &mut Ids,
-                       diags: &mut Diagnostics| {
-        let mut keep = Vec::new();
-        let mut next = 0u32;
-        for id in items {
-            let ok = ids.declare(id, kind, next, diags);
-            next += u32::from(ok);
-            keep.push(ok);
-        }
-        keep
-    };
-    let keep_zone = declare_all(
-        &mut raw.zone.iter().map(|z| &z.id),
-        Kind::Zone,
-        &mut ids,
-        diags,
-    );
-    let keep_component = declare_all(
-        &mut raw.component.iter().map(|c| &c.id),
-        Kind::Component,
-        &mut ids,
-        diags,
-    );
-    let keep_asset = declare_all(
-        &mut raw.asset.iter().map(|a| &a.id),
-        Kind::Asset,
-        &mut ids,
-        diags,
-    );
-    let keep_flow = declare_all(
-        &mut raw.flow.iter().map(|f| &f.id),
-        Kind::Flow,
-        &mut ids,
-        diags,
-    );
-    let keep_threat = declare_all(
-        &mut raw.threat.iter().map(|t| &t.id),
-        Kind::Threat,
-        &mut ids,
-        diags,
-    );
-    let keep_mitigation = declare_all(
-        &mut raw.mitigation.iter().map(|m| &m.id),
-        Kind::Mitigation,
-        &mut ids,
-        diags,
-    );
+    let (ids, keep) = declare_ids(raw, diags);
+    let [
+        keep_zone,
+        keep_component,
+        keep_asset,
+        keep_flow,
+        keep_threat,
+        keep_mitigation,
+    ] = &keep;
     let kept = |keep: &[bool], i: usize| keep.get(i).copied().unwrap_or(false);
 
     // Zones.
     let mut zones: Vec<Zone> = Vec::with_capacity(raw.zone.len());
     let mut zone_inside: Vec<Option<Span>> = Vec::new();
     for (i, z) in raw.zone.iter().enumerate() {
-        if !kept(&keep_zone, i) {
+        if !kept(keep_zone, i) {
             continue;
         }
         let parent = z.inside.as_ref().and_then(|r| {
@@ -243,7 +244,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
     let mut graph: DiGraph<Component, Flow, u32> =
         DiGraph::with_capacity(raw.component.len(), raw.flow.len());
     for (i, c) in raw.component.iter().enumerate() {
-        if !kept(&keep_component, i) {
+        if !kept(keep_component, i) {
             continue;
         }
         let zone = ids
@@ -272,7 +273,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         .asset
         .iter()
         .enumerate()
-        .filter(|(i, _)| kept(&keep_asset, *i))
+        .filter(|(i, _)| kept(keep_asset, *i))
         .map(|(_, a)| Asset {
             id: a.id.value.clone(),
             name: a.name.value.clone(),
@@ -284,7 +285,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
 
     // Flows: the graph's edges.
     for (i, f) in raw.flow.iter().enumerate() {
-        if !kept(&keep_flow, i) {
+        if !kept(keep_flow, i) {
             continue;
         }
         let from = ids.resolve(
@@ -338,7 +339,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
     // Threats, and the reverse links from their targets.
     let mut threats = Vec::with_capacity(raw.threat.len());
     for (i, t) in raw.threat.iter().enumerate() {
-        if !kept(&keep_threat, i) {
+        if !kept(keep_threat, i) {
             continue;
         }
         let id = ThreatId(threats.len() as u32);
@@ -385,7 +386,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
 
     let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw.mitigation.len());
     for (i, m) in raw.mitigation.iter().enumerate() {
-        if !kept(&keep_mitigation, i) {
+        if !kept(keep_mitigation, i) {
             continue;
         }
         let id = MitigationId(mitigations.len() as u32);
@@ -446,7 +447,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         });
     }
 
-    if diags.count(crate::diag::Severity::Error) > errors_before || raw.project.is_none() {
+    if diags.has_errors() || raw.project.is_none() {
         return None;
     }
     let project = raw.project.as_ref().map(|p| Project {

@@ -1,0 +1,211 @@
+//! Command-line behaviour: arguments in, output and exit code out.
+
+use crate::support::{TODAY, root, run, run_in};
+
+#[test]
+fn explain_prints_a_known_code_and_rejects_unknown_ones() {
+    let r = run(&["check", "--explain", "uncovered-threat"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with("uncovered-threat (error"),
+        "{}",
+        r.stdout
+    );
+    let all = run(&["check", "--explain", "all"]);
+    assert_eq!(all.stdout.lines().count(), threatbook::Code::ALL.len());
+    let bad = run(&["check", "--explain", "uncoverd-threat"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean `uncovered-threat`"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn misuse_exits_with_two() {
+    assert_eq!(run(&["check"]).code, 2);
+    assert_eq!(
+        run(&["render", "catalog/fastapi", "--format", "pdf"]).code,
+        2
+    );
+    assert_eq!(
+        run(&["check", "catalog/fastapi", "--today", "2026-02-30"]).code,
+        2
+    );
+    assert_eq!(run(&["frobnicate"]).code, 2);
+}
+
+#[test]
+fn init_writes_a_model_that_checks_clean_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = run_in(tmp.path(), &["init", "my-service"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let check = run_in(
+        tmp.path(),
+        &[
+            "check",
+            "my-service",
+            "--today",
+            TODAY,
+            "--deny",
+            "warnings",
+        ],
+    );
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let manifest = std::fs::read_to_string(tmp.path().join("my-service/threatbook.toml")).unwrap();
+    assert!(manifest.contains("name = \"my-service\""), "{manifest}");
+    let schema =
+        std::fs::read_to_string(tmp.path().join("my-service/threatbook.schema.json")).unwrap();
+    assert_eq!(schema, threatbook::schema::model_schema());
+    let again = run_in(tmp.path(), &["init", "my-service"]);
+    assert_eq!(again.code, 2);
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("my-service/threatbook.toml")).unwrap(),
+        manifest,
+        "nothing overwritten"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["my-service"], "no staging folder left behind");
+}
+
+#[test]
+fn render_writes_nothing_when_the_model_does_not_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.md");
+    let out_arg = out.to_str().unwrap();
+    let r = run(&[
+        "render",
+        "tests/fixtures/invalid/dangling-reference",
+        "-o",
+        out_arg,
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("dangling-reference"), "{}", r.stderr);
+    assert!(r.stderr.contains("nothing was written"), "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn render_is_deterministic_and_writes_the_file_it_is_given() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a.md");
+    let b = tmp.path().join("b.md");
+    for out in [&a, &b] {
+        let r = run(&[
+            "render",
+            "catalog/fastapi",
+            "--format",
+            "md",
+            "--today",
+            TODAY,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(a, b);
+    let stdout = run(&["render", "catalog/fastapi", "--today", TODAY]);
+    assert_eq!(
+        stdout.stdout.as_bytes(),
+        a.as_slice(),
+        "stdout and -o give the same bytes"
+    );
+}
+
+#[test]
+fn timestamps_appear_only_when_asked_and_honour_source_date_epoch() {
+    let plain = run(&["render", "tests/fixtures/valid/minimal", "--today", TODAY]);
+    assert!(!plain.stdout.contains("Generated on"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatbook"))
+        .args(["render", "tests/fixtures/valid/minimal", "--timestamp"])
+        .current_dir(root())
+        .env("SOURCE_DATE_EPOCH", "1798761599")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Generated on 2026-12-31T23:59:59Z."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_template_override_replaces_the_builtin_by_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("report.md.tera"),
+        "{{ project.name }}: {{ summary.threats }} threats, {{ summary.uncovered_threats }} uncovered\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "render",
+        "catalog/fastapi",
+        "--today",
+        TODAY,
+        "--templates",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, "FastAPI service: 32 threats, 1 uncovered\n");
+}
+
+#[test]
+fn a_broken_template_is_a_clear_error_and_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("report.md.tera"),
+        "{{ project.nonexistent.field }}",
+    )
+    .unwrap();
+    let out = tmp.path().join("out.md");
+    let r = run(&[
+        "render",
+        "catalog/fastapi",
+        "--templates",
+        tmp.path().to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("report.md.tera"), "{}", r.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
+fn schema_prints_the_committed_schema() {
+    let r = run(&["schema"]);
+    assert_eq!(r.code, 0);
+    let committed = std::fs::read_to_string(root().join("schema/threatbook.schema.json")).unwrap();
+    assert_eq!(r.stdout, committed);
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let (code, json) = crate::support::check_json("tests/fixtures/invalid/uncovered-threat");
+    assert_eq!(code, 1);
+    let d = &json["diagnostics"][0];
+    for key in ["code", "severity", "message", "file", "line", "column"] {
+        assert!(!d[key].is_null(), "diagnostic lacks {key}: {d}");
+    }
+    for key in [
+        "components",
+        "zones",
+        "flows",
+        "assets",
+        "threats",
+        "mitigations",
+        "uncovered_threats",
+    ] {
+        assert!(
+            json["summary"][key].is_u64(),
+            "summary lacks {key}: {}",
+            json["summary"]
+        );
+    }
+    assert_eq!(json["summary"]["uncovered_threats"], 1);
+}

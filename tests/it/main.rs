@@ -1,0 +1,8 @@
+//! The integration suite: the `threatbook` binary run on fixture models, as a user runs it.
+
+mod catalog;
+mod cli;
+mod docs;
+mod fixtures;
+mod load_errors;
+mod support;
