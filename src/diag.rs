@@ -242,6 +242,11 @@ impl Diagnostics {
         self.items.push(d);
     }
 
+    /// Adds every diagnostic of `other`, in its order.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
     }

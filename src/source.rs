@@ -11,6 +11,13 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(u32);
 
+impl FileId {
+    /// The id the `index`-th file added to a [`Sources`] gets.
+    pub fn from_index(index: usize) -> FileId {
+        FileId(u32::try_from(index).expect("fewer than 2^32 files"))
+    }
+}
+
 /// A byte range inside one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
@@ -95,7 +102,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn add(&mut self, path: PathBuf, relative: String, text: String) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 files"));
+        let id = FileId::from_index(self.files.len());
         self.files.push(SourceFile::new(path, relative, text));
         id
     }

@@ -44,16 +44,24 @@ pub const ENTITY_TABLES: &[&str] = &[
 ];
 
 /// Loads the model in `dir`. Problems go into `diags`; whatever could be read is returned.
+///
+/// Files are read and parsed on all cores: each file is independent until its entities
+/// are appended, in path order, to one [`RawModel`].
 pub fn load_dir(dir: &Path, diags: &mut Diagnostics) -> Loaded {
-    let mut loaded = Loaded::default();
     let files = discover(dir, diags);
+    let has_manifest = files.iter().any(|f| f.is_manifest);
+    let mut loaded = Loaded::default();
     if files.is_empty() {
         return loaded;
     }
-    let mut has_manifest = false;
-    for file in files {
-        has_manifest |= file.is_manifest;
-        read_file(file, &mut loaded, diags);
+    for (index, parsed) in read_all(&files).into_iter().enumerate() {
+        let file = &files[index];
+        let id = loaded
+            .sources
+            .add(file.path.clone(), file.relative.clone(), parsed.text);
+        debug_assert_eq!(id, FileId::from_index(index));
+        loaded.raw.append(parsed.raw);
+        diags.extend(parsed.diags);
     }
     if !has_manifest {
         diags.push(
@@ -69,44 +77,98 @@ pub fn load_dir(dir: &Path, diags: &mut Diagnostics) -> Loaded {
 }
 
 /// Loads a model from in-memory files (relative path, text); for tests and tools that
-/// generate models. The first file named `threatbook.toml` is the manifest.
+/// generate models. The file named `threatbook.toml` is the manifest.
 pub fn load_texts<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
     diags: &mut Diagnostics,
 ) -> Loaded {
     let mut loaded = Loaded::default();
-    for (relative, text) in files {
-        let id = loaded
+    for (index, (relative, text)) in files.into_iter().enumerate() {
+        let parsed = parse_text(
+            FileId::from_index(index),
+            relative == MANIFEST,
+            text.to_string(),
+        );
+        loaded
             .sources
-            .add(relative.into(), relative.into(), text.to_string());
-        parse_file(id, relative == MANIFEST, &mut loaded, diags);
+            .add(relative.into(), relative.into(), parsed.text);
+        loaded.raw.append(parsed.raw);
+        diags.extend(parsed.diags);
     }
     loaded
 }
 
-fn read_file(file: ModelFile, loaded: &mut Loaded, diags: &mut Diagnostics) {
+/// One file, read and parsed on its own.
+struct Parsed {
+    text: String,
+    raw: RawModel,
+    diags: Diagnostics,
+}
+
+/// Reads and parses every file, largest first, on as many threads as there are cores.
+/// The result is in the order of `files`.
+fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if threads <= 1 {
+        return files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| read_file(FileId::from_index(i), f))
+            .collect();
+    }
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    let size = |i: &usize| std::fs::metadata(&files[*i].path).map_or(0, |m| m.len());
+    order.sort_by_cached_key(|i| std::cmp::Reverse(size(i)));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Parsed)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&i) = order.get(k) else { break };
+                        mine.push((i, read_file(FileId::from_index(i), &files[i])));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, p)| p).collect()
+}
+
+fn read_file(id: FileId, file: &ModelFile) -> Parsed {
     let bytes = match std::fs::read(&file.path) {
         Ok(b) => b,
         Err(e) => {
+            let mut diags = Diagnostics::default();
             diags.push(Diagnostic::new(
                 Code::IoError,
                 format!("cannot read {}: {e}", file.path.display()),
-                Location::Path(file.path),
+                Location::Path(file.path.clone()),
             ));
-            return;
+            return Parsed {
+                text: String::new(),
+                raw: RawModel::default(),
+                diags,
+            };
         }
     };
-    let is_manifest = file.is_manifest;
     match String::from_utf8(bytes) {
-        Ok(text) => {
-            let id = loaded.sources.add(file.path, file.relative, text);
-            parse_file(id, is_manifest, loaded, diags);
-        }
+        Ok(text) => parse_text(id, file.is_manifest, text),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             // The lossy text has the same bytes up to `at`, so the span is right.
-            let id = loaded.sources.add(file.path, file.relative, text);
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let mut diags = Diagnostics::default();
             diags.push(
                 Diagnostic::at(
                     Code::NotUtf8,
@@ -116,14 +178,23 @@ fn read_file(file: ModelFile, loaded: &mut Loaded, diags: &mut Diagnostics) {
                 .with_label("invalid byte sequence here")
                 .with_help("save the file as UTF-8"),
             );
+            Parsed {
+                text,
+                raw: RawModel::default(),
+                diags,
+            }
         }
     }
 }
 
-fn parse_file(id: FileId, is_manifest: bool, loaded: &mut Loaded, diags: &mut Diagnostics) {
-    let text = &loaded.sources.get(id).text;
-    let (doc, errors) = DeTable::parse_recoverable(text);
-    if !errors.is_empty() {
+fn parse_text(id: FileId, is_manifest: bool, text: String) -> Parsed {
+    let mut raw = RawModel::default();
+    let mut diags = Diagnostics::default();
+    let (doc, errors) = DeTable::parse_recoverable(&text);
+    if errors.is_empty() {
+        let span = Span::new(id, doc.span());
+        read_document(id, doc.get_ref(), span, is_manifest, &mut raw, &mut diags);
+    } else {
         for e in errors {
             let range = e.span().unwrap_or(0..0);
             diags.push(
@@ -133,10 +204,9 @@ fn parse_file(id: FileId, is_manifest: bool, loaded: &mut Loaded, diags: &mut Di
         }
         // A document that does not parse is not read further: what the parser recovered
         // would produce follow-on errors that only confuse.
-        return;
     }
-    let span = Span::new(id, doc.span());
-    read_document(id, doc.get_ref(), span, is_manifest, &mut loaded.raw, diags);
+    drop(doc);
+    Parsed { text, raw, diags }
 }
 
 fn syntax_message(e: &toml::de::Error) -> String {

@@ -103,6 +103,23 @@ pub struct RawModel {
     pub unreadable_ids: std::collections::HashSet<String>,
 }
 
+impl RawModel {
+    /// Adds the entities of `other` after those of `self`.
+    pub fn append(&mut self, other: RawModel) {
+        if other.project.is_some() {
+            self.project = other.project;
+        }
+        self.zone.extend(other.zone);
+        self.component.extend(other.component);
+        self.asset.extend(other.asset);
+        self.flow.extend(other.flow);
+        self.threat.extend(other.threat);
+        self.mitigation.extend(other.mitigation);
+        self.acceptance.extend(other.acceptance);
+        self.unreadable_ids.extend(other.unreadable_ids);
+    }
+}
+
 /// The `[project]` table of threatbook.toml.
 #[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]

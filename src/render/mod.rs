@@ -10,7 +10,10 @@ pub mod view;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tera::{Tera, Value};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tera::{Context, Kwargs, State, Tera, Value};
 
 pub use self::view::{ReportInput, ReportView};
 
@@ -21,24 +24,48 @@ pub enum Format {
 }
 
 impl Format {
-    /// The template that renders the whole document.
-    pub fn template(self) -> &'static str {
+    /// The template that assembles the document from its sections.
+    pub fn root(self) -> &'static str {
         match self {
             Format::Markdown => "report.md.tera",
         }
     }
+
+    /// The sections of the document: (name in `sections`, template). Each is rendered on
+    /// its own, in parallel, then handed to the root template.
+    pub fn sections(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Format::Markdown => &[
+                ("introduction", "report-introduction.md.tera"),
+                ("overview", "report-overview.md.tera"),
+                ("components", "report-components.md.tera"),
+                ("flows", "report-flows.md.tera"),
+                ("mitigations", "report-mitigations.md.tera"),
+                ("coverage", "report-coverage.md.tera"),
+                ("conclusion", "report-conclusion.md.tera"),
+            ],
+        }
+    }
+}
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name))),)*]
+    };
 }
 
 /// The built-in templates: (file name, text).
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "report.md.tera",
-        include_str!("../../templates/report.md.tera"),
-    ),
-    (
-        "macros.md.tera",
-        include_str!("../../templates/macros.md.tera"),
-    ),
+pub const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin![
+    "report.md.tera",
+    "report-introduction.md.tera",
+    "report-overview.md.tera",
+    "report-components.md.tera",
+    "report-flows.md.tera",
+    "report-mitigations.md.tera",
+    "report-coverage.md.tera",
+    "report-conclusion.md.tera",
+    "threat.md.tera",
+    "mitigation.md.tera",
 ];
 
 /// What can go wrong while rendering.
@@ -54,17 +81,10 @@ pub enum RenderError {
 }
 
 fn template_error(name: &str, e: tera::Error) -> RenderError {
-    // tera nests the useful part in the error's sources.
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
+    // tera 2 errors render rustc-style, with the template's own lines.
     RenderError::Template {
         name: name.to_string(),
-        message,
+        message: e.to_string(),
     }
 }
 
@@ -101,72 +121,127 @@ impl Renderer {
                 templates.insert(name.to_string(), text);
             }
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html.tera", ".svg.tera"]);
+        let mut tera = Tera::new();
+        tera.autoescape_on([".html.tera", ".svg.tera"]);
+        // Filters first: tera checks at load time that every filter a template uses exists.
+        tera.register_filter("cell", cell);
+        tera.register_filter("oneline", oneline);
         let mut names: Vec<_> = templates.keys().cloned().collect();
         names.sort();
         tera.add_raw_templates(names.iter().map(|n| (n.as_str(), templates[n].as_str())))
             .map_err(|e| template_error("(loading)", e))?;
-        tera.register_filter("cell", cell);
-        tera.register_filter("oneline", oneline);
-        tera.register_filter("indent", indent);
         Ok(Renderer { tera })
     }
 
-    /// Renders `view` with the document template of `format`.
+    /// Renders `view` as a `format` document: the sections in parallel, then the root.
     pub fn render(&self, format: Format, view: &ReportView<'_>) -> Result<String, RenderError> {
-        let name = format.template();
-        let context = tera::Context::from_serialize(view).map_err(|e| template_error(name, e))?;
+        let context = context_of(view).map_err(|e| template_error(format.root(), e))?;
+        let sections = format.sections();
+        let next = AtomicUsize::new(0);
+        let rendered: Vec<(usize, Result<String, RenderError>)> = std::thread::scope(|scope| {
+            let worker = || {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((_, template)) = sections.get(i) else {
+                        break mine;
+                    };
+                    let text = self
+                        .tera
+                        .render(template, &context)
+                        .map_err(|e| template_error(template, e));
+                    mine.push((i, text));
+                }
+            };
+            let helper = scope.spawn(worker);
+            let mut all = worker();
+            all.extend(helper.join().unwrap_or_default());
+            all
+        });
+        let mut texts = vec![String::new(); sections.len()];
+        for (i, text) in rendered {
+            texts[i] = text?;
+        }
+        let mut root = context.clone();
+        let map: BTreeMap<&str, &str> = sections
+            .iter()
+            .zip(&texts)
+            .map(|((name, _), text)| (*name, text.as_str()))
+            .collect();
+        root.insert("sections", &map);
         let mut text = self
             .tera
-            .render(name, &context)
-            .map_err(|e| template_error(name, e))?;
+            .render(format.root(), &root)
+            .map_err(|e| template_error(format.root(), e))?;
+        // Freeing a large context takes a while; let another thread do it.
+        std::thread::spawn(move || drop((context, root)));
         tidy_blank_lines(&mut text);
         Ok(text)
     }
 }
 
+/// The template context of a view, serialised on two threads: the largest lists on one,
+/// everything else on the other.
+fn context_of(view: &ReportView<'_>) -> tera::TeraResult<Context> {
+    std::thread::scope(|scope| {
+        let big = scope.spawn(|| {
+            let mut c = Context::new();
+            c.insert("flows", &view.flows);
+            c.insert("components", &view.components);
+            c
+        });
+        let mut context = Context::from_serialize(&view.without_largest_lists())?;
+        if let Ok(big) = big.join() {
+            context.extend(big);
+        }
+        Ok(context)
+    })
+}
+
 /// Text made safe for one Markdown table cell: no line breaks, pipes escaped.
-fn cell(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let text = value_text(value);
+fn cell(value: Value, _: Kwargs, _: &State) -> String {
+    let text = value_text(&value);
     let one = collapse_whitespace(&text);
-    Ok(Value::String(one.replace('|', "\\|")))
+    if one.contains('|') {
+        one.replace('|', "\\|")
+    } else {
+        one
+    }
 }
 
 /// Text on one line, for list items and headings.
-fn oneline(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    Ok(Value::String(collapse_whitespace(&value_text(value))))
+fn oneline(value: Value, _: Kwargs, _: &State) -> String {
+    collapse_whitespace(&value_text(&value))
 }
 
-/// Indents every line but the first by `width` spaces (default 2), so that a Markdown
-/// block keeps its paragraphs inside a list item.
-fn indent(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
-    let width = args.get("width").and_then(Value::as_u64).unwrap_or(2) as usize;
-    let pad = " ".repeat(width);
-    let text = value_text(value);
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.trim_end().lines().enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.trim().is_empty() {
-                out.push_str(&pad);
-            }
-        }
-        out.push_str(line);
-    }
-    Ok(Value::String(out))
-}
-
+/// The text of a value; none and undefined are empty.
 fn value_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
+    if value.is_none() || value.is_undefined() {
+        String::new()
+    } else if let Some(s) = value.as_str() {
+        s.to_string()
+    } else {
+        value.to_string()
     }
 }
 
+/// Runs of whitespace (line breaks included) as one space, without leading or trailing
+/// space. Most titles need no change, and are returned as they are.
 fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let clean = text.trim() == text
+        && !text.contains("  ")
+        && !text.chars().any(|c| c.is_whitespace() && c != ' ');
+    if clean {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// Collapses runs of blank lines that template control flow leaves behind, and ends the
@@ -201,16 +276,22 @@ fn tidy_blank_lines(text: &mut String) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn cells_stay_on_one_line_and_escape_pipes() {
-        let v = cell(&Value::String("a | b\n\nc".into()), &HashMap::new()).unwrap();
-        assert_eq!(v, Value::String("a \\| b c".into()));
+    fn render_str(template: &str, context: &serde_json::Value) -> String {
+        let mut tera = Tera::new();
+        tera.register_filter("cell", cell);
+        tera.register_filter("oneline", oneline);
+        tera.add_raw_template("t", template).unwrap();
+        tera.render("t", &tera::Context::from_serialize(context).unwrap())
+            .unwrap()
     }
 
     #[test]
-    fn indent_keeps_paragraphs_inside_a_list_item() {
-        let v = indent(&Value::String("a\n\nb\nc\n".into()), &HashMap::new()).unwrap();
-        assert_eq!(v, Value::String("a\n\n  b\n  c".into()));
+    fn cells_stay_on_one_line_and_escape_pipes() {
+        let out = render_str(
+            "{{ x | cell }}|{{ n | cell }}",
+            &serde_json::json!({"x": "a | b\n\nc", "n": null}),
+        );
+        assert_eq!(out, "a \\| b c|");
     }
 
     #[test]

@@ -1,17 +1,17 @@
-//! View structs: what templates see. They borrow from the model and carry every cross
-//! reference resolved into ids and titles, so templates never look anything up.
+//! View structs: what templates see. They borrow from the model and carry cross
+//! references as indices into the report's lists (`threats[i]`, `flows[i]`,
+//! `mitigations[i]`), so that each entity is serialised once, however often the document
+//! mentions it. Templates never see the model itself.
 //!
-//! A template that can only see these structs cannot depend on the model's internals,
-//! and changing the model does not break user templates as long as the views stay.
-
-use std::collections::BTreeMap;
+//! A template that can only see these structs cannot depend on the model's internals;
+//! changing the model does not break user templates as long as the views stay.
 
 use serde::Serialize;
 
 use crate::check::Summary;
 use crate::diag::Diagnostic;
 use crate::model::{
-    Category, Choice, ComponentId, Coverage, Date, FlowId, Model, Target, ThreatId,
+    Category, Choice, ComponentId, Coverage, Date, FlowId, MitigationId, Model, Target, ThreatId,
 };
 use crate::source::Sources;
 
@@ -29,14 +29,14 @@ pub struct ReportView<'a> {
     pub assets: Vec<AssetView<'a>>,
     pub flows: Vec<FlowView<'a>>,
     pub threats: Vec<ThreatView<'a>>,
-    /// Threats with at least one flow among their targets.
-    pub flow_threats: Vec<ThreatRef<'a>>,
     pub mitigations: Vec<MitigationView<'a>>,
-    /// Mitigations of threats on flows.
-    pub flow_mitigations: Vec<MitigationRef<'a>>,
     pub acceptances: Vec<AcceptanceView<'a>>,
-    /// Uncovered threats, most severe first.
-    pub uncovered: Vec<ThreatRef<'a>>,
+    /// Indices of the threats with at least one flow among their targets.
+    pub flow_threats: Vec<usize>,
+    /// Indices of the mitigations of those threats.
+    pub flow_mitigations: Vec<usize>,
+    /// Indices of the uncovered threats, most severe first.
+    pub uncovered: Vec<usize>,
     /// Threat counts per STRIDE category.
     pub categories: Vec<CategoryCount>,
     /// Check findings (warnings and errors) with positions.
@@ -65,6 +65,7 @@ pub struct ZoneView<'a> {
     pub inside: Option<&'a str>,
     pub depth: u32,
     pub description: Option<&'a str>,
+    /// Ids of the components directly in this zone.
     pub components: Vec<&'a str>,
 }
 
@@ -78,11 +79,13 @@ pub struct ComponentView<'a> {
     pub technology: Option<&'a str>,
     pub tags: &'a [String],
     pub description: Option<&'a str>,
-    pub threats: Vec<ThreatRef<'a>>,
-    /// Mitigations of this component's threats, each once.
-    pub mitigations: Vec<MitigationRef<'a>>,
-    pub flows_in: Vec<&'a str>,
-    pub flows_out: Vec<&'a str>,
+    /// Indices into `threats`.
+    pub threats: &'a [ThreatId],
+    /// Indices into `mitigations`: the mitigations of this component's threats, once each.
+    pub mitigations: Vec<MitigationId>,
+    /// Indices into `flows`.
+    pub flows_in: Vec<usize>,
+    pub flows_out: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -99,11 +102,11 @@ pub struct FlowView<'a> {
     pub number: usize,
     pub id: &'a str,
     pub name: &'a str,
+    /// Component ids.
     pub from: &'a str,
     pub to: &'a str,
-    pub from_name: &'a str,
-    pub to_name: &'a str,
     pub protocol: Option<&'a str>,
+    /// Asset ids.
     pub data: Vec<&'a str>,
     pub encrypted: bool,
     pub authenticated: bool,
@@ -112,51 +115,43 @@ pub struct FlowView<'a> {
     pub crossing: Option<&'static str>,
     pub from_zone: &'a str,
     pub to_zone: &'a str,
-    pub threats: Vec<ThreatRef<'a>>,
+    /// Indices into `threats`.
+    pub threats: &'a [ThreatId],
 }
 
-/// A threat as a list or table row shows it.
-#[derive(Clone, Serialize)]
-pub struct ThreatRef<'a> {
+#[derive(Serialize)]
+pub struct ThreatView<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub category: &'static str,
     pub category_title: &'static str,
     pub severity: &'static str,
     pub cwe: &'a [u32],
+    pub capec: &'a [u32],
+    /// `mitigated`, `accepted`, `planned` or `uncovered`.
     pub coverage: &'static str,
     pub description: Option<&'a str>,
+    /// Ids of the components and flows it targets.
     pub targets: Vec<&'a str>,
+    /// Indices into `mitigations`.
+    pub mitigations: &'a [MitigationId],
+    /// Indices into `acceptances`.
+    pub acceptances: Vec<usize>,
 }
 
 #[derive(Serialize)]
-pub struct ThreatView<'a> {
-    #[serde(flatten)]
-    pub threat: ThreatRef<'a>,
-    pub capec: &'a [u32],
-    pub mitigations: Vec<MitigationRef<'a>>,
-    pub acceptances: Vec<AcceptanceView<'a>>,
-}
-
-/// A mitigation as a list or table row shows it.
-#[derive(Clone, Serialize)]
-pub struct MitigationRef<'a> {
+pub struct MitigationView<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub status: &'static str,
     pub owner: Option<&'a str>,
     pub description: Option<&'a str>,
+    /// Ids of the threats it addresses.
     pub threats: Vec<&'a str>,
     pub references: &'a [String],
 }
 
 #[derive(Serialize)]
-pub struct MitigationView<'a> {
-    #[serde(flatten)]
-    pub mitigation: MitigationRef<'a>,
-}
-
-#[derive(Clone, Serialize)]
 pub struct AcceptanceView<'a> {
     pub threat: &'a str,
     pub threat_title: &'a str,
@@ -183,6 +178,69 @@ pub struct FindingView {
     pub column: Option<usize>,
 }
 
+/// A [`ReportView`] without its two largest lists, which [`super::context_of`]
+/// serialises on another thread.
+#[derive(Serialize)]
+pub struct ViewWithoutLargestLists<'v, 'a> {
+    pub project: &'v ProjectView<'a>,
+    pub today: &'v str,
+    pub generated: &'v Option<String>,
+    pub summary: &'v Summary,
+    pub zones: &'v [ZoneView<'a>],
+    pub assets: &'v [AssetView<'a>],
+    pub threats: &'v [ThreatView<'a>],
+    pub mitigations: &'v [MitigationView<'a>],
+    pub acceptances: &'v [AcceptanceView<'a>],
+    pub flow_threats: &'v [usize],
+    pub flow_mitigations: &'v [usize],
+    pub uncovered: &'v [usize],
+    pub categories: &'v [CategoryCount],
+    pub findings: &'v [FindingView],
+    pub mermaid: &'v Option<String>,
+}
+
+impl<'a> ReportView<'a> {
+    /// Everything but `flows` and `components`.
+    pub fn without_largest_lists(&self) -> ViewWithoutLargestLists<'_, 'a> {
+        let ReportView {
+            project,
+            today,
+            generated,
+            summary,
+            zones,
+            components: _,
+            assets,
+            flows: _,
+            threats,
+            mitigations,
+            acceptances,
+            flow_threats,
+            flow_mitigations,
+            uncovered,
+            categories,
+            findings,
+            mermaid,
+        } = self;
+        ViewWithoutLargestLists {
+            project,
+            today,
+            generated,
+            summary,
+            zones,
+            assets,
+            threats,
+            mitigations,
+            acceptances,
+            flow_threats,
+            flow_mitigations,
+            uncovered,
+            categories,
+            findings,
+            mermaid,
+        }
+    }
+}
+
 /// Inputs of a report beyond the model.
 pub struct ReportInput<'a> {
     pub model: &'a Model,
@@ -207,69 +265,16 @@ impl<'a> ReportView<'a> {
             .threat_ids()
             .map(|t| model.coverage(t, today))
             .collect();
-        let threat_ref = |t: ThreatId| -> ThreatRef<'a> {
-            let threat = model.threat(t);
-            ThreatRef {
-                id: &threat.id,
-                title: &threat.title,
-                category: threat.category.as_str(),
-                category_title: threat.category.title(),
-                severity: threat.severity.as_str(),
-                cwe: &threat.cwe,
-                coverage: coverage[t.index()].as_str(),
-                description: threat.description.as_deref(),
-                targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
-            }
-        };
-        let mitigation_ref = |m: crate::model::MitigationId| -> MitigationRef<'a> {
-            let mitigation = model.mitigation(m);
-            MitigationRef {
-                id: &mitigation.id,
-                title: &mitigation.title,
-                status: mitigation.status.as_str(),
-                owner: mitigation.owner.as_deref(),
-                description: mitigation.description.as_deref(),
-                threats: mitigation
-                    .mitigates
-                    .iter()
-                    .map(|t| model.threat(*t).id.as_str())
-                    .collect(),
-                references: &mitigation.references,
-            }
-        };
-        let acceptance_view = |i: usize| -> AcceptanceView<'a> {
-            let a = &model.acceptances[i];
-            let threat = model.threat(a.threat);
-            AcceptanceView {
-                threat: &threat.id,
-                threat_title: &threat.title,
-                justification: &a.justification,
-                approved_by: &a.approved_by,
-                expires: a.expires.to_string(),
-                expired: a.expires < today,
-            }
-        };
-        let mitigations_of = |threats: &[ThreatId]| -> Vec<MitigationRef<'a>> {
-            let mut ids: Vec<_> = threats
-                .iter()
-                .flat_map(|t| model.threat(*t).mitigations.iter().copied())
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids.into_iter().map(mitigation_ref).collect()
-        };
 
-        let mut zone_components: BTreeMap<usize, Vec<&'a str>> = BTreeMap::new();
+        let mut zone_components: Vec<Vec<&'a str>> = vec![Vec::new(); model.zones.len()];
         for c in model.component_ids() {
             let comp = model.component(c);
-            zone_components
-                .entry(comp.zone.index())
-                .or_default()
-                .push(&comp.id);
+            zone_components[comp.zone.index()].push(&comp.id);
         }
         let zones = model
             .zone_ids()
-            .map(|z| {
+            .zip(zone_components)
+            .map(|(z, components)| {
                 let zone = model.zone(z);
                 ZoneView {
                     id: &zone.id,
@@ -278,42 +283,32 @@ impl<'a> ReportView<'a> {
                     inside: zone.parent.map(|p| model.zone(p).id.as_str()),
                     depth: zone.depth,
                     description: zone.description.as_deref(),
-                    components: zone_components.remove(&z.index()).unwrap_or_default(),
+                    components,
                 }
             })
             .collect();
 
-        let components = model
-            .component_ids()
-            .map(|c| component_view(model, c, &threat_ref, &mitigations_of))
-            .collect();
-
-        let flows = model
-            .flow_ids()
-            .map(|f| flow_view(model, f, &threat_ref))
-            .collect();
-
-        let mut flow_threat_ids = Vec::new();
+        let mut flow_threats = Vec::new();
         let threats = model
             .threat_ids()
             .map(|t| {
                 let threat = model.threat(t);
                 if threat.targets.iter().any(|x| matches!(x, Target::Flow(_))) {
-                    flow_threat_ids.push(t);
+                    flow_threats.push(t);
                 }
                 ThreatView {
-                    threat: threat_ref(t),
+                    id: &threat.id,
+                    title: &threat.title,
+                    category: threat.category.as_str(),
+                    category_title: threat.category.title(),
+                    severity: threat.severity.as_str(),
+                    cwe: &threat.cwe,
                     capec: &threat.capec,
-                    mitigations: threat
-                        .mitigations
-                        .iter()
-                        .map(|m| mitigation_ref(*m))
-                        .collect(),
-                    acceptances: threat
-                        .acceptances
-                        .iter()
-                        .map(|a| acceptance_view(a.index()))
-                        .collect(),
+                    coverage: coverage[t.index()].as_str(),
+                    description: threat.description.as_deref(),
+                    targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
+                    mitigations: &threat.mitigations,
+                    acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
                 }
             })
             .collect();
@@ -348,7 +343,10 @@ impl<'a> ReportView<'a> {
             generated,
             summary: Summary::of_model(model, today),
             zones,
-            components,
+            components: model
+                .component_ids()
+                .map(|c| component_view(model, c))
+                .collect(),
             assets: model
                 .assets
                 .iter()
@@ -359,18 +357,48 @@ impl<'a> ReportView<'a> {
                     description: a.description.as_deref(),
                 })
                 .collect(),
-            flows,
-            flow_mitigations: mitigations_of(&flow_threat_ids),
-            flow_threats: flow_threat_ids.into_iter().map(threat_ref).collect(),
+            flows: model.flow_ids().map(|f| flow_view(model, f)).collect(),
             threats,
             mitigations: model
                 .mitigation_ids()
-                .map(|m| MitigationView {
-                    mitigation: mitigation_ref(m),
+                .map(|m| {
+                    let mitigation = model.mitigation(m);
+                    MitigationView {
+                        id: &mitigation.id,
+                        title: &mitigation.title,
+                        status: mitigation.status.as_str(),
+                        owner: mitigation.owner.as_deref(),
+                        description: mitigation.description.as_deref(),
+                        threats: mitigation
+                            .mitigates
+                            .iter()
+                            .map(|t| model.threat(*t).id.as_str())
+                            .collect(),
+                        references: &mitigation.references,
+                    }
                 })
                 .collect(),
-            acceptances: (0..model.acceptances.len()).map(acceptance_view).collect(),
-            uncovered: uncovered.into_iter().map(threat_ref).collect(),
+            acceptances: model
+                .acceptances
+                .iter()
+                .map(|a| {
+                    let threat = model.threat(a.threat);
+                    AcceptanceView {
+                        threat: &threat.id,
+                        threat_title: &threat.title,
+                        justification: &a.justification,
+                        approved_by: &a.approved_by,
+                        expires: a.expires.to_string(),
+                        expired: a.expires < today,
+                    }
+                })
+                .collect(),
+            flow_mitigations: mitigations_of(model, &flow_threats)
+                .into_iter()
+                .map(|m| m.index())
+                .collect(),
+            flow_threats: flow_threats.into_iter().map(|t| t.index()).collect(),
+            uncovered: uncovered.into_iter().map(|t| t.index()).collect(),
             categories,
             findings: findings
                 .iter()
@@ -391,12 +419,18 @@ impl<'a> ReportView<'a> {
     }
 }
 
-fn component_view<'a>(
-    model: &'a Model,
-    c: ComponentId,
-    threat_ref: &impl Fn(ThreatId) -> ThreatRef<'a>,
-    mitigations_of: &impl Fn(&[ThreatId]) -> Vec<MitigationRef<'a>>,
-) -> ComponentView<'a> {
+/// The mitigations of `threats`, each once, in model order.
+fn mitigations_of(model: &Model, threats: &[ThreatId]) -> Vec<MitigationId> {
+    let mut ids: Vec<MitigationId> = threats
+        .iter()
+        .flat_map(|t| model.threat(*t).mitigations.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn component_view(model: &Model, c: ComponentId) -> ComponentView<'_> {
     let comp = model.component(c);
     let zone = model.zone(comp.zone);
     let mut flows_in = Vec::new();
@@ -404,10 +438,10 @@ fn component_view<'a>(
     for f in model.flows_of(c) {
         let flow = model.flow(f);
         if flow.to == c {
-            flows_in.push(flow.id.as_str());
+            flows_in.push(f.index());
         }
         if flow.from == c {
-            flows_out.push(flow.id.as_str());
+            flows_out.push(f.index());
         }
     }
     ComponentView {
@@ -419,18 +453,14 @@ fn component_view<'a>(
         technology: comp.technology.as_deref(),
         tags: &comp.tags,
         description: comp.description.as_deref(),
-        threats: comp.threats.iter().map(|t| threat_ref(*t)).collect(),
-        mitigations: mitigations_of(&comp.threats),
+        threats: &comp.threats,
+        mitigations: mitigations_of(model, &comp.threats),
         flows_in,
         flows_out,
     }
 }
 
-fn flow_view<'a>(
-    model: &'a Model,
-    f: FlowId,
-    threat_ref: &impl Fn(ThreatId) -> ThreatRef<'a>,
-) -> FlowView<'a> {
+fn flow_view(model: &Model, f: FlowId) -> FlowView<'_> {
     let flow = model.flow(f);
     let (from, to) = (model.component(flow.from), model.component(flow.to));
     FlowView {
@@ -439,8 +469,6 @@ fn flow_view<'a>(
         name: &flow.name,
         from: &from.id,
         to: &to.id,
-        from_name: &from.name,
-        to_name: &to.name,
         protocol: flow.protocol.as_deref(),
         data: flow
             .data
@@ -453,6 +481,6 @@ fn flow_view<'a>(
         crossing: flow.crossing.map(|c| c.direction.as_str()),
         from_zone: &model.zone(from.zone).id,
         to_zone: &model.zone(to.zone).id,
-        threats: flow.threats.iter().map(|t| threat_ref(*t)).collect(),
+        threats: &flow.threats,
     }
 }

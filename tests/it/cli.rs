@@ -209,3 +209,33 @@ fn check_json_has_the_documented_shape() {
     }
     assert_eq!(json["summary"]["uncovered_threats"], 1);
 }
+
+#[test]
+fn one_section_of_the_report_can_be_overridden_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("report-conclusion.md.tera"),
+        "## 7. Verdict\n\n{{ summary.uncovered_threats }} threat(s) still uncovered.\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "render",
+        "catalog/fastapi",
+        "--today",
+        TODAY,
+        "--templates",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .ends_with("## 7. Verdict\n\n1 threat(s) still uncovered.\n"),
+        "{}",
+        &r.stdout[r.stdout.len() - 200..]
+    );
+    assert!(
+        r.stdout
+            .contains("## 3. Security implications of the components"),
+        "the other sections stay"
+    );
+}
