@@ -311,6 +311,27 @@ fn id(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Sp<String>
     None
 }
 
+/// A required string that must say something: empty or blank text is `invalid-value`.
+fn text(
+    r: &mut TableReader<'_, '_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<String>> {
+    let value = r.required::<String>(key, diags)?;
+    if !value.value.trim().is_empty() {
+        return Some(value);
+    }
+    diags.push(
+        Diagnostic::at(
+            Code::InvalidValue,
+            value.span,
+            format!("`{key}` must not be empty"),
+        )
+        .with_label("empty"),
+    );
+    None
+}
+
 fn choice<T: crate::model::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
@@ -360,7 +381,7 @@ fn numbers(
 
 /// Reads `[project]`.
 pub fn read_project(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawProject> {
-    let name = r.required::<String>("name", diags);
+    let name = text(r, "name", diags);
     let project = RawProject {
         version: r.optional("version", diags),
         description: r.optional("description", diags),
@@ -378,7 +399,7 @@ pub fn read_project(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opt
 /// Reads one `[[zone]]`.
 pub fn read_zone(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawZone> {
     let id = id(r, diags);
-    let name = r.required::<String>("name", diags);
+    let name = text(r, "name", diags);
     let trust = r
         .required::<i64>("trust", diags)
         .and_then(|t| number_in::<u8>(t, "trust", 0..=10, diags));
@@ -400,7 +421,7 @@ pub fn read_component(
     diags: &mut Diagnostics,
 ) -> Option<RawComponent> {
     let id = id(r, diags);
-    let name = r.required::<String>("name", diags);
+    let name = text(r, "name", diags);
     let kind = choice(r, "kind", diags);
     let zone = r.required::<String>("zone", diags);
     let technology = r.optional("technology", diags);
@@ -421,7 +442,7 @@ pub fn read_component(
 /// Reads one `[[asset]]`.
 pub fn read_asset(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawAsset> {
     let id = id(r, diags);
-    let name = r.required::<String>("name", diags);
+    let name = text(r, "name", diags);
     let classification = choice(r, "classification", diags);
     let description = r.optional("description", diags);
     Some(RawAsset {
@@ -436,7 +457,7 @@ pub fn read_asset(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Optio
 /// Reads one `[[flow]]`.
 pub fn read_flow(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawFlow> {
     let id = id(r, diags);
-    let name = r.required::<String>("name", diags);
+    let name = text(r, "name", diags);
     let from = r.required::<String>("from", diags);
     let to = r.required::<String>("to", diags);
     let protocol = r.optional("protocol", diags);
@@ -461,7 +482,7 @@ pub fn read_flow(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option
 /// Reads one `[[threat]]`.
 pub fn read_threat(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawThreat> {
     let id = id(r, diags);
-    let title = r.required::<String>("title", diags);
+    let title = text(r, "title", diags);
     let category = choice(r, "category", diags);
     let targets = r.non_empty_list("targets", diags);
     let severity = choice(r, "severity", diags);
@@ -487,7 +508,7 @@ pub fn read_mitigation(
     diags: &mut Diagnostics,
 ) -> Option<RawMitigation> {
     let id = id(r, diags);
-    let title = r.required::<String>("title", diags);
+    let title = text(r, "title", diags);
     let mitigates = r.list("mitigates", diags);
     let status = choice(r, "status", diags);
     let owner = r.optional("owner", diags);
@@ -511,8 +532,8 @@ pub fn read_acceptance(
     diags: &mut Diagnostics,
 ) -> Option<RawAcceptance> {
     let threat = r.required::<String>("threat", diags);
-    let justification = r.required::<String>("justification", diags);
-    let approved_by = r.required::<String>("approved_by", diags);
+    let justification = text(r, "justification", diags);
+    let approved_by = text(r, "approved_by", diags);
     let expires = r.required::<Date>("expires", diags);
     Some(RawAcceptance {
         threat: threat?,

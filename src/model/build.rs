@@ -354,6 +354,9 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             ) {
                 Some((Kind::Component, n)) => {
                     let c = ComponentId::new(n as usize);
+                    if targets.contains(&Target::Component(c)) {
+                        continue; // named twice: once is enough
+                    }
                     if let Some(node) = graph.node_weight_mut(c) {
                         node.threats.push(id);
                         targets.push(Target::Component(c));
@@ -361,6 +364,9 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
                 }
                 Some((_, n)) => {
                     let f = FlowId::new(n as usize);
+                    if targets.contains(&Target::Flow(f)) {
+                        continue;
+                    }
                     if let Some(edge) = graph.edge_weight_mut(f) {
                         edge.threats.push(id);
                         targets.push(Target::Flow(f));
@@ -583,4 +589,62 @@ fn report_zone_cycles(
         }
     }
     clean
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Target;
+
+    #[test]
+    fn a_target_named_twice_is_one_target() {
+        let project = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            (
+                "m.toml",
+                "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n\
+                 [[component]]\nid = \"c\"\nname = \"C\"\nkind = \"process\"\nzone = \"z\"\n\
+                 [[threat]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"tampering\"\ntargets = [\"c\", \"c\"]\nseverity = \"low\"\n",
+            ),
+        ]);
+        let model = project.model.expect("resolves");
+        assert_eq!(model.threats[0].targets.len(), 1);
+        let c = match model.threats[0].targets[0] {
+            Target::Component(c) => c,
+            Target::Flow(_) => panic!("a component"),
+        };
+        assert_eq!(model.component(c).threats.len(), 1);
+    }
+
+    #[test]
+    fn flows_between_zones_know_their_direction() {
+        let project = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            (
+                "m.toml",
+                "[[zone]]\nid = \"low\"\nname = \"L\"\ntrust = 1\n\
+                 [[zone]]\nid = \"high\"\nname = \"H\"\ntrust = 9\n\
+                 [[zone]]\nid = \"peer\"\nname = \"P\"\ntrust = 9\n\
+                 [[component]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\nzone = \"low\"\n\
+                 [[component]]\nid = \"b\"\nname = \"B\"\nkind = \"process\"\nzone = \"high\"\n\
+                 [[component]]\nid = \"c\"\nname = \"C\"\nkind = \"process\"\nzone = \"peer\"\n\
+                 [[component]]\nid = \"d\"\nname = \"D\"\nkind = \"process\"\nzone = \"high\"\n\
+                 [[flow]]\nid = \"up\"\nname = \"up\"\nfrom = \"a\"\nto = \"b\"\n\
+                 [[flow]]\nid = \"down\"\nname = \"down\"\nfrom = \"b\"\nto = \"a\"\n\
+                 [[flow]]\nid = \"side\"\nname = \"side\"\nfrom = \"b\"\nto = \"c\"\n\
+                 [[flow]]\nid = \"inside\"\nname = \"inside\"\nfrom = \"b\"\nto = \"d\"\n",
+            ),
+        ]);
+        let model = project.model.expect("resolves");
+        let direction = |id: &str| {
+            let Some(crate::model::EntityRef::Flow(f)) = model.lookup(id) else {
+                panic!("{id} is a flow")
+            };
+            model.flow(f).crossing.map(|c| c.direction)
+        };
+        use crate::model::Direction::*;
+        assert_eq!(direction("up"), Some(Inbound));
+        assert_eq!(direction("down"), Some(Outbound));
+        assert_eq!(direction("side"), Some(Lateral));
+        assert_eq!(direction("inside"), None);
+    }
 }
