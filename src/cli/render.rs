@@ -12,6 +12,8 @@ use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 enum Format {
     /// A Markdown document shaped like a security review.
     Md,
+    /// The same document as one self-contained HTML file (inline CSS, no script).
+    Html,
 }
 
 #[derive(Debug, clap::Args)]
@@ -69,9 +71,11 @@ pub fn run(args: Args) -> Exit {
         generated,
         findings: &findings,
         mermaid: None,
+        svg: None,
     });
     let format = match args.format {
         Format::Md => RenderFormat::Markdown,
+        Format::Html => RenderFormat::Html,
     };
     match renderer.render(format, &view) {
         Ok(text) => args.output.write(&text),

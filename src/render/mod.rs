@@ -1,72 +1,67 @@
 //! Render: documents made from a model through tera templates.
 //!
-//! Built-in templates are embedded from `templates/` at compile time. A user folder given
-//! with `--templates` can replace any of them by file name, and may add its own partials.
-//! Templates see only the view structs of [`view`], never the model. This module returns
-//! text; writing it anywhere is the caller's business.
+//! Built-in templates and site assets are embedded at compile time ([`theme`]); a user
+//! folder given with `--templates` replaces any of them by file name. Templates see only
+//! the view structs of [`view`], never the model. A document is a root template and its
+//! sections; the sections are rendered in parallel, then handed to the root. This module
+//! returns text; writing it anywhere is the caller's business.
 
+mod filters;
+pub mod markdown;
+pub mod theme;
 pub mod view;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tera::{Context, Kwargs, State, Tera, Value};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tera::{Context, Tera};
 
+pub use self::theme::Theme;
 pub use self::view::{ReportInput, ReportView};
 
 /// Output formats of `render`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Markdown,
+    /// One self-contained HTML file: inline CSS and diagram, no script.
+    Html,
 }
 
+const SECTIONS: [&str; 7] = [
+    "introduction",
+    "overview",
+    "components",
+    "flows",
+    "mitigations",
+    "coverage",
+    "conclusion",
+];
+
 impl Format {
-    /// The template that assembles the document from its sections.
-    pub fn root(self) -> &'static str {
+    fn extension(self) -> &'static str {
         match self {
-            Format::Markdown => "report.md.tera",
+            Format::Markdown => "md",
+            Format::Html => "html",
         }
+    }
+
+    /// The template that assembles the document from its sections.
+    pub fn root(self) -> String {
+        format!("report.{}.tera", self.extension())
     }
 
     /// The sections of the document: (name in `sections`, template). Each is rendered on
     /// its own, in parallel, then handed to the root template.
-    pub fn sections(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Format::Markdown => &[
-                ("introduction", "report-introduction.md.tera"),
-                ("overview", "report-overview.md.tera"),
-                ("components", "report-components.md.tera"),
-                ("flows", "report-flows.md.tera"),
-                ("mitigations", "report-mitigations.md.tera"),
-                ("coverage", "report-coverage.md.tera"),
-                ("conclusion", "report-conclusion.md.tera"),
-            ],
-        }
+    pub fn sections(self) -> Vec<(&'static str, String)> {
+        SECTIONS
+            .iter()
+            .map(|s| (*s, format!("report-{s}.{}.tera", self.extension())))
+            .collect()
     }
 }
-
-macro_rules! builtin {
-    ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../templates/", $name))),)*]
-    };
-}
-
-/// The built-in templates: (file name, text).
-pub const BUILTIN_TEMPLATES: &[(&str, &str)] = builtin![
-    "report.md.tera",
-    "report-introduction.md.tera",
-    "report-overview.md.tera",
-    "report-components.md.tera",
-    "report-flows.md.tera",
-    "report-mitigations.md.tera",
-    "report-coverage.md.tera",
-    "report-conclusion.md.tera",
-    "threat.md.tera",
-    "mitigation.md.tera",
-];
 
 /// What can go wrong while rendering.
 #[derive(Debug, thiserror::Error)]
@@ -88,80 +83,58 @@ fn template_error(name: &str, e: tera::Error) -> RenderError {
     }
 }
 
-/// A tera instance with the built-in templates, user overrides and our filters.
+/// Stands in the HTML report's CSP until the styles it must allow are known.
+const CSP_PLACEHOLDER: &str = "threatbook-content-security-policy";
+
+/// A tera instance loaded with a theme's templates and our filters.
 pub struct Renderer {
     tera: Tera,
+    theme: Theme,
 }
 
 impl Renderer {
-    /// The built-in templates, each replaced by a file of the same name in `overrides`.
+    /// The built-in theme, each file replaced by one of the same name in `overrides`.
     pub fn new(overrides: Option<&Path>) -> Result<Renderer, RenderError> {
-        let mut templates: HashMap<String, String> = BUILTIN_TEMPLATES
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
-        if let Some(dir) = overrides {
-            let err = |source| RenderError::TemplateDir {
-                path: dir.to_path_buf(),
-                source,
-            };
-            for entry in std::fs::read_dir(dir).map_err(err)? {
-                let path = entry.map_err(err)?.path();
-                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                    continue;
-                };
-                if !name.ends_with(".tera") {
-                    continue;
-                }
-                let text =
-                    std::fs::read_to_string(&path).map_err(|source| RenderError::TemplateDir {
-                        path: path.clone(),
-                        source,
-                    })?;
-                templates.insert(name.to_string(), text);
-            }
-        }
+        Renderer::with_theme(Theme::load(overrides)?)
+    }
+
+    pub fn with_theme(theme: Theme) -> Result<Renderer, RenderError> {
         let mut tera = Tera::new();
         tera.autoescape_on([".html.tera", ".svg.tera"]);
         // Filters first: tera checks at load time that every filter a template uses exists.
-        tera.register_filter("cell", cell);
-        tera.register_filter("oneline", oneline);
-        let mut names: Vec<_> = templates.keys().cloned().collect();
-        names.sort();
-        tera.add_raw_templates(names.iter().map(|n| (n.as_str(), templates[n].as_str())))
-            .map_err(|e| template_error("(loading)", e))?;
-        Ok(Renderer { tera })
+        filters::register(&mut tera);
+        tera.add_raw_templates(
+            theme
+                .templates
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str())),
+        )
+        .map_err(|e| template_error("(loading)", e))?;
+        Ok(Renderer { tera, theme })
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// Renders one template with `context`.
+    pub fn render_template(&self, name: &str, context: &Context) -> Result<String, RenderError> {
+        self.tera
+            .render(name, context)
+            .map_err(|e| template_error(name, e))
     }
 
     /// Renders `view` as a `format` document: the sections in parallel, then the root.
     pub fn render(&self, format: Format, view: &ReportView<'_>) -> Result<String, RenderError> {
-        let context = context_of(view).map_err(|e| template_error(format.root(), e))?;
-        let sections = format.sections();
-        let next = AtomicUsize::new(0);
-        let rendered: Vec<(usize, Result<String, RenderError>)> = std::thread::scope(|scope| {
-            let worker = || {
-                let mut mine = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((_, template)) = sections.get(i) else {
-                        break mine;
-                    };
-                    let text = self
-                        .tera
-                        .render(template, &context)
-                        .map_err(|e| template_error(template, e));
-                    mine.push((i, text));
-                }
-            };
-            let helper = scope.spawn(worker);
-            let mut all = worker();
-            all.extend(helper.join().unwrap_or_default());
-            all
-        });
-        let mut texts = vec![String::new(); sections.len()];
-        for (i, text) in rendered {
-            texts[i] = text?;
+        let root_name = format.root();
+        let mut context = context_of(view).map_err(|e| template_error(&root_name, e))?;
+        if format == Format::Html {
+            context.insert("css", self.theme.asset_text("style.css"));
+            context.insert("csp", CSP_PLACEHOLDER);
         }
+        let sections = format.sections();
+        let names: Vec<&str> = sections.iter().map(|(_, t)| t.as_str()).collect();
+        let texts = self.render_all(&names, &context)?;
         let mut root = context.clone();
         let map: BTreeMap<&str, &str> = sections
             .iter()
@@ -169,15 +142,80 @@ impl Renderer {
             .map(|((name, _), text)| (*name, text.as_str()))
             .collect();
         root.insert("sections", &map);
-        let mut text = self
-            .tera
-            .render(format.root(), &root)
-            .map_err(|e| template_error(format.root(), e))?;
+        let mut text = self.render_template(&root_name, &root)?;
         // Freeing a large context takes a while; let another thread do it.
         std::thread::spawn(move || drop((context, root)));
-        tidy_blank_lines(&mut text);
+        match format {
+            Format::Markdown => tidy_blank_lines(&mut text),
+            Format::Html => {
+                text = text.replacen(CSP_PLACEHOLDER, &content_security_policy(&text), 1)
+            }
+        }
         Ok(text)
     }
+
+    /// Renders several templates with one context, on two threads; results in order.
+    pub fn render_all(
+        &self,
+        names: &[&str],
+        context: &Context,
+    ) -> Result<Vec<String>, RenderError> {
+        let next = AtomicUsize::new(0);
+        let rendered: Vec<(usize, Result<String, RenderError>)> = std::thread::scope(|scope| {
+            let worker = || {
+                let mut mine = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(name) = names.get(i) else {
+                        break mine;
+                    };
+                    mine.push((i, self.render_template(name, context)));
+                }
+            };
+            let helper = scope.spawn(worker);
+            let mut all = worker();
+            all.extend(helper.join().unwrap_or_default());
+            all
+        });
+        let mut texts = vec![String::new(); names.len()];
+        for (i, text) in rendered {
+            texts[i] = text?;
+        }
+        Ok(texts)
+    }
+}
+
+/// A policy for a page with no script, no external resource, and only the inline
+/// `<style>` elements it has now (each allowed by its hash).
+pub fn content_security_policy(html: &str) -> String {
+    let mut styles: Vec<String> = style_elements(html)
+        .map(|css| {
+            let digest = Sha256::digest(css.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    styles.sort();
+    styles.dedup();
+    let style_src = if styles.is_empty() {
+        "'none'".to_string()
+    } else {
+        styles.join(" ")
+    };
+    format!(
+        "default-src 'none'; style-src {style_src}; img-src data:; base-uri 'none'; form-action 'none'"
+    )
+}
+
+/// The contents of each `<style>` element of a page we generated.
+fn style_elements(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<style").skip(1).filter_map(|rest| {
+        let open_end = rest.find('>')?;
+        let body = &rest[open_end + 1..];
+        body.find("</style>").map(|close| &body[..close])
+    })
 }
 
 /// The template context of a view, serialised on two threads: the largest lists on one,
@@ -196,52 +234,6 @@ fn context_of(view: &ReportView<'_>) -> tera::TeraResult<Context> {
         }
         Ok(context)
     })
-}
-
-/// Text made safe for one Markdown table cell: no line breaks, pipes escaped.
-fn cell(value: Value, _: Kwargs, _: &State) -> String {
-    let text = value_text(&value);
-    let one = collapse_whitespace(&text);
-    if one.contains('|') {
-        one.replace('|', "\\|")
-    } else {
-        one
-    }
-}
-
-/// Text on one line, for list items and headings.
-fn oneline(value: Value, _: Kwargs, _: &State) -> String {
-    collapse_whitespace(&value_text(&value))
-}
-
-/// The text of a value; none and undefined are empty.
-fn value_text(value: &Value) -> String {
-    if value.is_none() || value.is_undefined() {
-        String::new()
-    } else if let Some(s) = value.as_str() {
-        s.to_string()
-    } else {
-        value.to_string()
-    }
-}
-
-/// Runs of whitespace (line breaks included) as one space, without leading or trailing
-/// space. Most titles need no change, and are returned as they are.
-fn collapse_whitespace(text: &str) -> String {
-    let clean = text.trim() == text
-        && !text.contains("  ")
-        && !text.chars().any(|c| c.is_whitespace() && c != ' ');
-    if clean {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 /// Collapses runs of blank lines that template control flow leaves behind, and ends the
@@ -276,29 +268,24 @@ fn tidy_blank_lines(text: &mut String) {
 mod tests {
     use super::*;
 
-    fn render_str(template: &str, context: &serde_json::Value) -> String {
-        let mut tera = Tera::new();
-        tera.register_filter("cell", cell);
-        tera.register_filter("oneline", oneline);
-        tera.add_raw_template("t", template).unwrap();
-        tera.render("t", &tera::Context::from_serialize(context).unwrap())
-            .unwrap()
-    }
-
-    #[test]
-    fn cells_stay_on_one_line_and_escape_pipes() {
-        let out = render_str(
-            "{{ x | cell }}|{{ n | cell }}",
-            &serde_json::json!({"x": "a | b\n\nc", "n": null}),
-        );
-        assert_eq!(out, "a \\| b c|");
-    }
-
     #[test]
     fn blank_lines_collapse_outside_code_fences() {
         let mut t = "a\n\n\n\nb\n```\n\n\n```\n\n\n".to_string();
         tidy_blank_lines(&mut t);
         assert_eq!(t, "a\n\nb\n```\n\n\n```\n");
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_page_s_own_styles() {
+        let csp =
+            content_security_policy("<style>a{}</style><p>x</p><style media=print>b{}</style>");
+        assert!(
+            csp.starts_with("default-src 'none'; style-src 'sha256-"),
+            "{csp}"
+        );
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
+        assert!(!csp.contains("unsafe"), "{csp}");
+        assert!(content_security_policy("<p>no style</p>").contains("style-src 'none'"));
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub struct ReportView<'a> {
     pub findings: Vec<FindingView>,
     /// A Mermaid flowchart of the model, when one was drawn.
     pub mermaid: Option<String>,
+    /// The data-flow diagram as inline SVG, when one was drawn.
+    pub svg: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -197,6 +199,7 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub categories: &'v [CategoryCount],
     pub findings: &'v [FindingView],
     pub mermaid: &'v Option<String>,
+    pub svg: &'v Option<String>,
 }
 
 impl<'a> ReportView<'a> {
@@ -220,6 +223,7 @@ impl<'a> ReportView<'a> {
             categories,
             findings,
             mermaid,
+            svg,
         } = self;
         ViewWithoutLargestLists {
             project,
@@ -237,6 +241,7 @@ impl<'a> ReportView<'a> {
             categories,
             findings,
             mermaid,
+            svg,
         }
     }
 }
@@ -249,6 +254,7 @@ pub struct ReportInput<'a> {
     pub generated: Option<String>,
     pub findings: &'a [Diagnostic],
     pub mermaid: Option<String>,
+    pub svg: Option<String>,
 }
 
 impl<'a> ReportView<'a> {
@@ -260,6 +266,7 @@ impl<'a> ReportView<'a> {
             generated,
             findings,
             mermaid,
+            svg,
         } = input;
         let coverage: Vec<Coverage> = model
             .threat_ids()
@@ -415,6 +422,7 @@ impl<'a> ReportView<'a> {
                 })
                 .collect(),
             mermaid,
+            svg,
         }
     }
 }
