@@ -8,6 +8,7 @@ mod init;
 mod print;
 mod render;
 mod schema;
+mod site;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,8 @@ enum Command {
     Init(init::Args),
     /// Print the JSON Schema of the model files.
     Schema(schema::Args),
+    /// Write a static documentation site for one or more models.
+    Site(site::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -139,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Site(args) => site::run(args),
     };
     exit.into()
 }

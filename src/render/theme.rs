@@ -39,10 +39,19 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = embedded![
     "report-conclusion.html.tera",
     "threat.html.tera",
     "mitigation.html.tera",
+    "site-layout.html.tera",
+    "site-index.html.tera",
+    "site-model.html.tera",
+    "site-component.html.tera",
+    "site-threat.html.tera",
+    "site-mitigation.html.tera",
+    "site-flows.html.tera",
+    "site-coverage.html.tera",
+    "site-search.html.tera",
 ];
 
 /// The built-in site assets: (file name, text).
-pub const BUILTIN_ASSETS: &[(&str, &str)] = embedded!["site": "style.css"];
+pub const BUILTIN_ASSETS: &[(&str, &str)] = embedded!["site": "style.css", "search.js"];
 
 /// Templates and assets, built-in or overridden.
 #[derive(Debug, Clone)]

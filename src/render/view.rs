@@ -135,10 +135,23 @@ pub struct ThreatView<'a> {
     pub description: Option<&'a str>,
     /// Ids of the components and flows it targets.
     pub targets: Vec<&'a str>,
+    /// The same targets with their names and kinds, for links.
+    pub target_links: Vec<TargetLink<'a>>,
     /// Indices into `mitigations`.
     pub mitigations: &'a [MitigationId],
     /// Indices into `acceptances`.
     pub acceptances: Vec<usize>,
+}
+
+/// A threat's target as a link needs it.
+#[derive(Serialize)]
+pub struct TargetLink<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    /// `component` or `flow`.
+    pub kind: &'static str,
+    /// Where its page or row is, relative to a model's folder in the site.
+    pub href: String,
 }
 
 #[derive(Serialize)]
@@ -314,6 +327,11 @@ impl<'a> ReportView<'a> {
                     coverage: coverage[t.index()].as_str(),
                     description: threat.description.as_deref(),
                     targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
+                    target_links: threat
+                        .targets
+                        .iter()
+                        .map(|x| target_link(model, *x))
+                        .collect(),
                     mitigations: &threat.mitigations,
                     acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
                 }
@@ -423,6 +441,29 @@ impl<'a> ReportView<'a> {
                 .collect(),
             mermaid,
             svg,
+        }
+    }
+}
+
+fn target_link(model: &Model, target: Target) -> TargetLink<'_> {
+    match target {
+        Target::Component(c) => {
+            let c = model.component(c);
+            TargetLink {
+                id: &c.id,
+                name: &c.name,
+                kind: "component",
+                href: format!("components/{}.html", c.id),
+            }
+        }
+        Target::Flow(f) => {
+            let f = model.flow(f);
+            TargetLink {
+                id: &f.id,
+                name: &f.name,
+                kind: "flow",
+                href: format!("flows.html#flow-{}", f.id),
+            }
         }
     }
 }

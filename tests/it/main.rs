@@ -1,8 +1,16 @@
 //! The integration suite: the `threatbook` binary run on fixture models, as a user runs it.
 
+mod browser;
 mod catalog;
 mod cli;
 mod docs;
 mod fixtures;
+mod html;
 mod load_errors;
 mod support;
+
+/// The bundled FastAPI model, resolved.
+pub fn catalog_model() -> threatbook::Model {
+    let project = threatbook::open(&support::root().join("catalog/fastapi"));
+    project.model.expect("the FastAPI model loads")
+}

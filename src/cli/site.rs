@@ -1,0 +1,109 @@
+//! `threatbook site`: a static documentation site for one or more models.
+
+use std::path::PathBuf;
+
+use super::print;
+use super::{DateArgs, Exit};
+use crate::check::Options;
+use crate::diag::Severity;
+use crate::render::Renderer;
+use crate::site::{SiteModel, build};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model folders to publish.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// The folder to write the site into (replaced whole if threatbook wrote it before).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// A folder whose templates and assets replace the built-in ones of the same name.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    #[command(flatten)]
+    date: DateArgs,
+}
+
+/// A kebab-case folder name for a model, unique among `taken`.
+fn slug(dir: &std::path::Path, taken: &mut Vec<String>) -> String {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let base = match crate::load::raw::to_kebab_case(&name) {
+        s if s.is_empty() => "model".to_string(),
+        s => s,
+    };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    taken.push(candidate.clone());
+    candidate
+}
+
+pub fn run(args: Args) -> Exit {
+    let today = match args.date.resolve() {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e),
+    };
+    let renderer = match Renderer::new(args.templates.as_deref()) {
+        Ok(r) => r,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    let mut projects = Vec::new();
+    let mut failed = false;
+    for dir in &args.dirs {
+        let mut project = crate::open(dir);
+        project.check(&Options { today });
+        if project.failed_to_load() {
+            let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+            print::human(&project.sources, &diagnostics);
+            eprintln!(
+                "{} could not be loaded ({} errors)",
+                dir.display(),
+                project.diagnostics.count(Severity::Error)
+            );
+            failed = true;
+        }
+        projects.push(project);
+    }
+    if failed {
+        return print::failure("nothing was written");
+    }
+    let mut taken = Vec::new();
+    let findings: Vec<Vec<_>> = projects
+        .iter()
+        .map(|p| p.diagnostics.iter().cloned().collect())
+        .collect();
+    let models: Vec<SiteModel<'_>> = projects
+        .iter()
+        .zip(&args.dirs)
+        .zip(&findings)
+        .filter_map(|((p, dir), findings)| {
+            Some(SiteModel {
+                slug: slug(dir, &mut taken),
+                model: p.model.as_ref()?,
+                sources: &p.sources,
+                findings,
+                svg: None,
+            })
+        })
+        .collect();
+    let files = match build(&models, &renderer, today) {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    let count = files.len();
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
+    match crate::output::write_tree_atomic(&args.output, &files) {
+        Ok(()) => {
+            eprintln!("wrote {count} files to {}", args.output.display());
+            Exit::Ok
+        }
+        Err(e) => print::failure(&format!("cannot write {}: {e}", args.output.display())),
+    }
+}

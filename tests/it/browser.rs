@@ -1,0 +1,220 @@
+//! The HTML report and the site in a real browser (headless Chromium): pages load without
+//! console messages, search works from `file://`, hostile input runs nowhere, and a
+//! screenshot of the FastAPI report is left in `target/artifacts/` for a person to see.
+//!
+//! Chromium is found on PATH (or in `$CHROMIUM`). Without it these tests only say so,
+//! except under CI (`CI` set), where a missing browser is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::html::{build_site, files_under, html_report};
+use crate::support::root;
+
+fn chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI must install Chromium for the browser tests (see .ci/run)");
+    }
+    eprintln!("Chromium not found: browser tests skipped");
+    None
+}
+
+struct Page {
+    dom: String,
+    console: Vec<String>,
+}
+
+/// Loads `url` headless and returns the DOM after scripts ran, and the console lines.
+fn load(browser: &Path, url: &str, extra: &[&str]) -> Page {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("Chromium runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    Page {
+        dom: String::from_utf8_lossy(&out.stdout).into_owned(),
+        console: stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
+fn dump(browser: &Path, url: &str) -> Page {
+    load(browser, url, &["--dump-dom"])
+}
+
+fn file_url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+/// The attributes of the document element as the browser left them.
+fn html_tag(dom: &str) -> &str {
+    let start = dom.find("<html").unwrap_or(0);
+    let end = dom[start..].find('>').map_or(dom.len(), |e| start + e);
+    &dom[start..end]
+}
+
+fn artifacts() -> PathBuf {
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let dir = target.join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_report_loads_cleanly_and_leaves_a_screenshot() {
+    let Some(browser) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("fastapi.html");
+    std::fs::write(&report, html_report("catalog/fastapi")).unwrap();
+    let page = dump(&browser, &file_url(&report));
+    assert!(page.console.is_empty(), "console: {:?}", page.console);
+    assert!(
+        page.dom.contains("FastAPI service: threat model"),
+        "the page rendered"
+    );
+    let shot = artifacts().join("fastapi-report.png");
+    let _ = std::fs::remove_file(&shot);
+    let arg = format!("--screenshot={}", shot.display());
+    load(
+        &browser,
+        &file_url(&report),
+        &[&arg, "--window-size=1280,2400"],
+    );
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 20_000,
+        "screenshot {} is {size} bytes",
+        shot.display()
+    );
+    eprintln!("screenshot of the FastAPI report: {}", shot.display());
+}
+
+#[test]
+fn site_pages_load_without_console_messages() {
+    let Some(browser) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build_site(&["catalog/fastapi"], &out);
+    for page in [
+        "index.html",
+        "fastapi/index.html",
+        "fastapi/flows.html",
+        "fastapi/coverage.html",
+        "fastapi/components/router.html",
+        "fastapi/threats/router-starlette-routing-flaws.html",
+        "fastapi/mitigations/route-auth-dependencies.html",
+        "search.html?q=cors",
+    ] {
+        let (path, query) = page.split_once('?').map_or((page, ""), |(p, q)| (p, q));
+        let mut url = file_url(&out.join(path));
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
+        let loaded = dump(&browser, &url);
+        assert!(
+            loaded.console.is_empty(),
+            "{page}: console {:?}",
+            loaded.console
+        );
+        assert!(loaded.dom.contains("</main>"), "{page} rendered");
+    }
+}
+
+#[test]
+fn search_finds_a_threat_by_a_word_of_its_description() {
+    let Some(browser) = chromium() else { return };
+    let model = crate::catalog_model();
+    // A word from a description that its title does not contain.
+    let threat = model
+        .threats
+        .iter()
+        .find(|t| t.id == "router-starlette-routing-flaws")
+        .unwrap();
+    let description = threat.description.as_deref().unwrap();
+    let word = description
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 8 && !threat.title.to_lowercase().contains(&w.to_lowercase()))
+        .max_by_key(|w| w.len())
+        .expect("a long word")
+        .to_lowercase();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    build_site(&["catalog/fastapi"], &out);
+    let url = format!("{}?q={word}", file_url(&out.join("search.html")));
+    let page = dump(&browser, &url);
+    assert!(
+        page.dom
+            .contains(&format!("href=\"fastapi/threats/{}.html\"", threat.id)),
+        "searching {word:?} did not list {}: {}",
+        threat.id,
+        &page.dom[page.dom.find("<main").unwrap_or(0)..]
+    );
+    assert!(page.console.is_empty(), "console: {:?}", page.console);
+}
+
+#[test]
+fn hostile_payloads_run_nowhere_in_a_browser() {
+    let Some(browser) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // The control: a page where the payload does run must be caught.
+    let control = tmp.path().join("control.html");
+    std::fs::write(
+        &control,
+        "<html><body><main><script>document.documentElement.setAttribute('data-pwned','control')</script></main></body></html>",
+    )
+    .unwrap();
+    assert!(
+        html_tag(&dump(&browser, &file_url(&control)).dom).contains("data-pwned"),
+        "the marker is seen"
+    );
+    let report = tmp.path().join("hostile.html");
+    std::fs::write(&report, html_report("tests/fixtures/valid/hostile")).unwrap();
+    let out = tmp.path().join("site");
+    build_site(&["tests/fixtures/valid/hostile"], &out);
+    let mut urls = vec![file_url(&report)];
+    for (path, _) in files_under(&out)
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+    {
+        urls.push(file_url(&out.join(path)));
+    }
+    urls.push(format!("{}?q=script", file_url(&out.join("search.html"))));
+    for url in urls {
+        let page = dump(&browser, &url);
+        assert!(page.dom.contains("</main>"), "{url} rendered");
+        let tag = html_tag(&page.dom);
+        assert!(!tag.contains("data-pwned"), "{url}: a payload ran: {tag}");
+    }
+}
