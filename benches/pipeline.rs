@@ -60,6 +60,7 @@ fn pipeline(dir: &Path, renderer: &Renderer, today: Date) -> usize {
         generated: None,
         findings: &findings,
         mermaid: None,
+        svg: None,
     });
     renderer.render(Format::Markdown, &view).unwrap().len()
 }
@@ -82,6 +83,7 @@ fn stages(dir: &Path, renderer: &Renderer, today: Date) {
         generated: None,
         findings: &findings,
         mermaid: None,
+        svg: None,
     });
     let views = t.elapsed();
     let t = Instant::now();
