@@ -62,13 +62,14 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e.to_string()),
     };
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let mermaid = crate::diagram::report_mermaid(model, today);
     let view = ReportView::new(ReportInput {
         model,
         sources: &project.sources,
         today,
         generated,
         findings: &findings,
-        mermaid: None,
+        mermaid,
     });
     let format = match args.format {
         Format::Md => RenderFormat::Markdown,

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod diagram;
 mod docs;
 mod fixtures;
 mod load_errors;
