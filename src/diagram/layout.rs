@@ -55,6 +55,8 @@ const TOP_ZONE_GAP: f64 = 28.0;
 const ZONE_PAD: f64 = 14.0;
 const ZONE_PAD_STEP: f64 = 10.0;
 const MARGIN: f64 = 16.0;
+/// Zone regions widen to fit labels up to this width; longer labels are cut.
+const MAX_ZONE_LABEL_W: f64 = 320.0;
 const SWEEPS: usize = 8;
 const Y_PASSES: usize = 6;
 
@@ -320,7 +322,7 @@ pub fn layout(d: &Diagram) -> Layout {
             span[z].1 = span[z].1.max(layer[v]);
         }
     }
-    let zones: Vec<ZoneBox> = (0..zones_n)
+    let mut zone_rects: Vec<Rect> = (0..zones_n)
         .map(|z| {
             let (lo, hi) = if span[z].0 == usize::MAX {
                 (0, 0)
@@ -328,16 +330,38 @@ pub fn layout(d: &Diagram) -> Layout {
                 span[z]
             };
             let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
-            let rect = Rect {
+            Rect {
                 x: col_x[lo] - pad,
                 y: zone_top[z],
                 w: col_x[hi] + col_w[hi] - col_x[lo] + 2.0 * pad,
                 h: zone_bottom[z] - zone_top[z],
-            };
-            let zone = &d.zones[z];
-            let full = format!("{} (trust {})", zone.name, zone.trust);
-            let label =
-                text::truncate(&full, rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
+            }
+        })
+        .collect();
+    // Widen regions to the right so that labels fit (up to a limit), children before
+    // parents so that a parent still encloses a widened child. Widening cannot make
+    // regions overlap: zones that are not nested never share a y.
+    let full_labels: Vec<String> = d
+        .zones
+        .iter()
+        .map(|z| format!("{} (trust {})", z.name, z.trust))
+        .collect();
+    for z in (0..zones_n).rev() {
+        let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
+            + 2.0 * ZONE_LABEL_PAD;
+        let r = &mut zone_rects[z];
+        r.w = r.w.max(want.ceil());
+        for &c in &d.zones[z].children {
+            let child_right = zone_rects[c].right() + ZONE_PAD_STEP;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(child_right - r.x);
+        }
+    }
+    let zones: Vec<ZoneBox> = zone_rects
+        .into_iter()
+        .zip(&full_labels)
+        .map(|(rect, full)| {
+            let label = text::truncate(full, rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
             ZoneBox { rect, label }
         })
         .collect();
@@ -378,7 +402,7 @@ pub fn layout(d: &Diagram) -> Layout {
 
     let mut routes: Vec<Route> = Vec::with_capacity(d.edges.len());
     for (i, e) in d.edges.iter().enumerate() {
-        let mut text_budget = LAYER_GAP - 24.0;
+        let mut text_budget = LAYER_GAP - 12.0;
         if e.uncovered > 0 {
             text_budget -= MARK_W;
         }
