@@ -346,6 +346,15 @@ pub fn layout(d: &Diagram) -> Layout {
         .iter()
         .map(|z| format!("{} (trust {})", z.name, z.trust))
         .collect();
+    // Self-loops stick out right of their component: keep them inside its zones.
+    for e in d.edges.iter().filter(|e| e.from == e.to) {
+        let reach = x[e.from] + nodes[e.from].rect.w + LOOP_REACH;
+        for z in d.zone_chain(d.nodes[e.from].zone) {
+            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(reach + pad - r.x);
+        }
+    }
     for z in (0..zones_n).rev() {
         let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
             + 2.0 * ZONE_LABEL_PAD;

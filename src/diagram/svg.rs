@@ -147,8 +147,8 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         if route.self_loop {
             let (p, q) = (route.points[0], route.points[1]);
             let reach = layout::LOOP_REACH;
-            let c1 = (p.0 + reach, p.1 - 20.0);
-            let c2 = (q.0 + reach, q.1 + 20.0);
+            let c1 = (p.0 + reach, p.1 - 24.0);
+            let c2 = (q.0 + reach, q.1);
             let _ = write!(
                 s,
                 "M{} {} C{} {} {} {} {} {}",
@@ -162,9 +162,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
                 num(q.1)
             );
             end = q;
-            let (dx, dy) = (q.0 - c2.0, q.1 - c2.1);
-            let len = (dx * dx + dy * dy).sqrt();
-            dir = (dx / len, dy / len);
+            dir = (-1.0, 0.0);
         } else {
             let pts = &route.points;
             let _ = write!(s, "M{} {}", num(pts[0].0), num(pts[0].1));
