@@ -721,3 +721,20 @@ fn the_markdown_report_embeds_the_mermaid_diagram() {
     let big = generated(2_000);
     assert!(diagram::report_mermaid(&big, today()).is_none());
 }
+
+#[test]
+fn small_diagrams_match_their_snapshots() {
+    for (fixture, format) in [
+        ("diagram-cycle", "svg"),
+        ("diagram-self-loop", "svg"),
+        ("diagram-deep-nesting", "mermaid"),
+        ("diagram-deep-nesting", "dot"),
+    ] {
+        let dir = format!("tests/fixtures/valid/{fixture}");
+        let r = run(&["diagram", &dir, "--format", format, "--today", TODAY]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{fixture}-{format}"), r.stdout);
+        });
+    }
+}
