@@ -81,7 +81,11 @@ pub fn render(d: &Diagram) -> String {
 pub fn render_layout(d: &Diagram, l: &Layout) -> String {
     let legend = Legend::new(l.width.max(520.0));
     let table_top = l.height + legend.height;
-    let canvas_w = l.width.max(legend.width + 2.0 * SIDE);
+    // Wide enough for the legend and for one readable column of the flow table.
+    let canvas_w = l
+        .width
+        .max(legend.width + 2.0 * SIDE)
+        .max(TABLE_COL + 2.0 * SIDE);
     let (table, table_h) = flow_table(d, canvas_w, table_top);
     let width = canvas_w.ceil();
     let height = (table_top + table_h + SIDE).ceil();
