@@ -2,12 +2,14 @@
 //!
 //! The pipeline runs one way: [`load`] reads a model folder into raw entities with
 //! spans, [`model`] resolves them into a petgraph graph, [`check`] cross-checks it into
-//! coded [`diag`]nostics, and [`render`] turns it into documents. Only the binary's
-//! [`cli`] prints or picks exit codes.
+//! coded [`diag`]nostics, and [`render`] turns it into documents; [`diagram`] draws its
+//! data-flow diagram (SVG laid out here, DOT, Mermaid). Only the binary's [`cli`] prints
+//! or picks exit codes.
 
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod diagram;
 pub mod load;
 pub mod model;
 pub mod output;

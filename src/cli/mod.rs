@@ -4,6 +4,7 @@
 //! process exits. Each subcommand lives in its own file and returns an [`Exit`].
 
 mod check;
+mod diagram;
 mod init;
 mod print;
 mod render;
@@ -52,6 +53,8 @@ enum Command {
     Check(check::Args),
     /// Render a model as a document.
     Render(render::Args),
+    /// Draw a model's data-flow diagram (SVG, DOT or Mermaid).
+    Diagram(diagram::Args),
     /// Write a small, valid, commented starter model.
     Init(init::Args),
     /// Print the JSON Schema of the model files.
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Render(args) => render::run(args),
+        Command::Diagram(args) => diagram::run(args),
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Site(args) => site::run(args),

@@ -64,14 +64,19 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e.to_string()),
     };
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    // Each format embeds the diagram in the notation it can show.
+    let (mermaid, svg) = match args.format {
+        Format::Md => (crate::diagram::report_mermaid(model, today), None),
+        Format::Html => (None, crate::diagram::report_svg(model, today)),
+    };
     let view = ReportView::new(ReportInput {
         model,
         sources: &project.sources,
         today,
         generated,
         findings: &findings,
-        mermaid: None,
-        svg: None,
+        mermaid,
+        svg,
     });
     let format = match args.format {
         Format::Md => RenderFormat::Markdown,

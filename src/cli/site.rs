@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Exit {
                 model: p.model.as_ref()?,
                 sources: &p.sources,
                 findings,
-                svg: None,
+                svg: crate::diagram::report_svg(p.model.as_ref()?, today),
             })
         })
         .collect();

@@ -3,6 +3,7 @@
 mod browser;
 mod catalog;
 mod cli;
+mod diagram;
 mod docs;
 mod fixtures;
 mod html;

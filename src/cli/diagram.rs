@@ -1,0 +1,80 @@
+//! `threatbook diagram`: the model's data-flow diagram as SVG, DOT or Mermaid.
+
+use std::path::PathBuf;
+
+use super::print;
+use super::{DateArgs, Exit, OutputArgs};
+use crate::diag::Severity;
+use crate::diagram::{self, Options, Scope};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// A self-contained SVG laid out by threatbook (no Graphviz needed).
+    Svg,
+    /// Graphviz DOT, for `dot -Tpng`.
+    Dot,
+    /// A Mermaid flowchart, for Markdown on GitHub and GitLab.
+    Mermaid,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model folder.
+    dir: PathBuf,
+    /// Diagram format.
+    #[arg(long, value_enum, default_value = "svg")]
+    format: Format,
+    /// Draw only this zone (with the zones inside it) and the components it exchanges
+    /// flows with.
+    #[arg(long, value_name = "ZONE", conflicts_with = "focus")]
+    zone: Option<String>,
+    /// Draw only the components within `--depth` flows of this component.
+    #[arg(long, value_name = "COMPONENT")]
+    focus: Option<String>,
+    /// How many flows away from `--focus` to go.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
+    depth: usize,
+    #[command(flatten)]
+    date: DateArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub fn run(args: Args) -> Exit {
+    let today = match args.date.resolve() {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e),
+    };
+    let project = crate::open(&args.dir);
+    let Some(model) = &project.model else {
+        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+        print::human(&project.sources, &diagnostics);
+        return print::failure(&format!(
+            "{} could not be loaded ({} errors); nothing was written",
+            args.dir.display(),
+            project.diagnostics.count(Severity::Error)
+        ));
+    };
+    let scope = match (args.zone, args.focus) {
+        (Some(z), _) => Scope::Zone(z),
+        (None, Some(id)) => Scope::Focus {
+            id,
+            depth: args.depth,
+        },
+        (None, None) => Scope::All,
+    };
+    let format = match args.format {
+        Format::Svg => diagram::Format::Svg,
+        Format::Dot => diagram::Format::Dot,
+        Format::Mermaid => diagram::Format::Mermaid,
+    };
+    match diagram::render(model, format, &Options { today, scope }) {
+        Ok(mut text) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            args.output.write(&text)
+        }
+        Err(e) => print::failure(&format!("{e}; nothing was written")),
+    }
+}

@@ -1,0 +1,127 @@
+//! Placing flow labels: each label goes on its flow's curve where it covers no component
+//! and no earlier label if such a place exists, found with a coarse grid of rectangles.
+
+use super::{LOOP_REACH, NodeBox, Rect, Route};
+
+/// A coarse grid of rectangles for overlap queries.
+struct Grid {
+    cell: f64,
+    cells: std::collections::BTreeMap<(i64, i64), Vec<usize>>,
+    rects: Vec<Rect>,
+}
+
+impl Grid {
+    fn new(cell: f64) -> Grid {
+        Grid {
+            cell,
+            cells: Default::default(),
+            rects: Vec::new(),
+        }
+    }
+
+    fn span(&self, r: &Rect) -> (i64, i64, i64, i64) {
+        (
+            (r.x / self.cell).floor() as i64,
+            (r.y / self.cell).floor() as i64,
+            (r.right() / self.cell).floor() as i64,
+            (r.bottom() / self.cell).floor() as i64,
+        )
+    }
+
+    fn insert(&mut self, r: Rect) {
+        let id = self.rects.len();
+        self.rects.push(r);
+        let (x0, y0, x1, y1) = self.span(&r);
+        for cx in x0..=x1 {
+            for cy in y0..=y1 {
+                self.cells.entry((cx, cy)).or_default().push(id);
+            }
+        }
+    }
+
+    /// How many stored rectangles `r` overlaps (each counted once).
+    fn hits(&self, r: &Rect) -> usize {
+        let (x0, y0, x1, y1) = self.span(r);
+        let mut seen: Vec<usize> = Vec::new();
+        for cx in x0..=x1 {
+            for cy in y0..=y1 {
+                if let Some(ids) = self.cells.get(&(cx, cy)) {
+                    for &id in ids {
+                        if self.rects[id].overlaps(r) && !seen.contains(&id) {
+                            seen.push(id);
+                        }
+                    }
+                }
+            }
+        }
+        seen.len()
+    }
+}
+
+/// A point of the curve between `p` and `q` drawn with horizontal tangents.
+pub fn curve_point(p: (f64, f64), q: (f64, f64), t: f64) -> (f64, f64) {
+    let mx = (p.0 + q.0) / 2.0;
+    let (c1, c2) = ((mx, p.1), (mx, q.1));
+    let u = 1.0 - t;
+    let b = |a: f64, b: f64, c: f64, d: f64| {
+        u * u * u * a + 3.0 * u * u * t * b + 3.0 * u * t * t * c + t * t * t * d
+    };
+    (b(p.0, c1.0, c2.0, q.0), b(p.1, c1.1, c2.1, q.1))
+}
+
+/// Puts every flow label on its curve where it covers no component and no earlier label
+/// if such a place exists, else where it covers the fewest.
+pub(super) fn place_labels(nodes: &[NodeBox], routes: &mut [Route]) {
+    let mut node_grid = Grid::new(128.0);
+    for b in nodes {
+        node_grid.insert(b.rect);
+    }
+    let mut label_grid = Grid::new(128.0);
+    for r in routes.iter_mut() {
+        let (w, h) = (r.label.w, r.label.h);
+        let mut candidates: Vec<(f64, f64)> = Vec::new();
+        if r.self_loop {
+            let (x, y) = r.points[0];
+            let mid = y + (r.points[1].1 - y) / 2.0;
+            candidates.push((x + LOOP_REACH + 4.0 + w / 2.0, mid));
+            candidates.push((x + LOOP_REACH / 2.0, mid - 22.0));
+            candidates.push((x + LOOP_REACH / 2.0, mid + 22.0));
+        } else {
+            let segs = r.points.len() - 1;
+            // Middle segments first: that is where a reader looks for a label.
+            let mut seg_order: Vec<usize> = (0..segs).collect();
+            let centre = (segs as f64 - 1.0) / 2.0;
+            seg_order.sort_by(|a, b| {
+                (*a as f64 - centre)
+                    .abs()
+                    .total_cmp(&(*b as f64 - centre).abs())
+                    .then(a.cmp(b))
+            });
+            for s in seg_order {
+                for t in [0.5, 0.3, 0.7, 0.15, 0.85] {
+                    candidates.push(curve_point(r.points[s], r.points[s + 1], t));
+                }
+            }
+        }
+        let mut best: Option<(usize, Rect)> = None;
+        for (cx, cy) in candidates {
+            let rect = Rect {
+                x: (cx - w / 2.0).round(),
+                y: (cy - h / 2.0).round(),
+                w,
+                h,
+            };
+            let cost = node_grid.hits(&rect) * 1000 + label_grid.hits(&rect);
+            if best.is_none_or(|(c, _)| cost < c) {
+                best = Some((cost, rect));
+            }
+            if cost == 0 {
+                break;
+            }
+        }
+        if let Some((_, rect)) = best {
+            r.label = rect;
+            label_grid.insert(rect);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Data-flow diagrams drawn from the model: SVG laid out here (no Graphviz needed), and
+//! DOT and Mermaid text for people who prefer those tools.
+//!
+//! [`Diagram::new`] picks what to draw (the whole model, one zone and its neighbours, or
+//! the neighbourhood of a component, see [`select`]) and resolves everything the drawings
+//! show: zones as a nesting tree in drawing order, components, flows with their report
+//! numbers, and the marks (trust-boundary crossings, uncovered threats). The three
+//! formats read only that [`Diagram`]. [`layout`] places it; [`svg`] draws the layout.
+//! Nothing here does I/O: every function returns a string.
+
+pub mod dot;
+pub mod layout;
+pub mod mermaid;
+pub mod select;
+pub mod svg;
+pub mod text;
+
+use crate::model::{ComponentId, ComponentKind, Coverage, Date, Direction, FlowId, Model, ZoneId};
+
+pub use self::select::{Scope, SelectError};
+
+/// The text formats of `threatbook diagram`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Dot,
+    Mermaid,
+}
+
+/// What to draw and the day coverage is judged on.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub today: Date,
+    pub scope: Scope,
+}
+
+/// A zone as drawn: only zones that hold a drawn component, directly or below.
+#[derive(Clone, Debug)]
+pub struct Zone<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub trust: u8,
+    /// Index into [`Diagram::zones`]; parents come before their children.
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+}
+
+/// A component as drawn.
+#[derive(Clone, Debug)]
+pub struct Node<'a> {
+    pub component: ComponentId,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub kind: ComponentKind,
+    /// Index into [`Diagram::zones`].
+    pub zone: usize,
+    /// Threats on the component that are uncovered.
+    pub uncovered: usize,
+}
+
+/// A flow as drawn.
+#[derive(Clone, Debug)]
+pub struct Edge<'a> {
+    pub flow: FlowId,
+    /// The number the report's flow table gives the flow.
+    pub number: usize,
+    pub id: &'a str,
+    pub name: &'a str,
+    /// Indices into [`Diagram::nodes`].
+    pub from: usize,
+    pub to: usize,
+    pub protocol: Option<&'a str>,
+    /// Set when the flow crosses a trust boundary.
+    pub crossing: Option<Direction>,
+    /// Threats on the flow that are uncovered.
+    pub uncovered: usize,
+}
+
+impl Edge<'_> {
+    /// The short label on the arrow: number and protocol.
+    pub fn label(&self) -> String {
+        match self.protocol {
+            Some(p) => format!("{}: {}", self.number, p),
+            None => self.number.to_string(),
+        }
+    }
+}
+
+/// Everything one drawing shows, resolved from the model.
+#[derive(Clone, Debug)]
+pub struct Diagram<'a> {
+    pub title: &'a str,
+    /// Zones in pre-order: each parent, then its children in model order.
+    pub zones: Vec<Zone<'a>>,
+    /// Components in model order.
+    pub nodes: Vec<Node<'a>>,
+    /// Flows in model (and number) order.
+    pub edges: Vec<Edge<'a>>,
+    /// Set when only part of the model is drawn: what part.
+    pub scope_note: Option<String>,
+}
+
+impl<'a> Diagram<'a> {
+    /// The part of `model` that `options.scope` selects, with marks judged on
+    /// `options.today`.
+    pub fn new(model: &'a Model, options: &Options) -> Result<Diagram<'a>, SelectError> {
+        let picked = select::select(model, &options.scope)?;
+        let mut shown = vec![false; model.zones.len()];
+        for c in &picked.components {
+            for z in model.zone_chain(model.component(*c).zone) {
+                shown[z.index()] = true;
+            }
+        }
+        // Pre-order over the zone tree, keeping only zones that hold something drawn.
+        let mut order: Vec<ZoneId> = Vec::new();
+        let mut stack: Vec<ZoneId> = model
+            .zone_ids()
+            .filter(|z| model.zone(*z).parent.is_none())
+            .collect();
+        stack.reverse();
+        while let Some(z) = stack.pop() {
+            if !shown[z.index()] {
+                continue;
+            }
+            order.push(z);
+            stack.extend(model.zone(z).children.iter().rev().copied());
+        }
+        let mut local = vec![usize::MAX; model.zones.len()];
+        for (i, z) in order.iter().enumerate() {
+            local[z.index()] = i;
+        }
+        let mut zones: Vec<Zone<'a>> = order
+            .iter()
+            .map(|z| {
+                let zone = model.zone(*z);
+                Zone {
+                    id: &zone.id,
+                    name: &zone.name,
+                    trust: zone.trust,
+                    parent: zone.parent.map(|p| local[p.index()]),
+                    children: Vec::new(),
+                }
+            })
+            .collect();
+        for i in 0..zones.len() {
+            if let Some(p) = zones[i].parent {
+                zones[p].children.push(i);
+            }
+        }
+
+        let uncovered = |threats: &[crate::model::ThreatId]| {
+            threats
+                .iter()
+                .filter(|t| model.coverage(**t, options.today) == Coverage::Uncovered)
+                .count()
+        };
+        let mut node_of = vec![usize::MAX; model.graph.node_count()];
+        let nodes: Vec<Node<'a>> = picked
+            .components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                node_of[c.index()] = i;
+                let comp = model.component(*c);
+                Node {
+                    component: *c,
+                    id: &comp.id,
+                    name: &comp.name,
+                    kind: comp.kind,
+                    zone: local[comp.zone.index()],
+                    uncovered: uncovered(&comp.threats),
+                }
+            })
+            .collect();
+        let edges = picked
+            .flows
+            .iter()
+            .map(|f| {
+                let flow = model.flow(*f);
+                Edge {
+                    flow: *f,
+                    number: f.index() + 1,
+                    id: &flow.id,
+                    name: &flow.name,
+                    from: node_of[flow.from.index()],
+                    to: node_of[flow.to.index()],
+                    protocol: flow.protocol.as_deref(),
+                    crossing: flow.crossing.map(|c| c.direction),
+                    uncovered: uncovered(&flow.threats),
+                }
+            })
+            .collect();
+        Ok(Diagram {
+            title: &model.project.name,
+            zones,
+            nodes,
+            edges,
+            scope_note: picked.note,
+        })
+    }
+
+    /// The zones from `z` up to its top-level ancestor, `z` first.
+    pub fn zone_chain(&self, z: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(Some(z), |z| self.zones[*z].parent)
+    }
+
+    /// A one-sentence description for screen readers and the SVG's `<desc>`.
+    pub fn description(&self) -> String {
+        let crossing = self.edges.iter().filter(|e| e.crossing.is_some()).count();
+        let bad_nodes = self.nodes.iter().filter(|n| n.uncovered > 0).count();
+        let bad_edges = self.edges.iter().filter(|e| e.uncovered > 0).count();
+        let mut text = format!(
+            "Data-flow diagram of {}: {} {} in {} trust {}, {} {} ({} crossing a trust boundary).",
+            self.title,
+            self.nodes.len(),
+            plural(self.nodes.len(), "component", "components"),
+            self.zones.len(),
+            plural(self.zones.len(), "zone", "zones"),
+            self.edges.len(),
+            plural(self.edges.len(), "flow", "flows"),
+            crossing,
+        );
+        if bad_nodes + bad_edges > 0 {
+            text.push_str(&format!(
+                " Uncovered threats on {bad_nodes} {} and {bad_edges} {}.",
+                plural(bad_nodes, "component", "components"),
+                plural(bad_edges, "flow", "flows"),
+            ));
+        }
+        if let Some(note) = &self.scope_note {
+            text.push(' ');
+            text.push_str(note);
+        }
+        text
+    }
+}
+
+fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
+    if n == 1 { one } else { many }
+}
+
+/// The longest Mermaid text a report embeds. GitHub's renderer refuses diagrams above
+/// 50,000 characters, and a diagram that large is unreadable anyway.
+pub const REPORT_MERMAID_LIMIT: usize = 50_000;
+
+/// The whole model as Mermaid for the Markdown report, or `None` when it is too large
+/// to render (see [`REPORT_MERMAID_LIMIT`]).
+pub fn report_mermaid(model: &Model, today: Date) -> Option<String> {
+    let options = Options {
+        today,
+        scope: Scope::All,
+    };
+    let text = render(model, Format::Mermaid, &options).ok()?;
+    (text.len() <= REPORT_MERMAID_LIMIT).then_some(text)
+}
+
+/// The largest SVG a report or site page inlines (about 1,000 components); above it the
+/// page links to nothing and `threatbook diagram --zone/--focus` draws parts.
+pub const REPORT_SVG_LIMIT: usize = 5 * 1024 * 1024;
+
+/// The whole model as SVG for the HTML report and the site, or `None` when it is too
+/// large to be useful inline (see [`REPORT_SVG_LIMIT`]).
+pub fn report_svg(model: &Model, today: Date) -> Option<String> {
+    let options = Options {
+        today,
+        scope: Scope::All,
+    };
+    let text = render(model, Format::Svg, &options).ok()?;
+    (text.len() <= REPORT_SVG_LIMIT).then_some(text)
+}
+
+/// Draws the part of `model` that `options` selects in `format`.
+pub fn render(model: &Model, format: Format, options: &Options) -> Result<String, SelectError> {
+    let diagram = Diagram::new(model, options)?;
+    Ok(match format {
+        Format::Svg => svg::render(&diagram),
+        Format::Dot => dot::render(&diagram),
+        Format::Mermaid => mermaid::render(&diagram),
+    })
+}

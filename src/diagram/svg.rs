@@ -1,0 +1,608 @@
+//! The SVG drawing of a laid-out diagram: zones, flows, components, flow labels, then a
+//! legend and the table of flow numbers below.
+//!
+//! The file is self-contained and safe to inline in an HTML page under a strict Content
+//! Security Policy: presentation attributes only (no `<style>`, no `style=`), no scripts,
+//! no event handlers, no links, no external fonts or images, and element ids prefixed
+//! with `tb-dfd-`. Every piece of model text is escaped. Marks never rely on colour
+//! alone: a flow that crosses a trust boundary is drawn thick, and a component or flow
+//! with an uncovered threat carries a warning triangle as well as a red outline.
+
+use std::fmt::Write;
+
+use super::layout::{
+    self, EDGE_FONT, LABEL_PAD, Layout, MARK_W, NODE_FONT, NODE_LINE, Rect, ZONE_FONT,
+    ZONE_LABEL_PAD,
+};
+use super::{Diagram, Edge, text};
+use crate::model::{Choice, ComponentKind};
+
+const FONT_FAMILY: &str = "Helvetica, Arial, sans-serif";
+const INK: &str = "#222222";
+const FLOW: &str = "#555555";
+const CROSSING: &str = "#1f4e8c";
+const UNCOVERED: &str = "#c62828";
+const ZONE_STROKE: &str = "#5a6b85";
+const FLOW_W: f64 = 1.3;
+const CROSSING_W: f64 = 2.8;
+const TABLE_FONT: f64 = 11.0;
+const TABLE_LINE: f64 = 16.0;
+const TABLE_COL: f64 = 520.0;
+const NUMBER_W: f64 = 34.0;
+const SIDE: f64 = 16.0;
+
+/// `text` escaped for XML character data and attribute values; characters XML 1.0 does
+/// not allow become U+FFFD.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A coordinate: whole numbers without decimals, others with one.
+pub fn num(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r == r.trunc() {
+        format!("{}", r as i64)
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// The `<rect …>` opening a component's shape: tests look for it.
+pub fn rect_attrs(r: &Rect) -> String {
+    format!(
+        "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
+        num(r.x),
+        num(r.y),
+        num(r.w),
+        num(r.h)
+    )
+}
+
+/// Draws `d`.
+pub fn render(d: &Diagram) -> String {
+    let l = layout::layout(d);
+    render_layout(d, &l)
+}
+
+/// Draws `d` as placed by `l`.
+pub fn render_layout(d: &Diagram, l: &Layout) -> String {
+    let legend = Legend::new(l.width.max(520.0));
+    let table_top = l.height + legend.height;
+    // Wide enough for the legend and for one readable column of the flow table.
+    let canvas_w = l
+        .width
+        .max(legend.width + 2.0 * SIDE)
+        .max(TABLE_COL + 2.0 * SIDE);
+    let (table, table_h) = flow_table(d, canvas_w, table_top);
+    let width = canvas_w.ceil();
+    let height = (table_top + table_h + SIDE).ceil();
+
+    let mut s = String::with_capacity(4096 + d.nodes.len() * 700 + d.edges.len() * 700);
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
+         role=\"img\" aria-labelledby=\"tb-dfd-title tb-dfd-desc\" font-family=\"{FONT_FAMILY}\" fill=\"{INK}\">",
+        w = num(width),
+        h = num(height)
+    );
+    let _ = writeln!(
+        s,
+        "<title id=\"tb-dfd-title\">Data-flow diagram: {}</title>",
+        escape(d.title)
+    );
+    let _ = writeln!(
+        s,
+        "<desc id=\"tb-dfd-desc\">{}</desc>",
+        escape(&d.description())
+    );
+    let _ = writeln!(
+        s,
+        "<rect width=\"{}\" height=\"{}\" fill=\"#ffffff\"/>",
+        num(width),
+        num(height)
+    );
+
+    s.push_str("<g class=\"zones\">\n");
+    for (z, zb) in d.zones.iter().zip(&l.zones) {
+        let r = zb.rect;
+        let _ = writeln!(
+            s,
+            "<g class=\"zone\"><title>Trust zone {} ({}), trust {}</title>\
+             <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"#3a5a8c\" fill-opacity=\"0.05\" \
+             stroke=\"{ZONE_STROKE}\" stroke-width=\"1.2\" stroke-dasharray=\"7 4\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"bold\" fill=\"{ZONE_STROKE}\">{}</text></g>",
+            escape(z.name),
+            escape(z.id),
+            z.trust,
+            num(r.x),
+            num(r.y),
+            num(r.w),
+            num(r.h),
+            num(r.x + ZONE_LABEL_PAD),
+            num(r.y + 16.0),
+            num(ZONE_FONT),
+            escape(&zb.label)
+        );
+    }
+    s.push_str("</g>\n<g class=\"flows\" fill=\"none\">\n");
+    for (e, route) in d.edges.iter().zip(&l.edges) {
+        let (colour, width) = flow_style(e);
+        let _ = write!(
+            s,
+            "<g class=\"{}\"><title>{}</title><path d=\"",
+            flow_classes(e),
+            escape(&flow_title(d, e))
+        );
+        let end;
+        let dir;
+        if route.self_loop {
+            let (p, q) = (route.points[0], route.points[1]);
+            let reach = layout::LOOP_REACH;
+            let c1 = (p.0 + reach, p.1 - 24.0);
+            let c2 = (q.0 + reach, q.1);
+            let _ = write!(
+                s,
+                "M{} {} C{} {} {} {} {} {}",
+                num(p.0),
+                num(p.1),
+                num(c1.0),
+                num(c1.1),
+                num(c2.0),
+                num(c2.1),
+                num(q.0),
+                num(q.1)
+            );
+            end = q;
+            dir = (-1.0, 0.0);
+        } else {
+            let pts = &route.points;
+            let _ = write!(s, "M{} {}", num(pts[0].0), num(pts[0].1));
+            for w in pts.windows(2) {
+                let (p, q) = (w[0], w[1]);
+                let mx = (p.0 + q.0) / 2.0;
+                let _ = write!(
+                    s,
+                    " C{} {} {} {} {} {}",
+                    num(mx),
+                    num(p.1),
+                    num(mx),
+                    num(q.1),
+                    num(q.0),
+                    num(q.1)
+                );
+            }
+            end = pts[pts.len() - 1];
+            dir = if route.arrow_right {
+                (1.0, 0.0)
+            } else {
+                (-1.0, 0.0)
+            };
+        }
+        let _ = write!(
+            s,
+            "\" stroke=\"{colour}\" stroke-width=\"{}\"/>",
+            num(width)
+        );
+        // The arrowhead: tip at the end point, pointing along `dir`.
+        let size = 8.0 + width;
+        let back = (end.0 - dir.0 * size, end.1 - dir.1 * size);
+        let half = size / 2.0;
+        let _ = writeln!(
+            s,
+            "<path d=\"M{} {} L{} {} L{} {} Z\" fill=\"{colour}\"/></g>",
+            num(end.0),
+            num(end.1),
+            num(back.0 - dir.1 * half),
+            num(back.1 + dir.0 * half),
+            num(back.0 + dir.1 * half),
+            num(back.1 - dir.0 * half)
+        );
+    }
+    s.push_str("</g>\n<g class=\"components\">\n");
+    for (n, b) in d.nodes.iter().zip(&l.nodes) {
+        let r = b.rect;
+        let marked = n.uncovered > 0;
+        let (stroke, stroke_w) = if marked {
+            (UNCOVERED, 3.0)
+        } else {
+            ("#333333", 1.5)
+        };
+        let kind = n.kind.as_str();
+        let zone = &d.zones[n.zone];
+        let mut title = format!("{} ({}): {} in {}", n.name, n.id, kind, zone.name);
+        if marked {
+            let _ = write!(
+                title,
+                "; {} uncovered {}",
+                n.uncovered,
+                if n.uncovered == 1 {
+                    "threat"
+                } else {
+                    "threats"
+                }
+            );
+        }
+        let _ = write!(
+            s,
+            "<g class=\"component {kind}{}\"><title>{}</title>",
+            if marked { " uncovered" } else { "" },
+            escape(&title)
+        );
+        match n.kind {
+            ComponentKind::ExternalEntity => {
+                let _ = write!(
+                    s,
+                    "{} fill=\"#fff6e5\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
+                    rect_attrs(&r),
+                    num(stroke_w)
+                );
+            }
+            ComponentKind::Process => {
+                let _ = write!(
+                    s,
+                    "{} rx=\"16\" fill=\"#eaf3ff\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
+                    rect_attrs(&r),
+                    num(stroke_w)
+                );
+            }
+            ComponentKind::DataStore => {
+                let _ = write!(
+                    s,
+                    "{} fill=\"#edf7ea\" stroke=\"none\"/><path d=\"M{x} {y} H{x2} M{x} {y2} H{x2}\" \
+                     fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
+                    rect_attrs(&r),
+                    num(stroke_w + 0.5),
+                    x = num(r.x),
+                    y = num(r.y),
+                    x2 = num(r.right()),
+                    y2 = num(r.bottom())
+                );
+            }
+        }
+        let text_w = layout::node_text_width(r.w, marked);
+        let cx = r.x + layout::NODE_PAD_X + text_w / 2.0;
+        let block = b.lines.len() as f64 * NODE_LINE;
+        let top = r.y + (r.h - block) / 2.0;
+        for (i, line) in b.lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"middle\">{}</text>",
+                num(cx),
+                num(top + i as f64 * NODE_LINE + 11.5),
+                num(NODE_FONT),
+                escape(line)
+            );
+        }
+        if marked {
+            warning(&mut s, r.right() - layout::NODE_PAD_X - 12.0, r.y + 6.0);
+        }
+        s.push_str("</g>\n");
+    }
+    s.push_str("</g>\n<g class=\"flow-labels\">\n");
+    for (e, route) in d.edges.iter().zip(&l.edges) {
+        let (colour, _) = flow_style(e);
+        let r = route.label;
+        let _ = write!(
+            s,
+            "<g><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" \
+             fill-opacity=\"0.92\" stroke=\"{colour}\" stroke-width=\"0.8\"/>",
+            escape(&flow_title(d, e)),
+            num(r.x),
+            num(r.y),
+            num(r.w),
+            num(r.h)
+        );
+        let mut tx = r.x + LABEL_PAD;
+        if e.uncovered > 0 {
+            warning(&mut s, tx, r.y + 1.5);
+            tx += MARK_W;
+        }
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{}\">{}</text></g>",
+            num(tx),
+            num(r.y + 10.5),
+            num(EDGE_FONT),
+            escape(&route.text)
+        );
+    }
+    s.push_str("</g>\n");
+    legend.draw(&mut s, l.height);
+    s.push_str(&table);
+    s.push_str("</svg>\n");
+    s
+}
+
+fn flow_style(e: &Edge) -> (&'static str, f64) {
+    let colour = if e.uncovered > 0 {
+        UNCOVERED
+    } else if e.crossing.is_some() {
+        CROSSING
+    } else {
+        FLOW
+    };
+    let width = if e.crossing.is_some() {
+        CROSSING_W
+    } else {
+        FLOW_W
+    };
+    (colour, width)
+}
+
+fn flow_classes(e: &Edge) -> String {
+    let mut c = String::from("flow");
+    if e.crossing.is_some() {
+        c.push_str(" crossing");
+    }
+    if e.uncovered > 0 {
+        c.push_str(" uncovered");
+    }
+    c
+}
+
+/// The tooltip and table text of a flow.
+fn flow_title(d: &Diagram, e: &Edge) -> String {
+    let mut t = format!(
+        "{}. {} ({}): {} → {}",
+        e.number, e.name, e.id, d.nodes[e.from].name, d.nodes[e.to].name
+    );
+    if let Some(p) = e.protocol {
+        let _ = write!(t, ", {p}");
+    }
+    if let Some(c) = e.crossing {
+        let _ = write!(t, "; crosses a trust boundary ({})", c.as_str());
+    }
+    if e.uncovered > 0 {
+        let _ = write!(
+            t,
+            "; {} uncovered {}",
+            e.uncovered,
+            if e.uncovered == 1 {
+                "threat"
+            } else {
+                "threats"
+            }
+        );
+    }
+    t
+}
+
+/// A 12 × 11 warning triangle with an exclamation mark, top-left at (x, y); drawn with
+/// paths so that it needs no font.
+fn warning(s: &mut String, x: f64, y: f64) {
+    let _ = write!(
+        s,
+        "<path d=\"M{} {} L{} {} L{} {} Z\" fill=\"{UNCOVERED}\"/>\
+         <path d=\"M{} {} V{} M{} {} V{}\" stroke=\"#ffffff\" stroke-width=\"1.6\"/>",
+        num(x + 6.0),
+        num(y),
+        num(x + 12.0),
+        num(y + 11.0),
+        num(x),
+        num(y + 11.0),
+        num(x + 6.0),
+        num(y + 3.5),
+        num(y + 7.5),
+        num(x + 6.0),
+        num(y + 8.6),
+        num(y + 10.2)
+    );
+}
+
+/// The key to the notation, laid out in rows that fit the width.
+struct Legend {
+    items: Vec<(f64, f64, usize)>,
+    width: f64,
+    height: f64,
+}
+
+const LEGEND: &[&str] = &[
+    "External entity",
+    "Process",
+    "Data store",
+    "Trust zone",
+    "Flow (number: protocol)",
+    "Crosses a trust boundary (thick)",
+    "Uncovered threat (red, warning mark)",
+];
+
+impl Legend {
+    fn new(max_w: f64) -> Legend {
+        let mut items = Vec::new();
+        let (mut x, mut y) = (SIDE, 8.0);
+        let mut widest: f64 = 0.0;
+        for (i, label) in LEGEND.iter().enumerate() {
+            let w = 40.0 + text::width(label, TABLE_FONT) + 18.0;
+            if x + w > max_w - SIDE && x > SIDE {
+                x = SIDE;
+                y += 28.0;
+            }
+            items.push((x, y, i));
+            x += w;
+            widest = widest.max(x);
+        }
+        Legend {
+            items,
+            width: widest,
+            height: y + 28.0 + 8.0,
+        }
+    }
+
+    fn draw(&self, s: &mut String, top: f64) {
+        s.push_str("<g class=\"legend\">\n");
+        for &(x, y0, i) in &self.items {
+            let y = top + y0;
+            let m = y + 10.0;
+            match i {
+                0 => {
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{}\" y=\"{}\" width=\"32\" height=\"20\" fill=\"#fff6e5\" stroke=\"#333333\" stroke-width=\"1.5\"/>",
+                        num(x),
+                        num(y)
+                    );
+                }
+                1 => {
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{}\" y=\"{}\" width=\"32\" height=\"20\" rx=\"8\" fill=\"#eaf3ff\" stroke=\"#333333\" stroke-width=\"1.5\"/>",
+                        num(x),
+                        num(y)
+                    );
+                }
+                2 => {
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{x}\" y=\"{y}\" width=\"32\" height=\"20\" fill=\"#edf7ea\"/><path d=\"M{x} {y} h32 M{x} {y2} h32\" stroke=\"#333333\" stroke-width=\"2\"/>",
+                        x = num(x),
+                        y = num(y),
+                        y2 = num(y + 20.0)
+                    );
+                }
+                3 => {
+                    let _ = write!(
+                        s,
+                        "<rect x=\"{}\" y=\"{}\" width=\"32\" height=\"20\" rx=\"4\" fill=\"#3a5a8c\" fill-opacity=\"0.05\" stroke=\"{ZONE_STROKE}\" stroke-width=\"1.2\" stroke-dasharray=\"7 4\"/>",
+                        num(x),
+                        num(y)
+                    );
+                }
+                4 | 5 => {
+                    let (c, w) = if i == 4 {
+                        (FLOW, FLOW_W)
+                    } else {
+                        (CROSSING, CROSSING_W)
+                    };
+                    let _ = write!(
+                        s,
+                        "<path d=\"M{} {} H{}\" stroke=\"{c}\" stroke-width=\"{}\"/><path d=\"M{} {} l-9 -4.5 v9 Z\" fill=\"{c}\"/>",
+                        num(x),
+                        num(m),
+                        num(x + 24.0),
+                        num(w),
+                        num(x + 32.0),
+                        num(m)
+                    );
+                }
+                _ => warning(s, x + 10.0, y + 4.0),
+            }
+            let _ = writeln!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\">{}</text>",
+                num(x + 40.0),
+                num(m + 4.0),
+                num(TABLE_FONT),
+                escape(LEGEND[i])
+            );
+        }
+        s.push_str("</g>\n");
+    }
+}
+
+/// The table of flow numbers, in columns across the width; returns it and its height.
+fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
+    let mut s = String::new();
+    if d.edges.is_empty() {
+        return (s, 0.0);
+    }
+    let usable = width - 2.0 * SIDE;
+    let cols = ((usable / TABLE_COL).floor() as usize).max(1);
+    let col_w = usable / cols as f64;
+    let rows = d.edges.len().div_ceil(cols);
+    let _ = writeln!(
+        s,
+        "<g class=\"flow-table\"><text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\">Flows</text>",
+        num(SIDE),
+        num(top + 14.0)
+    );
+    let first = top + 24.0;
+    for (i, e) in d.edges.iter().enumerate() {
+        let (col, row) = (i / rows, i % rows);
+        let x = SIDE + col as f64 * col_w;
+        let y = first + row as f64 * TABLE_LINE;
+        let mut room = col_w - NUMBER_W - 12.0;
+        let mut tx = x + NUMBER_W;
+        let _ = write!(
+            s,
+            "<g><title>{}</title><text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
+            escape(&flow_title(d, e)),
+            num(x + NUMBER_W - 6.0),
+            num(y + 11.0),
+            num(TABLE_FONT),
+            e.number
+        );
+        if e.uncovered > 0 {
+            warning(&mut s, tx, y + 1.5);
+            tx += MARK_W;
+            room -= MARK_W;
+        }
+        let mut line = format!(
+            "{}: {} → {}",
+            e.name, d.nodes[e.from].name, d.nodes[e.to].name
+        );
+        if let Some(p) = e.protocol {
+            let _ = write!(line, " ({p})");
+        }
+        if let Some(c) = e.crossing {
+            let _ = write!(line, " · crosses boundary, {}", c.as_str());
+        }
+        let _ = writeln!(
+            s,
+            "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{}>{}</text></g>",
+            num(tx),
+            num(y + 11.0),
+            num(TABLE_FONT),
+            if e.crossing.is_some() {
+                " font-weight=\"bold\""
+            } else {
+                ""
+            },
+            escape(&text::truncate(
+                &line,
+                room,
+                TABLE_FONT
+                    * if e.crossing.is_some() {
+                        text::BOLD
+                    } else {
+                        1.0
+                    }
+            ))
+        );
+    }
+    s.push_str("</g>\n");
+    (s, 24.0 + rows as f64 * TABLE_LINE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_quotes_and_control_characters() {
+        assert_eq!(
+            escape("a<b>&\"c\" 'd'\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(num(3.0), "3");
+        assert_eq!(num(3.25), "3.3");
+        assert_eq!(num(-0.04), "0");
+        assert_eq!(num(12.5), "12.5");
+    }
+}

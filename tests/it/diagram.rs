@@ -1,0 +1,740 @@
+//! `threatbook diagram`: the geometry of the SVG layout on the FastAPI model, the
+//! diagram fixtures and a generated 500-component model; escaping, determinism and
+//! accessibility of the SVG; DOT accepted by Graphviz; Mermaid's structure; the
+//! command's options and errors.
+
+use threatbook::diagram::layout::{self, Layout, NODE_FONT, Rect};
+use threatbook::diagram::{self, Diagram, Format, Options, Scope, dot, mermaid, svg, text};
+use threatbook::model::{Date, Model};
+
+use crate::support::{TODAY, fixtures, root, run};
+
+const FIXTURES: &[&str] = &[
+    "diagram-single",
+    "diagram-cycle",
+    "diagram-self-loop",
+    "diagram-disconnected",
+    "diagram-deep-nesting",
+];
+
+fn today() -> Date {
+    Date::parse(TODAY).unwrap()
+}
+
+fn load(dir: &str) -> Model {
+    let project = threatbook::open(&root().join(dir));
+    project
+        .model
+        .unwrap_or_else(|| panic!("{dir} must load: {:?}", project.diagnostics))
+}
+
+fn generated(components: usize) -> Model {
+    let files = threatbook::synthetic::generate(threatbook::synthetic::Size::scaled(components));
+    threatbook::open_texts(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+        .model
+        .expect("generated model loads")
+}
+
+fn all() -> Options {
+    Options {
+        today: today(),
+        scope: Scope::All,
+    }
+}
+
+fn is_ancestor(d: &Diagram, ancestor: usize, z: usize) -> bool {
+    d.zone_chain(z).skip(1).any(|p| p == ancestor)
+}
+
+/// Every geometric promise of the layout, checked on its rectangles.
+fn assert_geometry(name: &str, d: &Diagram, l: &Layout) {
+    assert_eq!(l.nodes.len(), d.nodes.len(), "{name}");
+    assert_eq!(l.zones.len(), d.zones.len(), "{name}");
+    assert_eq!(l.edges.len(), d.edges.len(), "{name}");
+    let canvas = Rect {
+        x: 0.0,
+        y: 0.0,
+        w: l.width,
+        h: l.height,
+    };
+    // No two component shapes overlap.
+    let mut by_x: Vec<usize> = (0..l.nodes.len()).collect();
+    by_x.sort_by(|a, b| l.nodes[*a].rect.x.total_cmp(&l.nodes[*b].rect.x));
+    for (i, &a) in by_x.iter().enumerate() {
+        let ra = l.nodes[a].rect;
+        for &b in &by_x[i + 1..] {
+            let rb = l.nodes[b].rect;
+            if rb.x >= ra.right() {
+                break;
+            }
+            assert!(
+                !ra.overlaps(&rb),
+                "{name}: components {} and {} overlap: {ra:?} {rb:?}",
+                d.nodes[a].id,
+                d.nodes[b].id
+            );
+        }
+    }
+    for (i, node) in d.nodes.iter().enumerate() {
+        let r = l.nodes[i].rect;
+        assert!(canvas.contains(&r), "{name}: {} off the canvas", node.id);
+        // Inside every zone of its chain, outside (not even touching the inside of)
+        // every other zone.
+        let chain: Vec<usize> = d.zone_chain(node.zone).collect();
+        for (z, zb) in l.zones.iter().enumerate() {
+            if chain.contains(&z) {
+                assert!(
+                    zb.rect.contains(&r),
+                    "{name}: {} is not inside its zone {}",
+                    node.id,
+                    d.zones[z].id
+                );
+            } else {
+                assert!(
+                    !zb.rect.overlaps(&r),
+                    "{name}: {} overlaps zone {} it is not in",
+                    node.id,
+                    d.zones[z].id
+                );
+            }
+        }
+        // The name fits the shape.
+        let room = layout::node_text_width(r.w, node.uncovered > 0);
+        for line in &l.nodes[i].lines {
+            assert!(
+                text::width(line, NODE_FONT) <= room + 1e-6,
+                "{name}: `{line}` overflows {}",
+                node.id
+            );
+        }
+        assert!(
+            l.nodes[i].lines.len() as f64 * layout::NODE_LINE
+                <= r.h - 2.0 * layout::NODE_PAD_Y + 1e-6,
+            "{name}: {} too short for its lines",
+            node.id
+        );
+    }
+    // Zones overlap only when nested, and then strictly inside.
+    for a in 0..l.zones.len() {
+        let ra = l.zones[a].rect;
+        assert!(
+            canvas.contains(&ra),
+            "{name}: zone {} off the canvas",
+            d.zones[a].id
+        );
+        assert!(
+            text::width(&l.zones[a].label, layout::ZONE_FONT * text::BOLD)
+                <= ra.w - 2.0 * layout::ZONE_LABEL_PAD + 1e-6,
+            "{name}: label of zone {} overflows",
+            d.zones[a].id
+        );
+        for b in a + 1..l.zones.len() {
+            let rb = l.zones[b].rect;
+            if is_ancestor(d, a, b) {
+                assert!(
+                    ra.contains(&rb)
+                        && ra.x < rb.x
+                        && ra.y < rb.y
+                        && rb.right() < ra.right()
+                        && rb.bottom() < ra.bottom(),
+                    "{name}: zone {} not strictly inside {}",
+                    d.zones[b].id,
+                    d.zones[a].id
+                );
+            } else if is_ancestor(d, b, a) {
+                assert!(
+                    rb.contains(&ra),
+                    "{name}: zone {} not inside {}",
+                    d.zones[a].id,
+                    d.zones[b].id
+                );
+            } else {
+                assert!(
+                    !ra.overlaps(&rb),
+                    "{name}: zones {} and {} overlap without nesting",
+                    d.zones[a].id,
+                    d.zones[b].id
+                );
+            }
+        }
+    }
+    // Flow labels fit their boxes; routes start and end on their components' sides.
+    for (e, route) in d.edges.iter().zip(&l.edges) {
+        let mark = if e.uncovered > 0 { layout::MARK_W } else { 0.0 };
+        assert!(
+            text::width(&route.text, layout::EDGE_FONT) + 2.0 * layout::LABEL_PAD + mark
+                <= route.label.w + 1e-6,
+            "{name}: label of flow {} overflows",
+            e.id
+        );
+        assert!(
+            canvas.contains(&route.label),
+            "{name}: label of {} off the canvas",
+            e.id
+        );
+        let (from, to) = (l.nodes[e.from].rect, l.nodes[e.to].rect);
+        let first = route.points[0];
+        let last = *route.points.last().unwrap();
+        let on_side = |r: Rect, p: (f64, f64)| {
+            ((p.0 - r.x).abs() < 1e-6 || (p.0 - r.right()).abs() < 1e-6)
+                && p.1 >= r.y
+                && p.1 <= r.bottom()
+        };
+        assert!(
+            on_side(from, first),
+            "{name}: flow {} does not leave its source",
+            e.id
+        );
+        assert!(
+            on_side(to, last),
+            "{name}: flow {} does not reach its target",
+            e.id
+        );
+    }
+}
+
+/// A small XML well-formedness check: tags balance, attribute values are quoted and
+/// text holds no raw `<` or stray `&`.
+fn assert_well_formed(name: &str, xml: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(open) = rest.find('<') {
+        assert_text(name, &rest[..open]);
+        let close = rest[open..].find('>').expect("tag closes") + open;
+        let tag = &rest[open + 1..close];
+        if let Some(end) = tag.strip_prefix('/') {
+            assert_eq!(
+                stack.pop().as_deref(),
+                Some(end),
+                "{name}: unbalanced </{end}>"
+            );
+        } else {
+            let element: String = tag
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '/')
+                .collect();
+            assert_eq!(
+                tag.matches('"').count() % 2,
+                0,
+                "{name}: unquoted attribute in <{tag}>"
+            );
+            let attrs = &tag[element.len()..];
+            assert!(!attrs.contains('<'), "{name}: raw < in <{tag}>");
+            assert_text(name, &attrs.replace('"', ""));
+            if !tag.ends_with('/') {
+                stack.push(element);
+            }
+        }
+        rest = &rest[close + 1..];
+    }
+    assert!(stack.is_empty(), "{name}: unclosed {stack:?}");
+}
+
+fn assert_text(name: &str, text: &str) {
+    assert!(!text.contains('>'), "{name}: raw > in `{text}`");
+    let mut parts = text.split('&');
+    parts.next();
+    for part in parts {
+        assert!(
+            ["amp;", "lt;", "gt;", "quot;", "apos;"]
+                .iter()
+                .any(|e| part.starts_with(e)),
+            "{name}: stray & in `{text}`"
+        );
+    }
+}
+
+/// The SVG draws the layout's rectangles and is safe to inline under a strict CSP.
+fn assert_svg(name: &str, d: &Diagram, l: &Layout, svg: &str) {
+    assert_well_formed(name, svg);
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "),
+        "{name}"
+    );
+    assert!(svg.contains("<title id=\"tb-dfd-title\">"), "{name}: title");
+    assert!(svg.contains("<desc id=\"tb-dfd-desc\">"), "{name}: desc");
+    for forbidden in [
+        "<script",
+        "javascript:",
+        "<style",
+        "style=",
+        " onload",
+        " onclick",
+        "href",
+        "<image",
+        "@import",
+        "url(",
+    ] {
+        assert!(!svg.contains(forbidden), "{name}: contains {forbidden}");
+    }
+    for (node, b) in d.nodes.iter().zip(&l.nodes) {
+        assert!(
+            svg.contains(&svg::rect_attrs(&b.rect)),
+            "{name}: no shape for {} at {:?}",
+            node.id,
+            b.rect
+        );
+    }
+    for z in &l.zones {
+        let r = z.rect;
+        let attrs = format!(
+            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\"",
+            svg::num(r.x),
+            svg::num(r.y),
+            svg::num(r.w),
+            svg::num(r.h)
+        );
+        assert!(svg.contains(&attrs), "{name}: no region {attrs}");
+    }
+}
+
+#[test]
+fn fixture_list_matches_the_diagram_fixture_folders() {
+    let on_disk: Vec<String> = fixtures("valid")
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| n.starts_with("diagram-"))
+        .collect();
+    let mut listed: Vec<String> = FIXTURES.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(on_disk, listed);
+}
+
+#[test]
+fn layouts_keep_their_geometric_promises_on_fixtures_and_the_fastapi_model() {
+    let mut dirs: Vec<String> = FIXTURES
+        .iter()
+        .map(|f| format!("tests/fixtures/valid/{f}"))
+        .collect();
+    dirs.push("catalog/fastapi".into());
+    dirs.push("tests/fixtures/valid/nested-zones".into());
+    for dir in &dirs {
+        let model = load(dir);
+        let d = Diagram::new(&model, &all()).unwrap();
+        let l = layout::layout(&d);
+        assert_geometry(dir, &d, &l);
+        assert_svg(dir, &d, &l, &svg::render_layout(&d, &l));
+    }
+}
+
+#[test]
+fn a_generated_model_of_500_components_keeps_the_same_promises() {
+    let model = generated(500);
+    let d = Diagram::new(&model, &all()).unwrap();
+    assert_eq!(d.nodes.len(), 500);
+    assert!(d.zones.iter().any(|z| z.parent.is_some()), "zones nest");
+    let l = layout::layout(&d);
+    assert_geometry("generated-500", &d, &l);
+    let text = svg::render_layout(&d, &l);
+    assert_svg("generated-500", &d, &l, &text);
+    assert_eq!(text, svg::render(&d), "same model, same bytes");
+}
+
+#[test]
+fn fixtures_draw_what_they_are_about() {
+    let single_model = load("tests/fixtures/valid/diagram-single");
+    let single = Diagram::new(&single_model, &all()).unwrap();
+    assert_eq!((single.nodes.len(), single.edges.len()), (1, 0));
+
+    let cycle_model = load("tests/fixtures/valid/diagram-cycle");
+    let cycle = Diagram::new(&cycle_model, &all()).unwrap();
+    let l = layout::layout(&cycle);
+    assert_eq!(l.layers, 3, "a ring of three in three layers");
+    assert_eq!(
+        l.edges.iter().filter(|e| !e.arrow_right).count(),
+        1,
+        "exactly one flow runs backwards"
+    );
+
+    let looped_model = load("tests/fixtures/valid/diagram-self-loop");
+    let looped = Diagram::new(&looped_model, &all()).unwrap();
+    let l = layout::layout(&looped);
+    let requeue = looped.edges.iter().position(|e| e.id == "requeue").unwrap();
+    assert!(l.edges[requeue].self_loop);
+    let worker = l.nodes[looped.edges[requeue].from].rect;
+    assert!(
+        l.edges[requeue].label.x >= worker.right(),
+        "loop label beside the worker"
+    );
+
+    let apart_model = load("tests/fixtures/valid/diagram-disconnected");
+    let apart = Diagram::new(&apart_model, &all()).unwrap();
+    let l = layout::layout(&apart);
+    assert_eq!(l.crossings, 0);
+    assert_eq!(apart.zones.len(), 2);
+
+    let deep_model = load("tests/fixtures/valid/diagram-deep-nesting");
+    let deep = Diagram::new(&deep_model, &all()).unwrap();
+    let depth = deep
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(z, _)| deep.zone_chain(z).count())
+        .max()
+        .unwrap();
+    assert_eq!(depth, 6);
+}
+
+#[test]
+fn the_fastapi_svg_marks_crossings_and_uncovered_threats_and_numbers_flows_like_the_report() {
+    let model = load("catalog/fastapi");
+    let d = Diagram::new(&model, &all()).unwrap();
+    let text = svg::render(&d);
+    let crossing = d.edges.iter().filter(|e| e.crossing.is_some()).count();
+    assert!(crossing > 0);
+    assert_eq!(text.matches("<g class=\"flow crossing").count(), crossing);
+    // The router carries the model's one uncovered threat: red outline and a mark.
+    let router = d.nodes.iter().find(|n| n.id == "router").unwrap();
+    assert_eq!(router.uncovered, 1);
+    assert_eq!(
+        text.matches("<g class=\"component process uncovered\">")
+            .count(),
+        1
+    );
+    assert!(text.contains("Router (router): process in Application process; 1 uncovered threat"));
+    // Flow numbers are the report's.
+    let report = run(&["render", "catalog/fastapi", "--today", TODAY]);
+    for e in &d.edges {
+        let row = format!("| {} | {} (`{}`) |", e.number, e.name, e.id);
+        assert!(report.stdout.contains(&row), "report has no row `{row}`");
+        assert!(text.contains(&format!(
+            "<title>{}. {} ({})",
+            e.number,
+            svg::escape(e.name),
+            e.id
+        )));
+    }
+}
+
+#[test]
+fn names_are_escaped_in_every_format() {
+    let model = load("tests/fixtures/valid/diagram-deep-nesting");
+    let d = Diagram::new(&model, &all()).unwrap();
+    let s = svg::render(&d);
+    assert!(s.contains("Cloud &quot;prod&quot;"), "quotes escaped");
+    assert!(s.contains("Region &lt;eu-west&gt;"), "markup escaped");
+    assert!(s.contains("VPC &amp; peering"));
+    assert!(s.contains("数据"), "Unicode kept");
+    assert!(s.contains("Diagram fixture: deep nesting &amp; &quot;quotes&quot; &lt;tags&gt;"));
+
+    let m = mermaid::render(&d);
+    assert!(
+        m.contains("subgraph z0[\"Cloud #quot;prod#quot; (trust 3)\"]"),
+        "{m}"
+    );
+    assert!(m.contains("#lt;eu-west#gt;"));
+    assert!(m.contains("数据"));
+    for line in m.lines() {
+        // Inside a quoted label nothing but the delimiting quotes may be a raw quote.
+        if let (Some(a), Some(b)) = (line.find('"'), line.rfind('"')) {
+            assert!(!line[a + 1..b].contains('"'), "raw quote in `{line}`");
+        }
+    }
+
+    let g = dot::render(&d);
+    assert!(g.contains(r#"label="Cloud \"prod\" (trust 3)""#), "{g}");
+    assert!(
+        g.contains("Deepest store &amp; cache"),
+        "HTML label escaped"
+    );
+}
+
+#[test]
+fn mermaid_is_a_flowchart_with_nested_subgraphs_shapes_and_marks() {
+    let model = load("catalog/fastapi");
+    let m = diagram::render(&model, Format::Mermaid, &all()).unwrap();
+    let lines: Vec<&str> = m.lines().collect();
+    assert_eq!(lines[0], "flowchart LR");
+    assert_eq!(
+        m.matches("subgraph ").count(),
+        m.lines().filter(|l| l.trim() == "end").count(),
+        "every subgraph ends"
+    );
+    assert!(
+        m.contains("    subgraph z2[\"Application process (trust 6)\"]"),
+        "nested"
+    );
+    assert!(
+        m.contains("n0[\"API client\"]"),
+        "external entity: rectangle"
+    );
+    assert!(
+        m.contains("n1(\"ASGI server (Uvicorn)\")"),
+        "process: rounded"
+    );
+    assert!(m.contains("n18[(\"Application database\")]"), "data store");
+    assert!(
+        m.contains("n0 ==>|\"1: HTTPS\"| n1"),
+        "crossing: thick arrow"
+    );
+    assert!(
+        m.contains("n1 -->|\"2: ASGI\"| n13"),
+        "inside a zone: thin arrow"
+    );
+    assert!(m.contains("n2(\"⚠ Router\")") && m.contains("class n2 uncovered"));
+    // Every statement is one Mermaid knows.
+    for line in &lines[1..] {
+        let t = line.trim();
+        let known = t.starts_with("subgraph z")
+            || t == "end"
+            || t.starts_with("classDef ")
+            || t.starts_with("class ")
+            || t.starts_with("linkStyle ")
+            || (t.starts_with('n') && (t.contains(" -->|\"") || t.contains(" ==>|\"")))
+            || (t.starts_with('n')
+                && (t.ends_with("\"]") || t.ends_with("\")") || t.ends_with("\")]")));
+        assert!(known, "unexpected Mermaid line `{t}`");
+    }
+}
+
+#[test]
+fn graphviz_accepts_our_dot() {
+    let has_dot = std::process::Command::new("dot").arg("-V").output().is_ok();
+    if !has_dot {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install graphviz: `dot` is not on PATH"
+        );
+        eprintln!("note: `dot` is not installed; skipping the Graphviz check");
+        return;
+    }
+    let mut dirs: Vec<String> = FIXTURES
+        .iter()
+        .map(|f| format!("tests/fixtures/valid/{f}"))
+        .collect();
+    dirs.push("catalog/fastapi".into());
+    for dir in dirs {
+        let model = load(&dir);
+        let text = diagram::render(&model, Format::Dot, &all()).unwrap();
+        let mut child = std::process::Command::new("dot")
+            .arg("-Tsvg")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("dot runs");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{dir}: dot rejected our DOT: {stderr}\n{text}"
+        );
+        assert!(
+            !stderr.contains("Warning") && !stderr.contains("Error"),
+            "{dir}: {stderr}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
+    }
+}
+
+#[test]
+fn dot_nests_clusters_and_carries_the_marks() {
+    let model = load("catalog/fastapi");
+    let g = diagram::render(&model, Format::Dot, &all()).unwrap();
+    assert!(g.starts_with("digraph dfd {"));
+    assert!(g.contains("rankdir=LR;"));
+    assert!(g.contains("  subgraph cluster_z1 {\n") && g.contains("    subgraph cluster_z2 {\n"));
+    assert!(g.contains("n0 -> n1 [label=\"1: HTTPS\""));
+    assert!(g.contains("penwidth=2.8"), "crossings are thick");
+    assert!(
+        g.contains("label=\"⚠ Router\""),
+        "the uncovered router is marked"
+    );
+    assert_eq!(g.matches('{').count(), g.matches('}').count());
+}
+
+#[test]
+fn scopes_draw_a_zone_or_a_neighbourhood_with_the_report_numbers() {
+    let model = load("catalog/fastapi");
+    let zone = Diagram::new(
+        &model,
+        &Options {
+            today: today(),
+            scope: Scope::Zone("data".into()),
+        },
+    )
+    .unwrap();
+    let ids: Vec<&str> = zone.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids, ["path-operations", "background-tasks", "app-database"]);
+    assert_eq!(
+        zone.edges.iter().map(|e| e.number).collect::<Vec<_>>(),
+        [22, 26]
+    );
+    assert!(zone.description().contains("Only zone data"));
+    let l = layout::layout(&zone);
+    assert_geometry("zone data", &zone, &l);
+
+    let focus = Diagram::new(
+        &model,
+        &Options {
+            today: today(),
+            scope: Scope::Focus {
+                id: "router".into(),
+                depth: 1,
+            },
+        },
+    )
+    .unwrap();
+    let ids: Vec<&str> = focus.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(
+        ids,
+        [
+            "router",
+            "dependency-injection",
+            "middleware-pipeline",
+            "fastapi-app"
+        ]
+    );
+    assert_geometry("focus router", &focus, &layout::layout(&focus));
+}
+
+#[test]
+fn the_command_writes_each_format_deterministically() {
+    let tmp = tempfile::tempdir().unwrap();
+    for format in ["svg", "dot", "mermaid"] {
+        let out = tmp.path().join(format!("dfd.{format}"));
+        let out_arg = out.to_str().unwrap();
+        let args = [
+            "diagram",
+            "catalog/fastapi",
+            "--format",
+            format,
+            "--today",
+            TODAY,
+            "-o",
+            out_arg,
+        ];
+        let r = run(&args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let first = std::fs::read(&out).unwrap();
+        let stdout = run(&args[..6]);
+        assert_eq!(
+            stdout.stdout.as_bytes(),
+            first,
+            "{format}: file and stdout agree"
+        );
+        assert_eq!(run(&args).code, 0);
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            first,
+            "{format}: byte-identical"
+        );
+    }
+    let svg = std::fs::read_to_string(tmp.path().join("dfd.svg")).unwrap();
+    assert!(svg.starts_with("<svg "));
+    assert_eq!(
+        run(&["diagram", "catalog/fastapi"]).code,
+        0,
+        "SVG by default"
+    );
+}
+
+#[test]
+fn the_command_rejects_unknown_ids_with_a_suggestion() {
+    let r = run(&["diagram", "catalog/fastapi", "--zone", "aplication"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no zone `aplication` in the model; did you mean `application`?"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["diagram", "catalog/fastapi", "--focus", "routr"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("did you mean `router`?"), "{}", r.stderr);
+    let r = run(&["diagram", "catalog/fastapi", "--zone", "router"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("`router` is a component, not a zone; use --focus"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "diagram",
+        "catalog/fastapi",
+        "--zone",
+        "data",
+        "--focus",
+        "router",
+    ]);
+    assert_eq!(r.code, 2, "--zone and --focus exclude each other");
+    let r = run(&["diagram", "catalog/fastapi", "--depth", "2"]);
+    assert_eq!(r.code, 2, "--depth needs --focus");
+    let ok = run(&[
+        "diagram",
+        "catalog/fastapi",
+        "--focus",
+        "router",
+        "--depth",
+        "2",
+        "--format",
+        "mermaid",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("Router"));
+}
+
+#[test]
+fn the_command_writes_nothing_when_the_model_does_not_load() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dfd.svg");
+    let r = run(&[
+        "diagram",
+        "tests/fixtures/invalid/toml-syntax",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("could not be loaded"), "{}", r.stderr);
+    assert!(!out.exists());
+    let r = run(&[
+        "diagram",
+        "catalog/fastapi",
+        "--zone",
+        "nope",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn the_markdown_report_embeds_the_mermaid_diagram() {
+    let r = run(&["render", "catalog/fastapi", "--today", TODAY]);
+    let model = load("catalog/fastapi");
+    let m = diagram::render(&model, Format::Mermaid, &all()).unwrap();
+    assert!(
+        r.stdout
+            .contains(&format!("### Data-flow diagram\n\n```mermaid\n{m}\n```\n")),
+        "report lacks the diagram"
+    );
+    // Too large for GitHub's renderer: left out.
+    let big = generated(2_000);
+    assert!(diagram::report_mermaid(&big, today()).is_none());
+}
+
+#[test]
+fn small_diagrams_match_their_snapshots() {
+    for (fixture, format) in [
+        ("diagram-cycle", "svg"),
+        ("diagram-self-loop", "svg"),
+        ("diagram-deep-nesting", "mermaid"),
+        ("diagram-deep-nesting", "dot"),
+    ] {
+        let dir = format!("tests/fixtures/valid/{fixture}");
+        let r = run(&["diagram", &dir, "--format", format, "--today", TODAY]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("{fixture}-{format}"), r.stdout);
+        });
+    }
+}
