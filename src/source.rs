@@ -11,6 +11,13 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(u32);
 
+impl FileId {
+    /// The position of the file in [`Sources`], counting from 0 in the order files were added.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A byte range inside one source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {

@@ -24,6 +24,19 @@ use crate::model::{Coverage, Date, Model};
 pub struct Options {
     /// The day acceptances are judged against.
     pub today: Date,
+    /// When set, the model must have an approval dated on or after this day (the last
+    /// change to the model); `check --require-review` sets it.
+    pub require_review_since: Option<Date>,
+}
+
+impl Options {
+    /// Judge on `today`, without asking for a review.
+    pub fn new(today: Date) -> Options {
+        Options {
+            today,
+            require_review_since: None,
+        }
+    }
 }
 
 /// Runs every rule on `model`.
@@ -38,7 +51,7 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
 }
 
 /// Counts of a model, for `check --format json` and the reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub components: usize,
     pub zones: usize,
@@ -123,9 +136,7 @@ pub(crate) mod testing {
         let mut diags = Diagnostics::default();
         run(
             &model,
-            &Options {
-                today: Date::parse(today).unwrap(),
-            },
+            &Options::new(Date::parse(today).unwrap()),
             &mut diags,
         );
         diags.iter().map(|d| d.code).collect()

@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e),
     };
     let mut project = crate::open(&dir);
-    project.check(&Options { today });
+    project.check(&Options::new(today));
     let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
     let errors = project.diagnostics.count(Severity::Error);
     let warnings = project.diagnostics.count(Severity::Warning);

@@ -4,6 +4,9 @@
 //! process exits. Each subcommand lives in its own file and returns an [`Exit`].
 
 mod check;
+mod diff;
+mod evidence;
+mod export;
 mod init;
 mod print;
 mod render;
@@ -53,8 +56,14 @@ enum Command {
     Render(render::Args),
     /// Write a small, valid, commented starter model.
     Init(init::Args),
-    /// Print the JSON Schema of the model files.
+    /// Print the JSON Schema of the model files (or, with --export, of the JSON export).
     Schema(schema::Args),
+    /// Export a checked model as JSON, SARIF 2.1.0 or a CSV threat register.
+    Export(export::Args),
+    /// Write an evidence bundle (reports, exports, inputs, hashed manifest), or verify one.
+    Evidence(evidence::Args),
+    /// Compare two versions of a model: what was added, removed or changed.
+    Diff(diff::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -139,6 +148,9 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     exit.into()
 }

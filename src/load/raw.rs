@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+use crate::model::{Category, Classification, ComponentKind, Date, Decision, Severity, Status};
 use crate::source::{Sp, Span};
 
 impl<T: JsonSchema> JsonSchema for Sp<T> {
@@ -97,6 +97,9 @@ pub struct RawModel {
     /// Risks accepted for a time instead of mitigated.
     #[serde(default)]
     pub acceptance: Vec<RawAcceptance>,
+    /// Review sign-offs of the model.
+    #[serde(default)]
+    pub review: Vec<RawReview>,
     /// Ids of entities that could not be read. A reference to one of them is not
     /// reported again: the entity's own error says what is wrong.
     #[serde(skip)]
@@ -271,6 +274,24 @@ pub struct RawAcceptance {
     pub approved_by: Sp<String>,
     /// The last day the acceptance holds.
     pub expires: Sp<Date>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A review sign-off: a reviewer's decision on the model, on a day.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    /// Who reviewed the model.
+    pub reviewer: Sp<String>,
+    /// The day of the review.
+    pub date: Sp<Date>,
+    /// What the review covered ("whole model", "payment flows").
+    pub scope: Option<Sp<String>>,
+    /// `approved` or `changes-requested`.
+    pub decision: Sp<Decision>,
+    /// Markdown: what the reviewer said.
+    pub notes: Option<Sp<String>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -502,6 +523,23 @@ pub fn read_acceptance(
         justification: justification?,
         approved_by: approved_by?,
         expires: expires?,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[review]]`.
+pub fn read_review(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawReview> {
+    let reviewer = r.required::<String>("reviewer", diags);
+    let date = r.required::<Date>("date", diags);
+    let scope = r.optional("scope", diags);
+    let decision = choice(r, "decision", diags);
+    let notes = r.optional("notes", diags);
+    Some(RawReview {
+        reviewer: reviewer?,
+        date: date?,
+        scope,
+        decision: decision?,
+        notes,
         span: r.span(),
     })
 }

@@ -3,6 +3,7 @@
 mod catalog;
 mod cli;
 mod docs;
+mod export;
 mod fixtures;
 mod load_errors;
 mod support;
