@@ -12,6 +12,7 @@ pub mod diag;
 pub mod diff;
 pub mod evidence;
 pub mod export;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -3,6 +3,7 @@
 mod catalog;
 mod cli;
 mod docs;
+mod evidence;
 mod export;
 mod fixtures;
 mod load_errors;
