@@ -140,6 +140,9 @@ codes! {
     /// A mitigation that addresses nothing.
     UnusedMitigation = "unused-mitigation", Check, Warning,
         "A mitigation whose `mitigates` list is empty: link it to the threats it addresses.";
+    /// Under `check --require-review`: no approval as recent as the model's last change.
+    ReviewRequired = "review-required", Check, Error,
+        "Under `check --require-review`, the model needs a [[review]] approved on or after its last change (git commit date, or today when it has uncommitted changes).";
 }
 
 impl Code {

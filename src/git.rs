@@ -52,6 +52,27 @@ pub fn last_commit_date(dir: &Path) -> Option<Date> {
     Date::parse(&text)
 }
 
+/// The day the model in `dir` last changed: today when it has uncommitted changes,
+/// else its last commit's day; outside git, the newest modification time of `files`.
+pub fn last_change(dir: &Path, files: &[&Path], today: Date) -> Date {
+    let st = state(dir);
+    if st.commit.is_some() {
+        if st.dirty != Some(false) {
+            return today;
+        }
+        if let Some(day) = last_commit_date(dir) {
+            return day;
+        }
+        return today;
+    }
+    files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
+        .max()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(today, |d| Date::from_unix_seconds(d.as_secs() as i64))
+}
+
 /// What can go wrong while reading a folder at a revision.
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionError {

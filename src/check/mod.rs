@@ -8,6 +8,7 @@
 mod empty_model;
 mod expired_acceptance;
 mod orphan_component;
+mod review_required;
 mod uncovered_threat;
 mod unmitigated_threat;
 mod unprotected_crossing;
@@ -48,6 +49,7 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     unprotected_crossing::run(model, diags);
     orphan_component::run(model, diags);
     unused_mitigation::run(model, diags);
+    review_required::run(model, options, diags);
 }
 
 /// Counts of a model, for `check --format json` and the reports.

@@ -43,6 +43,18 @@ pub struct ReportView<'a> {
     pub findings: Vec<FindingView>,
     /// A Mermaid flowchart of the model, when one was drawn.
     pub mermaid: Option<String>,
+    /// Review sign-offs, oldest first.
+    pub reviews: Vec<ReviewView<'a>>,
+}
+
+/// A `[[review]]` as the report shows it.
+#[derive(Serialize)]
+pub struct ReviewView<'a> {
+    pub reviewer: &'a str,
+    pub date: String,
+    pub scope: Option<&'a str>,
+    pub decision: &'static str,
+    pub notes: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -191,6 +203,22 @@ pub struct ReportInput<'a> {
     pub generated: Option<String>,
     pub findings: &'a [Diagnostic],
     pub mermaid: Option<String>,
+}
+
+/// The model's reviews, oldest first (in model order within a day).
+fn review_views(model: &Model) -> Vec<ReviewView<'_>> {
+    let mut reviews: Vec<_> = model.reviews.iter().collect();
+    reviews.sort_by_key(|r| r.date);
+    reviews
+        .into_iter()
+        .map(|r| ReviewView {
+            reviewer: &r.reviewer,
+            date: r.date.to_string(),
+            scope: r.scope.as_deref(),
+            decision: crate::model::Choice::as_str(r.decision),
+            notes: r.notes.as_deref(),
+        })
+        .collect()
 }
 
 impl<'a> ReportView<'a> {
@@ -370,6 +398,7 @@ impl<'a> ReportView<'a> {
                 })
                 .collect(),
             acceptances: (0..model.acceptances.len()).map(acceptance_view).collect(),
+            reviews: review_views(model),
             uncovered: uncovered.into_iter().map(threat_ref).collect(),
             categories,
             findings: findings
