@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod diff;
 mod docs;
 mod evidence;
 mod export;
