@@ -3,8 +3,8 @@
 //!
 //! [`artefacts`] is the one list of what goes in (reports, exports, a copy of the model's
 //! files); a new artefact, such as an HTML report or an SVG diagram, is one more entry
-//! there. [`write`] builds the bundle in a temporary folder beside the target and renames
-//! it into place, so a failure half-way leaves nothing behind; [`verify`] recomputes every
+//! there. [`write()`] builds the bundle in a temporary folder beside the target and renames
+//! it into place, so a failure half-way leaves nothing behind; [`verify()`] recomputes every
 //! hash. Nothing here prints.
 
 pub mod manifest;
@@ -46,7 +46,7 @@ pub enum EvidenceError {
 }
 
 /// Every artefact of the bundle of a checked model, sorted by path: the reports, the
-/// exports and the model's files under `model/`. The manifest is added by [`write`].
+/// exports and the model's files under `model/`. The manifest is added by [`write()`].
 pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
     let mut out = Vec::new();
     let view = ReportView::new(ReportInput {
@@ -155,4 +155,57 @@ pub fn write(
     let _ = staging.keep();
     drop(old);
     Ok(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artefact(path: &str, text: &str) -> Artefact {
+        Artefact {
+            path: path.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn meta() -> Manifest {
+        Manifest::new("p", "2026-11-27".into(), None, crate::git::State::default())
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn a_failure_half_way_leaves_no_bundle_and_no_staging_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("bundle");
+        // The second file needs `a` to be a folder, but the first made it a file.
+        let clash = [artefact("a", "file"), artefact("a/b", "under a file")];
+        assert!(matches!(
+            write(&out, &clash, meta()),
+            Err(EvidenceError::Write { .. })
+        ));
+        assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
+    }
+
+    #[test]
+    fn a_failed_rewrite_keeps_the_earlier_bundle() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("bundle");
+        write(&out, &[artefact("x.txt", "one")], meta()).unwrap();
+        let clash = [artefact("a", "file"), artefact("a/b", "under a file")];
+        assert!(write(&out, &clash, meta()).is_err());
+        assert_eq!(std::fs::read_to_string(out.join("x.txt")).unwrap(), "one");
+        assert_eq!(names(tmp.path()), ["bundle"]);
+        assert!(verify(&out).unwrap().is_intact());
+        write(&out, &[artefact("y.txt", "two")], meta()).unwrap();
+        assert_eq!(names(&out), ["manifest.json", "y.txt"]);
+        assert_eq!(names(tmp.path()), ["bundle"], "the old bundle is gone");
+    }
 }
