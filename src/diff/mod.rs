@@ -268,11 +268,19 @@ impl ModelDiff {
 fn changes(old: &Fields, new: &Fields, renames: &HashMap<String, String>) -> Vec<FieldChange> {
     old.iter()
         .filter_map(|(field, o)| {
-            let o = o.mapped(renames);
             let n = new.get(field)?;
-            (o != *n).then(|| FieldChange {
+            let differs = match (o, n) {
+                (Value::Refs(a), Value::Refs(b)) => {
+                    a.len() != b.len()
+                        || a.iter()
+                            .zip(b)
+                            .any(|(x, y)| renames.get(x).unwrap_or(x) != y)
+                }
+                _ => o != n,
+            };
+            differs.then(|| FieldChange {
                 field,
-                old: o.render(),
+                old: o.mapped(renames).render(),
                 new: n.render(),
             })
         })
@@ -295,18 +303,20 @@ fn same_entity(old: &Fields, new: &Fields, renames: &HashMap<String, String>) ->
         .then_some(differing.len())
 }
 
+/// Entities by (rank of their kind in [`KINDS`], id).
+fn index<'a>(list: &'a [(&'static str, String, Fields)]) -> BTreeMap<(usize, String), &'a Fields> {
+    list.iter()
+        .map(|(k, id, f)| {
+            let rank = KINDS.iter().position(|x| x == k).unwrap_or(KINDS.len());
+            ((rank, id.clone()), f)
+        })
+        .collect()
+}
+
 /// Compares two models, judging coverage on `today`.
 pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
     let old_entities = entities(old);
     let new_entities = entities(new);
-    let index = |list: &[(&'static str, String, Fields)]| -> BTreeMap<(usize, String), Fields> {
-        list.iter()
-            .map(|(k, id, f)| {
-                let rank = KINDS.iter().position(|x| x == k).unwrap_or(KINDS.len());
-                ((rank, id.clone()), f.clone())
-            })
-            .collect()
-    };
     let old_map = index(&old_entities);
     let new_map = index(&new_entities);
     let mut removed: BTreeSet<&(usize, String)> = old_map
@@ -327,7 +337,7 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
             let best = added
                 .iter()
                 .filter(|a| a.0 == r.0)
-                .filter_map(|a| same_entity(&old_map[*r], &new_map[*a], &renames).map(|d| (d, *a)))
+                .filter_map(|a| same_entity(old_map[*r], new_map[*a], &renames).map(|d| (d, *a)))
                 .min();
             if let Some((_, a)) = best
                 && !found
@@ -368,7 +378,7 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
         ));
     }
     for (from, to) in &renamed {
-        let fields = changes(&old_map[from], &new_map[&(from.0, to.clone())], &renames);
+        let fields = changes(old_map[from], new_map[&(from.0, to.clone())], &renames);
         entities.push((
             (from.0, to.clone()),
             EntityChange::Renamed {

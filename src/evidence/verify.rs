@@ -33,28 +33,35 @@ fn read_err(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
     }
 }
 
-/// Every file under `dir`, by path relative to `root` with `/`.
+/// Every file under `dir`, by path relative to `root` with `/`. Symbolic links are not
+/// followed (a link could loop, or point outside the bundle): they are recorded without
+/// content, so they never match a hash.
 fn walk(
     root: &Path,
     dir: &Path,
-    found: &mut BTreeMap<String, Vec<u8>>,
+    found: &mut BTreeMap<String, Option<Vec<u8>>>,
 ) -> Result<(), EvidenceError> {
     for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {
         let entry = entry.map_err(read_err(dir))?;
         let path = entry.path();
-        if path.is_dir() {
+        let kind = entry.file_type().map_err(read_err(&path))?;
+        if kind.is_dir() {
             walk(root, &path, found)?;
-        } else {
-            let relative = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path).map_err(read_err(&path))?;
-            found.insert(relative, bytes);
+            continue;
         }
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        let bytes = if kind.is_symlink() {
+            None
+        } else {
+            Some(std::fs::read(&path).map_err(read_err(&path))?)
+        };
+        found.insert(relative, bytes);
     }
     Ok(())
 }
@@ -78,7 +85,10 @@ pub fn verify(dir: &Path) -> Result<Verification, EvidenceError> {
         match found.remove(&entry.path) {
             None => v.removed.push(entry.path.clone()),
             Some(bytes) => {
-                if bytes.len() as u64 != entry.size || sha256_hex(&bytes) != entry.sha256 {
+                let intact = bytes.is_some_and(|b| {
+                    b.len() as u64 == entry.size && sha256_hex(&b) == entry.sha256
+                });
+                if !intact {
                     v.changed.push(entry.path.clone());
                 }
             }
@@ -88,4 +98,29 @@ pub fn verify(dir: &Path) -> Result<Verification, EvidenceError> {
     v.changed.sort();
     v.removed.sort();
     Ok(v)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::evidence::{Artefact, Manifest, write};
+
+    #[test]
+    fn links_are_not_followed_and_never_match() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("bundle");
+        let files = [Artefact {
+            path: "a.txt".into(),
+            bytes: b"a".to_vec(),
+        }];
+        let meta = Manifest::new("p", "2026-11-27".into(), None, Default::default());
+        write(&out, &files, meta).unwrap();
+        // A link back to the bundle itself would loop if followed.
+        std::os::unix::fs::symlink(&out, out.join("loop")).unwrap();
+        std::fs::remove_file(out.join("a.txt")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), out.join("a.txt")).unwrap();
+        let v = verify(&out).unwrap();
+        assert_eq!(v.changed, ["a.txt"]);
+        assert_eq!(v.added, ["loop"]);
+    }
 }

@@ -46,6 +46,7 @@ const FIXTURES: &[&str] = &[
     "tests/fixtures/invalid/uncovered-threat",
     "tests/fixtures/invalid/unprotected-boundary-crossing",
     "tests/fixtures/export/hostile",
+    "tests/fixtures/valid/reviewed",
 ];
 
 #[test]
@@ -59,6 +60,14 @@ fn the_json_export_matches_its_committed_schema() {
         assert_valid(&schema, &doc);
         assert_eq!(doc["format_version"], 1, "{dir}");
     }
+    let reviewed = json(&export("tests/fixtures/valid/reviewed", "json"));
+    let decisions: Vec<&str> = reviewed["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["changes-requested", "approved"], "oldest first");
 }
 
 #[test]
