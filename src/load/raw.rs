@@ -559,4 +559,27 @@ mod tests {
         assert_eq!(to_kebab_case("API Gateway"), "api-gateway");
         assert_eq!(to_kebab_case("orderService_v2"), "order-service-v2");
     }
+
+    #[test]
+    fn a_review_with_an_unknown_decision_or_no_date_is_reported() {
+        let model = "[[review]]\nreviewer = \"ana\"\ndecision = \"maybe\"\nmood = 1\n";
+        let p = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            ("m.toml", model),
+        ]);
+        let codes: Vec<Code> = p.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::MissingField), "{codes:?}");
+        assert!(codes.contains(&Code::UnknownField), "{codes:?}");
+        let invalid = p
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::InvalidValue)
+            .expect("the decision is reported");
+        let told = format!("{} {:?}", invalid.message, invalid.help);
+        assert!(
+            told.contains("`maybe`") && told.contains("changes-requested"),
+            "{told}"
+        );
+        assert!(p.model.is_none());
+    }
 }
