@@ -50,7 +50,7 @@ fn parse_only(dir: &Path) -> usize {
 /// What `threatbook render DIR --format md` does, minus writing the file.
 fn pipeline(dir: &Path, renderer: &Renderer, today: Date) -> usize {
     let mut project = threatbook::open(dir);
-    project.check(&Options { today });
+    project.check(&Options::new(today));
     let model = project.model.as_ref().expect("generated model loads");
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
     let view = ReportView::new(ReportInput {
@@ -71,7 +71,7 @@ fn stages(dir: &Path, renderer: &Renderer, today: Date) {
     let mut project = threatbook::open(dir);
     let load = t.elapsed();
     let t = Instant::now();
-    project.check(&Options { today });
+    project.check(&Options::new(today));
     let check = t.elapsed();
     let model = project.model.as_ref().unwrap();
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();

@@ -140,6 +140,9 @@ codes! {
     /// A mitigation that addresses nothing.
     UnusedMitigation = "unused-mitigation", Check, Warning,
         "A mitigation whose `mitigates` list is empty: link it to the threats it addresses.";
+    /// Under `check --require-review`: no approval as recent as the model's last change.
+    ReviewRequired = "review-required", Check, Error,
+        "Under `check --require-review`, the model needs a [[review]] approved on or after its last change (git commit date, or today when it has uncommitted changes).";
 }
 
 impl Code {
@@ -231,6 +234,67 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic with its position resolved to file, line and column (one-based, the
+/// column in characters): the shape `check --format json` and the JSON export use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: String,
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    pub help: Vec<String>,
+    pub related: Vec<JsonRelated>,
+}
+
+/// Another place that explains a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct JsonRelated {
+    pub message: String,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Resolves a diagnostic's spans into file, line and column.
+pub fn json_diagnostic(sources: &Sources, d: &Diagnostic) -> JsonDiagnostic {
+    let (file, line, column) = d.position(sources);
+    let (end_line, end_column) = match &d.location {
+        Location::Span(s) => {
+            let (l, c) = sources.get(s.file).line_col(s.end as usize);
+            (Some(l), Some(c))
+        }
+        Location::Path(_) => (None, None),
+    };
+    JsonDiagnostic {
+        code: d.code.as_str(),
+        severity: d.severity.as_str(),
+        message: d.message.clone(),
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+        help: d.help.clone(),
+        related: d
+            .related
+            .iter()
+            .map(|(span, message)| {
+                let (path, line, column) = sources.locate(*span);
+                JsonRelated {
+                    message: message.clone(),
+                    file: path.display().to_string(),
+                    line,
+                    column,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Collects diagnostics from every stage.
 #[derive(Debug, Default)]
 pub struct Diagnostics {
@@ -261,6 +325,10 @@ impl Diagnostics {
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    pub fn as_slice(&self) -> &[Diagnostic] {
+        &self.items
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {

@@ -2,14 +2,19 @@
 //!
 //! The pipeline runs one way: [`load`] reads a model folder into raw entities with
 //! spans, [`model`] resolves them into a petgraph graph, [`check`] cross-checks it into
-//! coded [`diag`]nostics, and [`render`] turns it into documents; [`diagram`] draws its
-//! data-flow diagram (SVG laid out here, DOT, Mermaid). Only the binary's [`cli`] prints
-//! or picks exit codes.
+//! coded [`diag`]nostics, and [`render`] and [`export`] turn it into documents and
+//! machine-readable files; [`diagram`] draws its data-flow diagram (SVG laid out here,
+//! DOT, Mermaid). [`evidence`] bundles them with hashes for auditors, and [`diff`]
+//! compares two models. Only the binary's [`cli`] prints or picks exit codes.
 
 pub mod check;
 pub mod cli;
 pub mod diag;
 pub mod diagram;
+pub mod diff;
+pub mod evidence;
+pub mod export;
+pub mod git;
 pub mod load;
 pub mod model;
 pub mod output;

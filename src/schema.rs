@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn the_loader_reads_exactly_the_keys_the_schema_documents() {
         let schema: serde_json::Value = serde_json::from_str(&model_schema()).unwrap();
-        let cases: [(&str, Vec<String>); 8] = [
+        let cases: [(&str, Vec<String>); 9] = [
             ("RawProject", keys_read(|r, d| drop(read_project(r, d)))),
             ("RawZone", keys_read(|r, d| drop(read_zone(r, d)))),
             ("RawComponent", keys_read(|r, d| drop(read_component(r, d)))),
@@ -66,6 +66,7 @@ mod tests {
                 "RawAcceptance",
                 keys_read(|r, d| drop(read_acceptance(r, d))),
             ),
+            ("RawReview", keys_read(|r, d| drop(read_review(r, d)))),
         ];
         for (definition, read) in cases {
             assert_eq!(schema_keys(&schema, definition), read, "{definition}");

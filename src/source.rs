@@ -16,6 +16,11 @@ impl FileId {
     pub fn from_index(index: usize) -> FileId {
         FileId(u32::try_from(index).expect("fewer than 2^32 files"))
     }
+
+    /// The position of the file in [`Sources`], counting from 0 in the order files were added.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// A byte range inside one source file.

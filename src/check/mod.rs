@@ -8,6 +8,7 @@
 mod empty_model;
 mod expired_acceptance;
 mod orphan_component;
+mod review_required;
 mod uncovered_threat;
 mod unmitigated_threat;
 mod unprotected_crossing;
@@ -24,6 +25,19 @@ use crate::model::{Coverage, Date, Model};
 pub struct Options {
     /// The day acceptances are judged against.
     pub today: Date,
+    /// When set, the model must have an approval dated on or after this day (the last
+    /// change to the model); `check --require-review` sets it.
+    pub require_review_since: Option<Date>,
+}
+
+impl Options {
+    /// Judge on `today`, without asking for a review.
+    pub fn new(today: Date) -> Options {
+        Options {
+            today,
+            require_review_since: None,
+        }
+    }
 }
 
 /// Runs every rule on `model`.
@@ -35,10 +49,11 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     unprotected_crossing::run(model, diags);
     orphan_component::run(model, diags);
     unused_mitigation::run(model, diags);
+    review_required::run(model, options, diags);
 }
 
 /// Counts of a model, for `check --format json` and the reports.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub components: usize,
     pub zones: usize,
@@ -123,9 +138,7 @@ pub(crate) mod testing {
         let mut diags = Diagnostics::default();
         run(
             &model,
-            &Options {
-                today: Date::parse(today).unwrap(),
-            },
+            &Options::new(Date::parse(today).unwrap()),
             &mut diags,
         );
         diags.iter().map(|d| d.code).collect()

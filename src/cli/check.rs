@@ -38,6 +38,11 @@ pub struct Args {
     /// Explain a diagnostic code and exit; `--explain all` lists every code.
     #[arg(long, value_name = "CODE", conflicts_with = "dir")]
     explain: Option<String>,
+    /// Require a `[[review]]` approved on or after the model's last change (its last
+    /// git commit, today when it has uncommitted changes, or the newest file time
+    /// outside git); without one, `review-required` is an error.
+    #[arg(long)]
+    require_review: bool,
     #[command(flatten)]
     date: DateArgs,
 }
@@ -65,7 +70,16 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e),
     };
     let mut project = crate::open(&dir);
-    project.check(&Options { today });
+    let mut options = Options::new(today);
+    if args.require_review {
+        let files: Vec<&std::path::Path> = project
+            .sources
+            .iter()
+            .map(|(_, f)| f.path.as_path())
+            .collect();
+        options.require_review_since = Some(crate::git::last_change(&dir, &files, today));
+    }
+    project.check(&options);
     let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
     let errors = project.diagnostics.count(Severity::Error);
     let warnings = project.diagnostics.count(Severity::Warning);

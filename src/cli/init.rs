@@ -132,7 +132,7 @@ mod tests {
             assert_eq!(model.project.name, name);
             let mut diags = crate::Diagnostics::default();
             let today = crate::model::Date::parse("2026-01-01").unwrap();
-            crate::check::run(model, &crate::check::Options { today }, &mut diags);
+            crate::check::run(model, &crate::check::Options::new(today), &mut diags);
             assert!(diags.is_empty(), "{:?}", diags.into_vec());
         }
     }

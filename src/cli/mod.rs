@@ -5,6 +5,9 @@
 
 mod check;
 mod diagram;
+mod diff;
+mod evidence;
+mod export;
 mod init;
 mod print;
 mod render;
@@ -57,10 +60,16 @@ enum Command {
     Diagram(diagram::Args),
     /// Write a small, valid, commented starter model.
     Init(init::Args),
-    /// Print the JSON Schema of the model files.
+    /// Print the JSON Schema of the model files (or, with --export, of the JSON export).
     Schema(schema::Args),
     /// Write a static documentation site for one or more models.
     Site(site::Args),
+    /// Export a checked model as JSON, SARIF 2.1.0 or a CSV threat register.
+    Export(export::Args),
+    /// Write an evidence bundle (reports, exports, inputs, hashed manifest), or verify one.
+    Evidence(evidence::Args),
+    /// Compare two versions of a model: what was added, removed or changed.
+    Diff(diff::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -147,6 +156,9 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Site(args) => site::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     exit.into()
 }

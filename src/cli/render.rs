@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Exit {
         None
     };
     let mut project = crate::open(&args.dir);
-    project.check(&Options { today });
+    project.check(&Options::new(today));
     let Some(model) = &project.model else {
         let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
         print::human(&project.sources, &diagnostics);

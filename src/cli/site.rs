@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Exit {
     let mut failed = false;
     for dir in &args.dirs {
         let mut project = crate::open(dir);
-        project.check(&Options { today });
+        project.check(&Options::new(today));
         if project.failed_to_load() {
             let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
             print::human(&project.sources, &diagnostics);

@@ -19,7 +19,7 @@ use self::discover::{ModelFile, discover};
 pub use self::raw::RawModel;
 use self::raw::{
     read_acceptance, read_asset, read_component, read_flow, read_mitigation, read_project,
-    read_threat, read_zone,
+    read_review, read_threat, read_zone,
 };
 use self::reader::{TableReader, type_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -41,6 +41,7 @@ pub const ENTITY_TABLES: &[&str] = &[
     "threat",
     "mitigation",
     "acceptance",
+    "review",
 ];
 
 /// Loads the model in `dir`. Problems go into `diags`; whatever could be read is returned.
@@ -274,6 +275,7 @@ fn read_document(
                 "threat" => push(&mut raw.threat, read_threat(&mut t, diags)),
                 "mitigation" => push(&mut raw.mitigation, read_mitigation(&mut t, diags)),
                 "acceptance" => push(&mut raw.acceptance, read_acceptance(&mut t, diags)),
+                "review" => push(&mut raw.review, read_review(&mut t, diags)),
                 _ => false,
             };
             if !read && let Some(id) = t.peek_str("id") {

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+use crate::model::{Category, Classification, ComponentKind, Date, Decision, Severity, Status};
 use crate::source::{Sp, Span};
 
 impl<T: JsonSchema> JsonSchema for Sp<T> {
@@ -97,6 +97,9 @@ pub struct RawModel {
     /// Risks accepted for a time instead of mitigated.
     #[serde(default)]
     pub acceptance: Vec<RawAcceptance>,
+    /// Review sign-offs of the model.
+    #[serde(default)]
+    pub review: Vec<RawReview>,
     /// Ids of entities that could not be read. A reference to one of them is not
     /// reported again: the entity's own error says what is wrong.
     #[serde(skip)]
@@ -104,19 +107,33 @@ pub struct RawModel {
 }
 
 impl RawModel {
-    /// Adds the entities of `other` after those of `self`.
+    /// Adds the entities of `other` after those of `self`. (The destructuring makes a
+    /// new field a compile error here until it is appended too.)
     pub fn append(&mut self, other: RawModel) {
-        if other.project.is_some() {
-            self.project = other.project;
+        let RawModel {
+            project,
+            zone,
+            component,
+            asset,
+            flow,
+            threat,
+            mitigation,
+            acceptance,
+            review,
+            unreadable_ids,
+        } = other;
+        if project.is_some() {
+            self.project = project;
         }
-        self.zone.extend(other.zone);
-        self.component.extend(other.component);
-        self.asset.extend(other.asset);
-        self.flow.extend(other.flow);
-        self.threat.extend(other.threat);
-        self.mitigation.extend(other.mitigation);
-        self.acceptance.extend(other.acceptance);
-        self.unreadable_ids.extend(other.unreadable_ids);
+        self.zone.extend(zone);
+        self.component.extend(component);
+        self.asset.extend(asset);
+        self.flow.extend(flow);
+        self.threat.extend(threat);
+        self.mitigation.extend(mitigation);
+        self.acceptance.extend(acceptance);
+        self.review.extend(review);
+        self.unreadable_ids.extend(unreadable_ids);
     }
 }
 
@@ -288,6 +305,24 @@ pub struct RawAcceptance {
     pub approved_by: Sp<String>,
     /// The last day the acceptance holds.
     pub expires: Sp<Date>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A review sign-off: a reviewer's decision on the model, on a day.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    /// Who reviewed the model.
+    pub reviewer: Sp<String>,
+    /// The day of the review.
+    pub date: Sp<Date>,
+    /// What the review covered ("whole model", "payment flows").
+    pub scope: Option<Sp<String>>,
+    /// `approved` or `changes-requested`.
+    pub decision: Sp<Decision>,
+    /// Markdown: what the reviewer said.
+    pub notes: Option<Sp<String>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -544,6 +579,23 @@ pub fn read_acceptance(
     })
 }
 
+/// Reads one `[[review]]`.
+pub fn read_review(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawReview> {
+    let reviewer = r.required::<String>("reviewer", diags);
+    let date = r.required::<Date>("date", diags);
+    let scope = r.optional("scope", diags);
+    let decision = choice(r, "decision", diags);
+    let notes = r.optional("notes", diags);
+    Some(RawReview {
+        reviewer: reviewer?,
+        date: date?,
+        scope,
+        decision: decision?,
+        notes,
+        span: r.span(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,5 +610,28 @@ mod tests {
         }
         assert_eq!(to_kebab_case("API Gateway"), "api-gateway");
         assert_eq!(to_kebab_case("orderService_v2"), "order-service-v2");
+    }
+
+    #[test]
+    fn a_review_with_an_unknown_decision_or_no_date_is_reported() {
+        let model = "[[review]]\nreviewer = \"ana\"\ndecision = \"maybe\"\nmood = 1\n";
+        let p = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            ("m.toml", model),
+        ]);
+        let codes: Vec<Code> = p.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::MissingField), "{codes:?}");
+        assert!(codes.contains(&Code::UnknownField), "{codes:?}");
+        let invalid = p
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::InvalidValue)
+            .expect("the decision is reported");
+        let told = format!("{} {:?}", invalid.message, invalid.help);
+        assert!(
+            told.contains("`maybe`") && told.contains("changes-requested"),
+            "{told}"
+        );
+        assert!(p.model.is_none());
     }
 }

@@ -453,6 +453,19 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         });
     }
 
+    let reviews = raw
+        .review
+        .iter()
+        .map(|r| Review {
+            reviewer: r.reviewer.value.clone(),
+            date: r.date.value,
+            scope: text(&r.scope),
+            decision: r.decision.value,
+            notes: text(&r.notes),
+            span: r.reviewer.span,
+        })
+        .collect();
+
     if diags.has_errors() || raw.project.is_none() {
         return None;
     }
@@ -488,6 +501,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         threats,
         mitigations,
         acceptances,
+        reviews,
         ids: lookup,
     })
 }

@@ -1,5 +1,5 @@
 //! The closed vocabularies of the format: component kinds, STRIDE categories, severities,
-//! data classifications and mitigation statuses.
+//! data classifications, mitigation statuses and review decisions.
 //!
 //! Each is a [`Choice`]: a list of kebab-case names that loading, the JSON Schema and
 //! serialisation all take from the same macro, so they cannot disagree.
@@ -139,6 +139,16 @@ impl Status {
     }
 }
 
+choice! {
+    /// What a review concluded.
+    Decision, "review decision" {
+        /// The reviewer signs the model off.
+        Approved = "approved",
+        /// The reviewer asks for changes first.
+        ChangesRequested = "changes-requested",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +167,7 @@ mod tests {
         serde_names::<Category>();
         serde_names::<Severity>();
         serde_names::<Status>();
+        serde_names::<Decision>();
     }
 
     #[test]

@@ -15,7 +15,9 @@ use petgraph::visit::EdgeRef;
 
 pub use self::build::build;
 pub use self::date::Date;
-pub use self::kinds::{Category, Choice, Classification, ComponentKind, Severity, Status};
+pub use self::kinds::{
+    Category, Choice, Classification, ComponentKind, Decision, Severity, Status,
+};
 use crate::source::Span;
 
 /// A component: a node of the graph.
@@ -95,7 +97,7 @@ pub struct Component {
 }
 
 /// Which way a flow crosses a trust boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Direction {
     /// Into a more trusted zone.
@@ -197,6 +199,17 @@ pub struct Acceptance {
     pub span: Span,
 }
 
+/// A review sign-off: who looked at the model, when, and what they decided.
+#[derive(Clone, Debug)]
+pub struct Review {
+    pub reviewer: String,
+    pub date: Date,
+    pub scope: Option<String>,
+    pub decision: Decision,
+    pub notes: Option<String>,
+    pub span: Span,
+}
+
 /// Any entity, as an id lookup finds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntityRef {
@@ -219,11 +232,15 @@ pub struct Model {
     pub threats: Vec<Threat>,
     pub mitigations: Vec<Mitigation>,
     pub acceptances: Vec<Acceptance>,
+    /// Review sign-offs, in model order.
+    pub reviews: Vec<Review>,
     ids: std::collections::HashMap<String, EntityRef>,
 }
 
 /// How well a threat is handled, as of a date.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Coverage {
     /// No mitigation and no valid acceptance.
@@ -248,6 +265,14 @@ impl Coverage {
 }
 
 impl Model {
+    /// The most recent approval (the last written of those on the latest day), if any.
+    pub fn latest_approval(&self) -> Option<&Review> {
+        self.reviews
+            .iter()
+            .filter(|r| r.decision == Decision::Approved)
+            .max_by_key(|r| r.date)
+    }
+
     pub fn zone(&self, id: ZoneId) -> &Zone {
         &self.zones[id.index()]
     }

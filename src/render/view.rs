@@ -45,6 +45,18 @@ pub struct ReportView<'a> {
     pub mermaid: Option<String>,
     /// The data-flow diagram as inline SVG, when one was drawn.
     pub svg: Option<String>,
+    /// Review sign-offs, oldest first.
+    pub reviews: Vec<ReviewView<'a>>,
+}
+
+/// A `[[review]]` as the report shows it.
+#[derive(Serialize)]
+pub struct ReviewView<'a> {
+    pub reviewer: &'a str,
+    pub date: String,
+    pub scope: Option<&'a str>,
+    pub decision: &'static str,
+    pub notes: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -213,6 +225,7 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub findings: &'v [FindingView],
     pub mermaid: &'v Option<String>,
     pub svg: &'v Option<String>,
+    pub reviews: &'v [ReviewView<'a>],
 }
 
 impl<'a> ReportView<'a> {
@@ -237,6 +250,7 @@ impl<'a> ReportView<'a> {
             findings,
             mermaid,
             svg,
+            reviews,
         } = self;
         ViewWithoutLargestLists {
             project,
@@ -255,6 +269,7 @@ impl<'a> ReportView<'a> {
             findings,
             mermaid,
             svg,
+            reviews,
         }
     }
 }
@@ -268,6 +283,22 @@ pub struct ReportInput<'a> {
     pub findings: &'a [Diagnostic],
     pub mermaid: Option<String>,
     pub svg: Option<String>,
+}
+
+/// The model's reviews, oldest first (in model order within a day).
+fn review_views(model: &Model) -> Vec<ReviewView<'_>> {
+    let mut reviews: Vec<_> = model.reviews.iter().collect();
+    reviews.sort_by_key(|r| r.date);
+    reviews
+        .into_iter()
+        .map(|r| ReviewView {
+            reviewer: &r.reviewer,
+            date: r.date.to_string(),
+            scope: r.scope.as_deref(),
+            decision: crate::model::Choice::as_str(r.decision),
+            notes: r.notes.as_deref(),
+        })
+        .collect()
 }
 
 impl<'a> ReportView<'a> {
@@ -424,6 +455,7 @@ impl<'a> ReportView<'a> {
                 .collect(),
             flow_threats: flow_threats.into_iter().map(|t| t.index()).collect(),
             uncovered: uncovered.into_iter().map(|t| t.index()).collect(),
+            reviews: review_views(model),
             categories,
             findings: findings
                 .iter()

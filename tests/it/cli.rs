@@ -239,3 +239,29 @@ fn one_section_of_the_report_can_be_overridden_alone() {
         "the other sections stay"
     );
 }
+
+#[test]
+fn the_report_lists_reviews_oldest_first() {
+    let r = run(&["render", "tests/fixtures/valid/reviewed", "--today", TODAY]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, reviews) = r
+        .stdout
+        .split_once("### Reviews")
+        .expect("a reviews section");
+    let rows: Vec<&str> = reviews
+        .lines()
+        .filter(|l| l.starts_with("| 2026"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{reviews}");
+    assert!(rows[0].contains("changes requested") && rows[0].contains("*why*"));
+    assert!(
+        rows[1].starts_with("| 2026-10-20 | ana@example.com") && rows[1].contains("**approved**")
+    );
+    let plain = run(&[
+        "render",
+        "tests/fixtures/valid/accepted-risk",
+        "--today",
+        TODAY,
+    ]);
+    assert!(!plain.stdout.contains("### Reviews"));
+}

@@ -3,11 +3,22 @@
 
 use threatbook::diag::{Code, Severity, Stage};
 
-use crate::support::{TODAY, check_json, codes, fixtures, run};
+use crate::support::{TODAY, check_json, check_json_with, codes, fixtures, run};
 
 /// Codes whose inputs cannot be committed as fixture folders (a missing path, a broken
 /// link, a symlink loop); `load_errors` creates them at test time.
 const MADE_AT_TEST_TIME: &[Code] = &[Code::ModelNotFound, Code::IoError, Code::SymlinkLoop];
+
+/// Codes a rule reports only when `check` is asked for it: the fixture runs with these
+/// arguments added.
+const FLAGS: &[(Code, &[&str])] = &[(Code::ReviewRequired, &["--require-review"])];
+
+fn flags(code: Code) -> &'static [&'static str] {
+    FLAGS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(&[], |(_, f)| f)
+}
 
 #[test]
 fn every_code_has_a_fixture_or_a_test_that_makes_one() {
@@ -25,7 +36,7 @@ fn each_invalid_fixture_reports_its_code_with_a_position_and_the_right_exit_code
     for (name, dir) in fixtures("invalid") {
         let code =
             Code::from_name(&name).unwrap_or_else(|| panic!("{name} is not a diagnostic code"));
-        let (exit, json) = check_json(&dir);
+        let (exit, json) = check_json_with(&dir, flags(code));
         let found = codes(&json);
         assert!(
             found.contains(&name),
@@ -64,11 +75,64 @@ fn each_invalid_fixture_reports_its_code_with_a_position_and_the_right_exit_code
 #[test]
 fn diagnostics_read_like_rustc_with_snippets() {
     for (name, dir) in fixtures("invalid") {
-        let r = run(&["check", &dir, "--today", TODAY]);
+        let mut args = vec!["check", &dir, "--today", TODAY];
+        args.extend_from_slice(Code::from_name(&name).map_or(&[], flags));
+        let mut r = run(&args);
+        // The day a model last changed depends on the checkout: keep it out of snapshots.
+        if let Some((head, tail)) = r.stderr.split_once("last changed on ") {
+            r.stderr = format!(
+                "{head}last changed on [date]{}",
+                tail.get(10..).unwrap_or("")
+            );
+        }
         insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("diagnostics-{name}"), r.stderr);
         });
     }
+}
+
+#[test]
+fn a_flagged_code_stays_quiet_without_its_flag() {
+    for (code, _) in FLAGS {
+        let dir = format!("tests/fixtures/invalid/{code}");
+        let (exit, json) = check_json(&dir);
+        assert!(!codes(&json).contains(&code.to_string()), "{code}");
+        assert_eq!(exit, 0, "{code}");
+    }
+}
+
+#[test]
+fn a_review_as_recent_as_the_last_change_passes_require_review() {
+    // Copied outside any git work tree, the files' times are the last change: now.
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    std::fs::create_dir(&model).unwrap();
+    for f in ["threatbook.toml", "model.toml"] {
+        std::fs::copy(
+            crate::support::root()
+                .join("tests/fixtures/valid/reviewed")
+                .join(f),
+            model.join(f),
+        )
+        .unwrap();
+    }
+    let today = threatbook::model::Date::from_unix_seconds(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64,
+    );
+    let text = std::fs::read_to_string(model.join("model.toml")).unwrap();
+    let fresh =
+        format!("{text}\n[[review]]\nreviewer = \"cy\"\ndate = {today}\ndecision = \"approved\"\n");
+    let dir = model.to_str().unwrap();
+    let args = ["check", dir, "--today", "2099-01-01", "--require-review"];
+    let stale = crate::support::run_in(tmp.path(), &args);
+    assert_eq!(stale.code, 1, "{}", stale.stderr);
+    assert!(stale.stderr.contains("review-required"), "{}", stale.stderr);
+    std::fs::write(model.join("model.toml"), fresh).unwrap();
+    let ok = crate::support::run_in(tmp.path(), &args);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
 }
 
 #[test]

@@ -39,7 +39,14 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 
 /// `check DIR --today TODAY --format json`, parsed.
 pub fn check_json(dir: &str) -> (i32, serde_json::Value) {
-    let r = run(&["check", dir, "--today", TODAY, "--format", "json"]);
+    check_json_with(dir, &[])
+}
+
+/// `check DIR --today TODAY --format json` with `extra` arguments, parsed.
+pub fn check_json_with(dir: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut args = vec!["check", dir, "--today", TODAY, "--format", "json"];
+    args.extend_from_slice(extra);
+    let r = run(&args);
     let json = serde_json::from_str(&r.stdout)
         .unwrap_or_else(|e| panic!("check --format json printed no JSON ({e}): {}", r.stdout));
     (r.code, json)

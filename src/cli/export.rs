@@ -1,0 +1,83 @@
+//! `threatbook export`: a checked model as JSON, SARIF or a CSV threat register.
+//!
+//! The exit code says whether the export was written (0) or the model could not be
+//! loaded (2); findings are in the export, they do not fail the command.
+
+use std::path::{Path, PathBuf};
+
+use super::print;
+use super::{DateArgs, Exit, OutputArgs};
+use crate::check::Options;
+use crate::diag::Severity;
+use crate::export::{self, Input};
+use crate::model::Date;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    /// The resolved model and every finding (`threatbook schema --export` describes it).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// A threat register: one row per threat on each target.
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model folder.
+    dir: PathBuf,
+    /// Export format.
+    #[arg(long, value_enum)]
+    format: Format,
+    #[command(flatten)]
+    date: DateArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Loads and checks the model in `dir`; prints its load errors and returns exit 2 when
+/// it does not resolve, so that nothing is written from a broken model.
+pub(super) fn open_checked(dir: &Path, options: &Options) -> Result<crate::Project, Exit> {
+    let mut project = crate::open(dir);
+    project.check(options);
+    if project.model.is_none() {
+        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+        print::human(&project.sources, &diagnostics);
+        return Err(print::failure(&format!(
+            "{} could not be loaded ({} errors); nothing was written",
+            dir.display(),
+            project.diagnostics.count(Severity::Error)
+        )));
+    }
+    Ok(project)
+}
+
+/// The export input of a project that loaded.
+pub(super) fn input(project: &crate::Project, today: Date) -> Option<Input<'_>> {
+    Some(Input {
+        model: project.model.as_ref()?,
+        sources: &project.sources,
+        today,
+        findings: project.diagnostics.as_slice(),
+    })
+}
+
+pub fn run(args: Args) -> Exit {
+    let today = match args.date.resolve() {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e),
+    };
+    let project = match open_checked(&args.dir, &Options::new(today)) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let Some(input) = input(&project, today) else {
+        return Exit::Failure;
+    };
+    let format = match args.format {
+        Format::Json => export::Format::Json,
+        Format::Sarif => export::Format::Sarif,
+        Format::Csv => export::Format::Csv,
+    };
+    args.output.write(&export::export(format, &input))
+}

@@ -1,0 +1,213 @@
+//! `threatbook diff`: fixture pairs under tests/fixtures/diff/<case>/{old,new}/.
+
+use std::process::Command;
+
+use crate::support::{TODAY, run, run_in};
+
+fn pair(case: &str) -> (String, String) {
+    (
+        format!("tests/fixtures/diff/{case}/old"),
+        format!("tests/fixtures/diff/{case}/new"),
+    )
+}
+
+fn diff_json(case: &str) -> serde_json::Value {
+    let (old, new) = pair(case);
+    let r = run(&["diff", &old, &new, "--today", TODAY, "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+fn ids(list: &serde_json::Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn coverage_crossings_and_severity_changes_are_reported() {
+    let d = diff_json("changes");
+    assert_eq!(
+        ids(&d["newly_uncovered"], "threat"),
+        ["forged-webhook", "sqli"]
+    );
+    assert_eq!(d["newly_uncovered"][1]["old"], "mitigated");
+    assert!(d["newly_uncovered"][0]["old"].is_null(), "a new threat");
+    assert_eq!(ids(&d["newly_mitigated"], "threat"), ["session-theft"]);
+    assert_eq!(ids(&d["new_crossings"], "flow"), ["webhook"]);
+    assert_eq!(d["new_crossings"][0]["direction"], "inbound");
+    assert_eq!(d["risk_changes"][0]["old"], "medium");
+    assert_eq!(d["risk_changes"][0]["new"], "high");
+    let changes: Vec<String> = d["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let id = e["id"].as_str().unwrap_or_default();
+            format!(
+                "{} {} {id}",
+                e["change"].as_str().unwrap(),
+                e["kind"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "changed component api",
+            "removed component cache",
+            "added component payment-provider",
+            "removed flow lookup",
+            "added flow webhook",
+            "added threat forged-webhook",
+            "changed threat session-theft",
+            "removed mitigation orm",
+            "changed mitigation secure-cookies",
+        ]
+    );
+    let api = &d["entities"][0]["fields"][0];
+    assert_eq!(
+        (
+            api["field"].as_str(),
+            api["old"].as_str(),
+            api["new"].as_str()
+        ),
+        (Some("technology"), Some("FastAPI"), Some("FastAPI 0.115"))
+    );
+}
+
+#[test]
+fn renamed_ids_are_renames_and_references_through_them_are_not_changes() {
+    let d = diff_json("rename");
+    let entities = d["entities"].as_array().unwrap();
+    let renames: Vec<(String, String, String)> = entities
+        .iter()
+        .map(|e| {
+            assert_eq!(e["change"], "renamed", "{e}");
+            (
+                e["kind"].as_str().unwrap().into(),
+                e["from"].as_str().unwrap().into(),
+                e["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expect = |k: &str, f: &str, t: &str| (k.to_string(), f.to_string(), t.to_string());
+    assert_eq!(
+        renames,
+        [
+            expect("component", "api", "orders-api"),
+            expect("threat", "spoof", "spoofed-user"),
+            expect("mitigation", "mfa", "mfa-totp"),
+        ]
+    );
+    assert_eq!(entities[0]["fields"].as_array().unwrap().len(), 0);
+    assert_eq!(entities[2]["fields"][0]["field"], "title");
+    assert_eq!(d["newly_uncovered"].as_array().unwrap().len(), 0);
+    assert_eq!(d["new_crossings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn the_markdown_fits_a_pull_request_comment() {
+    for case in ["changes", "rename"] {
+        let (old, new) = pair(case);
+        let r = run(&["diff", &old, &new, "--today", TODAY]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(format!("diff-{case}-md"), r.stdout);
+        });
+    }
+    let same = run(&[
+        "diff",
+        "catalog/fastapi",
+        "catalog/fastapi",
+        "--today",
+        TODAY,
+    ]);
+    assert!(
+        same.stdout.contains("No changes to the threat model."),
+        "{}",
+        same.stdout
+    );
+}
+
+#[test]
+fn fail_on_new_uncovered_gates_ci() {
+    let (old, new) = pair("changes");
+    let gate = ["--today", TODAY, "--fail-on", "new-uncovered"];
+    let forward = run(&[&["diff", old.as_str(), new.as_str()][..], &gate[..]].concat());
+    assert_eq!(forward.code, 1);
+    assert!(
+        forward.stderr.contains("forged-webhook, sqli"),
+        "{}",
+        forward.stderr
+    );
+    // The other way round nothing becomes uncovered (sqli was mitigated in old/).
+    let backward = run(&[&["diff", new.as_str(), old.as_str()][..], &gate[..]].concat());
+    assert_eq!(backward.code, 0, "{}", backward.stdout);
+}
+
+#[test]
+fn misuse_and_broken_models_exit_with_two() {
+    assert_eq!(run(&["diff", "catalog/fastapi"]).code, 2);
+    assert_eq!(
+        run(&[
+            "diff",
+            "catalog/fastapi",
+            "tests/fixtures/invalid/duplicate-id"
+        ])
+        .code,
+        2
+    );
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["-c", "commit.gpgsign=false"])
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git runs")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn git_rev_compares_the_committed_model_with_the_work_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git(repo, &["init", "-q"]);
+    let model = repo.join("models/shop");
+    std::fs::create_dir_all(&model).unwrap();
+    let (old, new) = pair("changes");
+    let root = crate::support::root();
+    for f in ["threatbook.toml", "model.toml"] {
+        std::fs::copy(root.join(&old).join(f), model.join(f)).unwrap();
+    }
+    git(repo, &["add", "."]);
+    git(repo, &["commit", "-q", "-m", "old"]);
+    std::fs::copy(root.join(&new).join("model.toml"), model.join("model.toml")).unwrap();
+    let r = run_in(
+        repo,
+        &[
+            "diff",
+            "--git",
+            "HEAD",
+            "models/shop",
+            "--today",
+            TODAY,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let d: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(d, diff_json("changes"));
+    let bad = run_in(repo, &["diff", "--git", "no-such-rev", "models/shop"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("no-such-rev"), "{}", bad.stderr);
+}
