@@ -8,6 +8,8 @@
 pub mod check;
 pub mod cli;
 pub mod diag;
+pub mod export;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;

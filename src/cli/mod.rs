@@ -4,6 +4,8 @@
 //! process exits. Each subcommand lives in its own file and returns an [`Exit`].
 
 mod check;
+mod export;
+mod import;
 mod init;
 mod print;
 mod render;
@@ -55,6 +57,10 @@ enum Command {
     Init(init::Args),
     /// Print the JSON Schema of the model files.
     Schema(schema::Args),
+    /// Import a model from another tool's file (OTM, Threat Dragon, Threagile).
+    Import(import::Args),
+    /// Export a model in another tool's format (OTM).
+    Export(export::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -139,6 +145,8 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Export(args) => export::run(args),
     };
     exit.into()
 }

@@ -1,0 +1,3 @@
+//! Writing a resolved model in other tools' formats.
+
+pub mod otm;

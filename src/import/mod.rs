@@ -1,0 +1,546 @@
+//! Importing models written by other tools (OTM, Threat Dragon, Threagile) into a
+//! threatbook model folder.
+//!
+//! Each source format has its own module that reads a parsed document into a [`Draft`]:
+//! the model being written, with threatbook's vocabulary but plain strings for ids.
+//! This module holds what the formats share: reading a source file within bounds
+//! ([`read_document`]), typed deserialisation that names the JSON/YAML path of a
+//! problem ([`parse_at`]), kebab-case id making ([`Ids`]), and writing the draft as a
+//! tidy, commented folder that is verified with [`crate::open`] before it is renamed
+//! into place ([`write_model`]). Nothing here prints; the CLI reports the
+//! [`ImportError`]s.
+
+pub mod otm;
+pub mod threagile;
+pub mod threat_dragon;
+mod toml_text;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::load::raw::to_kebab_case;
+use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+
+pub use self::toml_text::render_files;
+
+/// Source files larger than this are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Documents nested deeper than this are refused (serde_json and the YAML reader stop
+/// at 128 levels on their own; no real model comes close to either).
+pub const MAX_DEPTH: usize = 64;
+/// Ids made from names are cut to this many characters (at a hyphen when possible).
+const MAX_ID_LEN: usize = 64;
+
+/// The formats `threatbook import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    Otm,
+    ThreatDragon,
+    Threagile,
+}
+
+impl SourceFormat {
+    pub fn tool(self) -> &'static str {
+        match self {
+            SourceFormat::Otm => "Open Threat Model (OTM)",
+            SourceFormat::ThreatDragon => "OWASP Threat Dragon",
+            SourceFormat::Threagile => "Threagile",
+        }
+    }
+}
+
+/// Why an import failed. Every variant names the source file; problems inside the
+/// document name the JSON/YAML path (`$.components[3].parent.trustZone`).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is {size} bytes; imports are limited to {limit} bytes", path.display())]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[error("{}: not valid {format}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error("{}: {json_path}: nested deeper than {limit} levels", path.display())]
+    TooDeep {
+        path: PathBuf,
+        json_path: String,
+        limit: usize,
+    },
+    #[error("{}: {json_path}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        json_path: String,
+        message: String,
+    },
+    #[error("{} exists and is not empty; import writes only into a new or empty folder", path.display())]
+    TargetNotEmpty { path: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The written model did not load: a bug in the importer, reported rather than
+    /// left behind as a broken folder.
+    #[error("the model imported from {} does not load ({problems}); nothing was written", path.display())]
+    Verify { path: PathBuf, problems: String },
+}
+
+impl ImportError {
+    pub fn invalid(path: &Path, json_path: impl Into<String>, message: impl Into<String>) -> Self {
+        ImportError::Invalid {
+            path: path.to_path_buf(),
+            json_path: json_path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a JSON or YAML source file into a JSON value, refusing files over
+/// [`MAX_FILE_BYTES`] and documents deeper than [`MAX_DEPTH`]. YAML anchors, aliases
+/// and `<<` merge keys are resolved.
+pub fn read_document(path: &Path) -> Result<serde_json::Value, ImportError> {
+    let read_err = |source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::Syntax {
+        path: path.to_path_buf(),
+        format: "UTF-8 text",
+        message: e.to_string(),
+    })?;
+    parse_document(path, &text)
+}
+
+/// Parses `text` (JSON when it starts with `{` or `[`, else YAML).
+pub fn parse_document(path: &Path, text: &str) -> Result<serde_json::Value, ImportError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let value = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        serde_json::from_str(trimmed).map_err(|e| syntax_error(path, "JSON", e.to_string()))?
+    } else {
+        let mut yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(trimmed)
+            .map_err(|e| syntax_error(path, "YAML", e.to_string()))?;
+        yaml.apply_merge()
+            .map_err(|e| syntax_error(path, "YAML", e.to_string()))?;
+        serde_json::to_value(yaml).map_err(|e| syntax_error(path, "YAML", e.to_string()))?
+    };
+    if let Some(json_path) = too_deep(&value, MAX_DEPTH) {
+        return Err(ImportError::TooDeep {
+            path: path.to_path_buf(),
+            json_path,
+            limit: MAX_DEPTH,
+        });
+    }
+    Ok(value)
+}
+
+fn syntax_error(path: &Path, format: &'static str, message: String) -> ImportError {
+    let message = if message.contains("recursion limit") {
+        format!("{message} (nested too deeply)")
+    } else {
+        message
+    };
+    ImportError::Syntax {
+        path: path.to_path_buf(),
+        format,
+        message,
+    }
+}
+
+/// The path of the first value deeper than `limit`, walking without recursion.
+fn too_deep(value: &serde_json::Value, limit: usize) -> Option<String> {
+    let mut stack = vec![(value, 0usize, String::from("$"))];
+    while let Some((v, depth, path)) = stack.pop() {
+        if depth > limit {
+            return Some(path);
+        }
+        match v {
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    stack.push((item, depth + 1, format!("{path}[{i}]")));
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    stack.push((item, depth + 1, join_key(&path, k)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `$.a.b`, or `$["odd key"]` for keys that are not plain words.
+pub fn join_key(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        format!("{path}.{key}")
+    } else {
+        format!("{path}[{}]", serde_json::Value::String(key.into()))
+    }
+}
+
+/// Deserialises `value` (found at `base`) into `T`, naming the path of a problem.
+pub fn parse_at<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    base: &str,
+    value: &serde_json::Value,
+) -> Result<T, ImportError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut json_path = base.to_string();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    json_path = format!("{json_path}[{index}]")
+                }
+                serde_path_to_error::Segment::Map { key } => json_path = join_key(&json_path, key),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    json_path = join_key(&json_path, variant)
+                }
+                serde_path_to_error::Segment::Unknown => json_path.push_str(".?"),
+            }
+        }
+        ImportError::invalid(file, json_path, e.into_inner().to_string())
+    })
+}
+
+/// Makes kebab-case ids that are unique across the whole model.
+#[derive(Debug, Default)]
+pub struct Ids {
+    used: HashSet<String>,
+}
+
+impl Ids {
+    /// An id for an entity of `kind` ("zone", "threat" …) whose source id or name is
+    /// `source`: its kebab-case form when that is free, else prefixed with the kind,
+    /// else numbered.
+    pub fn make(&mut self, kind: &str, source: &str) -> String {
+        let mut base = to_kebab_case(source);
+        if base.len() > MAX_ID_LEN {
+            let cut = base[..MAX_ID_LEN].rfind('-').unwrap_or(MAX_ID_LEN);
+            base.truncate(cut);
+        }
+        let candidates = if base.is_empty() {
+            vec![kind.to_string()]
+        } else if base.starts_with(kind) {
+            vec![base.clone()]
+        } else {
+            vec![base.clone(), format!("{kind}-{base}")]
+        };
+        for c in &candidates {
+            if self.used.insert(c.clone()) {
+                return c.clone();
+            }
+        }
+        let last = candidates.last().cloned().unwrap_or_default();
+        (2..)
+            .map(|n| format!("{last}-{n}"))
+            .find(|c| self.used.insert(c.clone()))
+            .unwrap_or(last)
+    }
+
+    /// Whether `id` is taken already.
+    pub fn is_used(&self, id: &str) -> bool {
+        self.used.contains(id)
+    }
+}
+
+/// Where an entity came from, for the comment above it.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The JSON/YAML path of the source object.
+    pub path: String,
+    /// The source id, when it differs from the threatbook id.
+    pub source_id: Option<String>,
+    /// What could not be carried over for this entity; written as `# note:` lines.
+    pub notes: Vec<String>,
+}
+
+impl Origin {
+    pub fn new(path: impl Into<String>) -> Self {
+        Origin {
+            path: path.into(),
+            ..Origin::default()
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DraftProject {
+    pub name: String,
+    pub version: Option<String>,
+    pub owners: Vec<String>,
+    pub description: Option<String>,
+    pub objective: Option<String>,
+    pub scope: Option<String>,
+    pub methodology: Option<String>,
+    pub conclusion: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftZone {
+    pub id: String,
+    pub name: String,
+    pub trust: u8,
+    pub inside: Option<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftComponent {
+    pub id: String,
+    pub name: String,
+    pub kind: ComponentKind,
+    pub zone: String,
+    pub technology: Option<String>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftAsset {
+    pub id: String,
+    pub name: String,
+    pub classification: Classification,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftFlow {
+    pub id: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub protocol: Option<String>,
+    pub data: Vec<String>,
+    pub encrypted: bool,
+    pub authenticated: bool,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftThreat {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub targets: Vec<String>,
+    pub cwe: Vec<u32>,
+    pub capec: Vec<u32>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftMitigation {
+    pub id: String,
+    pub title: String,
+    pub mitigates: Vec<String>,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub references: Vec<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftAcceptance {
+    pub threat: String,
+    pub justification: String,
+    pub approved_by: String,
+    pub expires: Date,
+    pub origin: Origin,
+}
+
+/// A threatbook model being written from another tool's file.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// The file it was read from, as given (named in the header comment).
+    pub source: PathBuf,
+    pub format: SourceFormat,
+    pub project: DraftProject,
+    pub zones: Vec<DraftZone>,
+    pub components: Vec<DraftComponent>,
+    pub assets: Vec<DraftAsset>,
+    pub flows: Vec<DraftFlow>,
+    pub threats: Vec<DraftThreat>,
+    pub mitigations: Vec<DraftMitigation>,
+    pub acceptances: Vec<DraftAcceptance>,
+    /// Model-wide notes: what could not be carried over, what was inferred.
+    pub notes: Vec<String>,
+}
+
+impl Draft {
+    pub fn new(source: &Path, format: SourceFormat) -> Self {
+        Draft {
+            source: source.to_path_buf(),
+            format,
+            project: DraftProject::default(),
+            zones: Vec::new(),
+            components: Vec::new(),
+            assets: Vec::new(),
+            flows: Vec::new(),
+            threats: Vec::new(),
+            mitigations: Vec::new(),
+            acceptances: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// Drops threats left without targets (threatbook requires one) and references to
+    /// them, with a note for each.
+    pub fn drop_untargeted_threats(&mut self) {
+        let mut dropped = HashSet::new();
+        let mut notes = Vec::new();
+        self.threats.retain(|t| {
+            if t.targets.is_empty() {
+                notes.push(format!(
+                    "threat `{}` ({}, from {}) applies to no component or flow that was imported, so it was left out",
+                    t.title, t.id, t.origin.path
+                ));
+                dropped.insert(t.id.clone());
+                false
+            } else {
+                true
+            }
+        });
+        self.notes.extend(notes);
+        for m in &mut self.mitigations {
+            m.mitigates.retain(|t| !dropped.contains(t));
+        }
+        self.acceptances.retain(|a| !dropped.contains(&a.threat));
+    }
+
+    /// Entity counts, for the CLI's summary line.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("zones", self.zones.len()),
+            ("components", self.components.len()),
+            ("assets", self.assets.len()),
+            ("flows", self.flows.len()),
+            ("threats", self.threats.len()),
+            ("mitigations", self.mitigations.len()),
+            ("acceptances", self.acceptances.len()),
+        ]
+    }
+}
+
+/// Maps a source id to the threatbook id made for it, per kind of entity.
+#[derive(Debug, Default)]
+pub struct IdMap {
+    map: HashMap<String, String>,
+}
+
+impl IdMap {
+    pub fn insert(&mut self, source: &str, id: &str) -> bool {
+        self.map.insert(source.to_string(), id.to_string()).is_none()
+    }
+
+    pub fn get(&self, source: &str) -> Option<&str> {
+        self.map.get(source).map(String::as_str)
+    }
+}
+
+/// Writes `draft` as a model folder at `target`: files are rendered, written into a
+/// temporary folder beside the target, loaded back with [`crate::open`], and only then
+/// renamed into place. An existing non-empty `target` is refused.
+pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
+    let write_err = |source| ImportError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    if target.exists() {
+        let empty = std::fs::read_dir(target)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            return Err(ImportError::TargetNotEmpty {
+                path: target.to_path_buf(),
+            });
+        }
+    }
+    let files = render_files(draft);
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(write_err)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".threatbook-import-")
+        .tempdir_in(&parent)
+        .map_err(write_err)?;
+    for (name, text) in &files {
+        std::fs::write(staging.path().join(name), text).map_err(write_err)?;
+    }
+    let project = crate::open(staging.path());
+    let load_errors: Vec<String> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::Severity::Error)
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    if project.model.is_none() || !load_errors.is_empty() {
+        return Err(ImportError::Verify {
+            path: draft.source.clone(),
+            problems: load_errors.join("; "),
+        });
+    }
+    if target.exists() {
+        for (name, _) in &files {
+            std::fs::rename(staging.path().join(name), target.join(name)).map_err(write_err)?;
+        }
+    } else {
+        std::fs::rename(staging.keep(), target).map_err(write_err)?;
+    }
+    Ok(())
+}
+
+/// Reads a source file of `format` into a draft.
+pub fn read(path: &Path, format: SourceFormat, options: &Options) -> Result<Draft, ImportError> {
+    let value = read_document(path)?;
+    let mut draft = match format {
+        SourceFormat::Otm => otm::import(path, &value)?,
+        SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
+        SourceFormat::Threagile => threagile::import(path, &value, options)?,
+    };
+    draft.drop_untargeted_threats();
+    Ok(draft)
+}
+
+/// Choices the importer cannot take from the source file.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The expiry of acceptances made from sources that have none (Threat Dragon's
+    /// "not applicable" threats, Threagile's accepted risks without a date).
+    pub accept_until: Date,
+}
