@@ -11,9 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::load::raw::to_kebab_case;
-use crate::model::{
-    Category, Classification, Model, Severity, Status, ThreatId,
-};
+use crate::model::{Category, Choice, Classification, Model, Severity, Status, ThreatId};
 
 /// The OTM version written.
 pub const OTM_VERSION: &str = "0.2.0";
@@ -264,7 +262,7 @@ fn doc(model: &Model) -> Doc {
         .iter()
         .map(|a| {
             let mut m = Map::new();
-            put(&mut m, "classification", a.classification.as_str_name());
+            put(&mut m, "classification", a.classification.as_str());
             Asset {
                 name: a.name.clone(),
                 id: a.id.clone(),
@@ -288,9 +286,7 @@ fn doc(model: &Model) -> Doc {
             kind: "trust-zone",
             description: z.description.clone(),
             risk: json!({ "trustRating": u32::from(z.trust) * 10 }),
-            parent: z
-                .parent
-                .map(|p| json!({ "trustZone": model.zone(p).id })),
+            parent: z.parent.map(|p| json!({ "trustZone": model.zone(p).id })),
         })
         .collect();
     let components = model
@@ -298,7 +294,7 @@ fn doc(model: &Model) -> Doc {
         .map(|c| {
             let c = model.component(c);
             let mut m = Map::new();
-            put(&mut m, "kind", c.kind.as_str_name());
+            put(&mut m, "kind", c.kind.as_str());
             put(&mut m, "technology", &c.technology);
             Component {
                 id: c.id.clone(),
@@ -306,7 +302,7 @@ fn doc(model: &Model) -> Doc {
                 kind: c
                     .technology
                     .clone()
-                    .unwrap_or_else(|| c.kind.as_str_name().to_string()),
+                    .unwrap_or_else(|| c.kind.as_str().to_string()),
                 description: c.description.clone(),
                 parent: json!({ "trustZone": model.zone(c.zone).id }),
                 tags: c.tags.clone(),
@@ -342,11 +338,14 @@ fn doc(model: &Model) -> Doc {
         .map(|t| {
             let (likelihood, impact) = risk_of(t.severity);
             let mut m = Map::new();
-            put(&mut m, "category", t.category.as_str_name());
-            put(&mut m, "severity", t.severity.as_str_name());
+            put(&mut m, "category", t.category.as_str());
+            put(&mut m, "severity", t.severity.as_str());
             if !t.capec.is_empty() {
                 put(&mut m, "capec", &t.capec);
             }
+            // The instances carry the targets; this keeps their order.
+            let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
+            put(&mut m, "targets", targets);
             Threat {
                 id: t.id.clone(),
                 name: t.title.clone(),
@@ -363,11 +362,17 @@ fn doc(model: &Model) -> Doc {
         .iter()
         .map(|mi| {
             let mut m = Map::new();
-            put(&mut m, "status", mi.status.as_str_name());
+            put(&mut m, "status", mi.status.as_str());
             put(&mut m, "owner", &mi.owner);
             if !mi.references.is_empty() {
                 put(&mut m, "references", &mi.references);
             }
+            let mitigates: Vec<&str> = mi
+                .mitigates
+                .iter()
+                .map(|t| model.threat(*t).id.as_str())
+                .collect();
+            put(&mut m, "mitigates", mitigates);
             Mitigation {
                 id: mi.id.clone(),
                 name: mi.title.clone(),
@@ -386,16 +391,5 @@ fn doc(model: &Model) -> Doc {
         dataflows,
         threats,
         mitigations,
-    }
-}
-
-/// `Choice::as_str` under a name that does not clash with other `as_str` methods.
-trait Named {
-    fn as_str_name(self) -> &'static str;
-}
-
-impl<T: crate::model::Choice> Named for T {
-    fn as_str_name(self) -> &'static str {
-        self.as_str()
     }
 }

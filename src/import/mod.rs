@@ -59,7 +59,11 @@ pub enum ImportError {
         source: std::io::Error,
     },
     #[error("{} is {size} bytes; imports are limited to {limit} bytes", path.display())]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{}: not valid {format}: {message}", path.display())]
     Syntax {
         path: PathBuf,
@@ -463,7 +467,9 @@ pub struct IdMap {
 
 impl IdMap {
     pub fn insert(&mut self, source: &str, id: &str) -> bool {
-        self.map.insert(source.to_string(), id.to_string()).is_none()
+        self.map
+            .insert(source.to_string(), id.to_string())
+            .is_none()
     }
 
     pub fn get(&self, source: &str) -> Option<&str> {

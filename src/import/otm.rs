@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{
     Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftThreat,
-    DraftZone, IdMap, ImportError, Ids, Origin, SourceFormat, parse_at,
+    DraftZone, IdMap, Ids, ImportError, Origin, SourceFormat, parse_at,
 };
 use crate::model::{Category, Choice, Classification, ComponentKind, Date, Severity, Status};
 
@@ -257,7 +257,10 @@ pub fn stride_of(category: &str) -> Option<Category> {
         "spoofing" | "spoof" | "s" => Category::Spoofing,
         "tampering" | "tamper" | "t" | "integrity" => Category::Tampering,
         "repudiation" | "r" | "nonrepudiation" => Category::Repudiation,
-        "informationdisclosure" | "disclosure" | "i" | "confidentiality"
+        "informationdisclosure"
+        | "disclosure"
+        | "i"
+        | "confidentiality"
         | "disclosureofinformation" => Category::InformationDisclosure,
         "denialofservice" | "dos" | "d" | "availability" => Category::DenialOfService,
         "elevationofprivilege" | "elevationofprivileges" | "e" | "privilegeescalation" => {
@@ -305,8 +308,8 @@ pub fn kind_of(otm_type: &str, tags: &[String]) -> ComponentKind {
     let t = otm_type.to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
     if has(&[
-        "database", "-db", "db-", "storage", "store", "bucket", "queue", "cache", "file",
-        "blob", "s3", "sql", "redis", "kafka",
+        "database", "-db", "db-", "storage", "store", "bucket", "queue", "cache", "file", "blob",
+        "s3", "sql", "redis", "kafka",
     ]) || t == "db"
     {
         ComponentKind::DataStore
@@ -328,6 +331,12 @@ fn status_of(state: &str) -> Status {
         "required" | "approved" | "planned" | "in-progress" => Status::Planned,
         _ => Status::Proposed,
     }
+}
+
+/// Sorts `ids` into the order of `order` (ids it does not name go last). The ids
+/// are threatbook's, which equal the OTM ids threatbook's export wrote.
+fn in_order(ids: &mut [String], order: &[String]) {
+    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
 }
 
 fn strings(items: &Option<Vec<Option<String>>>) -> Vec<String> {
@@ -429,27 +438,57 @@ impl<'a> Importer<'a> {
         let mitigations = doc.mitigations.unwrap_or_default();
         let mut zone_origins = Vec::new();
         for (i, z) in zones.iter().enumerate() {
-            zone_origins.push(self.register("zone", |s| &mut s.zones, &z.id, &format!("$.trustZones[{i}]"))?);
+            zone_origins.push(self.register(
+                "zone",
+                |s| &mut s.zones,
+                &z.id,
+                &format!("$.trustZones[{i}]"),
+            )?);
         }
         let mut component_origins = Vec::new();
         for (i, c) in components.iter().enumerate() {
-            component_origins.push(self.register("component", |s| &mut s.components, &c.id, &format!("$.components[{i}]"))?);
+            component_origins.push(self.register(
+                "component",
+                |s| &mut s.components,
+                &c.id,
+                &format!("$.components[{i}]"),
+            )?);
         }
         let mut asset_origins = Vec::new();
         for (i, a) in assets.iter().enumerate() {
-            asset_origins.push(self.register("asset", |s| &mut s.assets, &a.id, &format!("$.assets[{i}]"))?);
+            asset_origins.push(self.register(
+                "asset",
+                |s| &mut s.assets,
+                &a.id,
+                &format!("$.assets[{i}]"),
+            )?);
         }
         let mut flow_origins = Vec::new();
         for (i, f) in flows.iter().enumerate() {
-            flow_origins.push(self.register("flow", |s| &mut s.flows, &f.id, &format!("$.dataflows[{i}]"))?);
+            flow_origins.push(self.register(
+                "flow",
+                |s| &mut s.flows,
+                &f.id,
+                &format!("$.dataflows[{i}]"),
+            )?);
         }
         let mut threat_origins = Vec::new();
         for (i, t) in threats.iter().enumerate() {
-            threat_origins.push(self.register("threat", |s| &mut s.threats, &t.id, &format!("$.threats[{i}]"))?);
+            threat_origins.push(self.register(
+                "threat",
+                |s| &mut s.threats,
+                &t.id,
+                &format!("$.threats[{i}]"),
+            )?);
         }
         let mut mitigation_origins = Vec::new();
         for (i, m) in mitigations.iter().enumerate() {
-            mitigation_origins.push(self.register("mitigation", |s| &mut s.mitigations, &m.id, &format!("$.mitigations[{i}]"))?);
+            mitigation_origins.push(self.register(
+                "mitigation",
+                |s| &mut s.mitigations,
+                &m.id,
+                &format!("$.mitigations[{i}]"),
+            )?);
         }
 
         self.trust_zones(&zones, zone_origins)?;
@@ -506,19 +545,25 @@ impl<'a> Importer<'a> {
                     if !l.contains(&threat) {
                         l.push(threat.clone());
                     }
-                    states.entry(mitigation).or_default().push((
-                        owner_id.clone(),
-                        m.state.clone().unwrap_or_default(),
-                    ));
+                    states
+                        .entry(mitigation)
+                        .or_default()
+                        .push((owner_id.clone(), m.state.clone().unwrap_or_default()));
                 }
             }
         }
         for (t, (id, origin)) in threats.iter().zip(threat_origins) {
-            let tg = targets.remove(&id).unwrap_or_default();
+            let mut tg = targets.remove(&id).unwrap_or_default();
+            if let Some(order) = ours_strings(&t.attributes, "targets") {
+                in_order(&mut tg, &order);
+            }
             self.threat(t, id, origin, tg);
         }
         for (m, (id, origin)) in mitigations.iter().zip(mitigation_origins) {
-            let mitigates = links.remove(&id).unwrap_or_default();
+            let mut mitigates = links.remove(&id).unwrap_or_default();
+            if let Some(order) = ours_strings(&m.attributes, "mitigates") {
+                in_order(&mut mitigates, &order);
+            }
             let st = states.remove(&id).unwrap_or_default();
             self.mitigation(m, id, origin, mitigates, st);
         }
@@ -564,10 +609,15 @@ impl<'a> Importer<'a> {
             let rating = z.risk.trust_rating;
             let trust = (rating / 10.0).round().clamp(0.0, 10.0) as u8;
             if !(0.0..=100.0).contains(&rating) || rating % 10.0 != 0.0 {
-                origin.note(format!("OTM trustRating {rating} rounded to trust {trust} (0–10)"));
+                origin.note(format!(
+                    "OTM trustRating {rating} rounded to trust {trust} (0–10)"
+                ));
             }
             let inside = match &z.parent {
-                Some(OtmParent { trust_zone: Some(p), .. }) => match self.zones.get(p) {
+                Some(OtmParent {
+                    trust_zone: Some(p),
+                    ..
+                }) => match self.zones.get(p) {
                     Some(pid) => Some(pid.to_string()),
                     None => {
                         return Err(self.err(
@@ -576,7 +626,9 @@ impl<'a> Importer<'a> {
                         ));
                     }
                 },
-                Some(OtmParent { component: Some(c), .. }) => {
+                Some(OtmParent {
+                    component: Some(c), ..
+                }) => {
                     origin.note(format!(
                         "the OTM parent is component `{c}`; threatbook zones nest only in zones, so it was left top-level"
                     ));
@@ -606,7 +658,10 @@ impl<'a> Importer<'a> {
                 if !seen.insert(id) {
                     return Err(self.err(
                         format!("$.trustZones[{i}].parent.trustZone"),
-                        format!("trust zone `{}` is nested inside itself", z.origin.source_id.as_deref().unwrap_or(&z.id)),
+                        format!(
+                            "trust zone `{}` is nested inside itself",
+                            z.origin.source_id.as_deref().unwrap_or(&z.id)
+                        ),
                     ));
                 }
                 at = self
@@ -903,7 +958,10 @@ impl<'a> Importer<'a> {
             }
         };
         if ours(a).is_none() {
-            origin.note(format!("OTM riskReduction {} not carried over", m.risk_reduction));
+            origin.note(format!(
+                "OTM riskReduction {} not carried over",
+                m.risk_reduction
+            ));
         }
         self.draft.mitigations.push(DraftMitigation {
             id,
@@ -928,7 +986,9 @@ impl<'a> Importer<'a> {
         for (i, a) in list.iter().enumerate() {
             let get = |k: &str| a.get(k).and_then(Value::as_str);
             let path = format!("$.project.attributes.threatbook.acceptances[{i}]");
-            let threat = get("threat").and_then(|t| self.threats.get(t)).map(str::to_string);
+            let threat = get("threat")
+                .and_then(|t| self.threats.get(t))
+                .map(str::to_string);
             let expires = get("expires").and_then(Date::parse);
             match (threat, get("justification"), get("approved_by"), expires) {
                 (Some(threat), Some(j), Some(by), Some(expires)) => {
@@ -940,9 +1000,9 @@ impl<'a> Importer<'a> {
                         origin: Origin::new(path),
                     })
                 }
-                _ => self
-                    .draft
-                    .note(format!("{path} is not a complete acceptance and was left out")),
+                _ => self.draft.note(format!(
+                    "{path} is not a complete acceptance and was left out"
+                )),
             }
         }
     }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::{
     Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftThreat,
-    DraftZone, IdMap, ImportError, Ids, Options, Origin, SourceFormat, join_key, parse_at,
+    DraftZone, IdMap, Ids, ImportError, Options, Origin, SourceFormat, join_key, parse_at,
 };
 use crate::model::{Category, Choice, Classification, ComponentKind, Severity, Status};
 
@@ -191,24 +191,47 @@ fn severity_of(s: &str) -> Option<Severity> {
 fn rule_category(rule: &str) -> Option<Category> {
     use Category::*;
     Some(match rule {
-        "cross-site-request-forgery" | "missing-file-validation" | "missing-identity-store"
+        "cross-site-request-forgery"
+        | "missing-file-validation"
+        | "missing-identity-store"
         | "service-registry-poisoning" => Spoofing,
-        "code-backdooring" | "container-baseimage-backdooring" | "cross-site-scripting"
-        | "ldap-injection" | "missing-build-infrastructure" | "missing-cloud-hardening"
-        | "missing-hardening" | "missing-waf" | "push-instead-of-pull-deployment"
-        | "search-query-injection" | "sql-nosql-injection" | "unchecked-deployment"
+        "code-backdooring"
+        | "container-baseimage-backdooring"
+        | "cross-site-scripting"
+        | "ldap-injection"
+        | "missing-build-infrastructure"
+        | "missing-cloud-hardening"
+        | "missing-hardening"
+        | "missing-waf"
+        | "push-instead-of-pull-deployment"
+        | "search-query-injection"
+        | "sql-nosql-injection"
+        | "unchecked-deployment"
         | "untrusted-deserialization" => Tampering,
-        "accidental-secret-leak" | "incomplete-model" | "missing-vault" | "path-traversal"
-        | "server-side-request-forgery" | "unencrypted-asset" | "unencrypted-communication"
-        | "wrong-communication-link-content" | "xml-external-entity" => InformationDisclosure,
+        "accidental-secret-leak"
+        | "incomplete-model"
+        | "missing-vault"
+        | "path-traversal"
+        | "server-side-request-forgery"
+        | "unencrypted-asset"
+        | "unencrypted-communication"
+        | "wrong-communication-link-content"
+        | "xml-external-entity" => InformationDisclosure,
         "dos-risky-access-across-trust-boundary" => DenialOfService,
-        "container-platform-escape" | "missing-authentication"
-        | "missing-authentication-second-factor" | "missing-identity-propagation"
-        | "missing-identity-provider-isolation" | "missing-network-segmentation"
-        | "missing-vault-isolation" | "mixed-targets-on-shared-runtime"
-        | "unguarded-access-from-internet" | "unguarded-direct-datastore-access"
-        | "unnecessary-communication-link" | "unnecessary-data-asset"
-        | "unnecessary-data-transfer" | "unnecessary-technical-asset"
+        "container-platform-escape"
+        | "missing-authentication"
+        | "missing-authentication-second-factor"
+        | "missing-identity-propagation"
+        | "missing-identity-provider-isolation"
+        | "missing-network-segmentation"
+        | "missing-vault-isolation"
+        | "mixed-targets-on-shared-runtime"
+        | "unguarded-access-from-internet"
+        | "unguarded-direct-datastore-access"
+        | "unnecessary-communication-link"
+        | "unnecessary-data-asset"
+        | "unnecessary-data-transfer"
+        | "unnecessary-technical-asset"
         | "wrong-trust-boundary-content" => ElevationOfPrivilege,
         _ => return None,
     })
@@ -539,7 +562,9 @@ impl Importer<'_> {
             "datastore" => ComponentKind::DataStore,
             "process" => ComponentKind::Process,
             other => {
-                origin.note(format!("asset type `{other}` is not known; read as a process"));
+                origin.note(format!(
+                    "asset type `{other}` is not known; read as a process"
+                ));
                 ComponentKind::Process
             }
         };
@@ -598,7 +623,10 @@ impl Importer<'_> {
             let authenticated = !auth.is_empty() && auth != "none";
             let id = self.ids.make("flow", &format!("{} {}", a.id, title));
             let mut origin = Origin::new(lpath);
-            if l.data_assets_received.as_ref().is_some_and(|r| !r.is_empty()) {
+            if l.data_assets_received
+                .as_ref()
+                .is_some_and(|r| !r.is_empty())
+            {
                 origin.note("data received back over the link is listed with the data sent");
             }
             if authenticated {
@@ -640,9 +668,15 @@ impl Importer<'_> {
                     .most_relevant_technical_asset
                     .iter()
                     .map(|a| ("most_relevant_technical_asset".to_string(), a.clone()))
-                    .chain(r.data_breach_technical_assets.iter().flatten().enumerate().map(
-                        |(k, a)| (format!("data_breach_technical_assets[{k}]"), a.clone()),
-                    ));
+                    .chain(
+                        r.data_breach_technical_assets
+                            .iter()
+                            .flatten()
+                            .enumerate()
+                            .map(|(k, a)| {
+                                (format!("data_breach_technical_assets[{k}]"), a.clone())
+                            }),
+                    );
                 for (key, a) in named {
                     let Some(id) = self.components.get(&a) else {
                         return Err(self.err(

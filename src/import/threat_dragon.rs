@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{
     Draft, DraftAcceptance, DraftComponent, DraftFlow, DraftMitigation, DraftThreat, DraftZone,
-    ImportError, Ids, Options, Origin, SourceFormat, parse_at,
+    Ids, ImportError, Options, Origin, SourceFormat, parse_at,
 };
 use crate::model::{Category, ComponentKind, Severity, Status};
 
@@ -184,10 +184,12 @@ fn category_of(kind: &str) -> (Category, bool) {
         "spoofing" => Some(Category::Spoofing),
         "tampering" | "integrity" | "immutable" => Some(Category::Tampering),
         "repudiation" | "nonrepudiation" => Some(Category::Repudiation),
-        "informationdisclosure" | "confidentiality" | "disclosureofinformation"
-        | "linkability" | "identifiability" | "detectability" => {
-            Some(Category::InformationDisclosure)
-        }
+        "informationdisclosure"
+        | "confidentiality"
+        | "disclosureofinformation"
+        | "linkability"
+        | "identifiability"
+        | "detectability" => Some(Category::InformationDisclosure),
         "denialofservice" | "availability" | "distributed" | "ephemeral" => {
             Some(Category::DenialOfService)
         }
@@ -250,7 +252,11 @@ pub fn import(file: &Path, value: &Value, options: &Options) -> Result<Draft, Im
             ));
         }
         Some(_) => {
-            return Err(ImportError::invalid(file, "$.version", "the version is not a string"));
+            return Err(ImportError::invalid(
+                file,
+                "$.version",
+                "the version is not a string",
+            ));
         }
         None => {
             return Err(ImportError::invalid(
@@ -335,7 +341,10 @@ fn read_diagram(
             return Err(ImportError::invalid(
                 file,
                 format!("{path}.id"),
-                format!("duplicate cell id `{}` (also {base}.cells[{first}])", cell.id),
+                format!(
+                    "duplicate cell id `{}` (also {base}.cells[{first}])",
+                    cell.id
+                ),
             ));
         }
         cells.push(cell);
@@ -361,7 +370,8 @@ fn read_diagram(
         if let Some(data) = &cell.data {
             if data.out_of_scope == Some(true) {
                 tags.push("out-of-scope".to_string());
-                let why = text(&data.reason_out_of_scope).unwrap_or_else(|| "no reason given".into());
+                let why =
+                    text(&data.reason_out_of_scope).unwrap_or_else(|| "no reason given".into());
                 origin.note(format!("out of scope in Threat Dragon: {}", one_line(&why)));
             }
             for (key, v) in &data.rest {
@@ -633,7 +643,8 @@ fn zones_of(
             .min_by(|a, b| area(a).total_cmp(&area(b)))
             .and_then(|o| box_zone.get(&boxes.iter().position(|x| x.0 == o.0).unwrap_or(0)))
             .cloned();
-        let name = cell_name(&cells[cell]).unwrap_or_else(|| format!("{title}: boundary {}", b + 1));
+        let name =
+            cell_name(&cells[cell]).unwrap_or_else(|| format!("{title}: boundary {}", b + 1));
         let id = ids.make("zone", &name);
         let mut origin = Origin::new(format!("{base}.cells[{cell}]"));
         origin.note("trust 5: Threat Dragon does not rate trust");
@@ -690,7 +701,11 @@ fn zones_of(
         } else if names.len() <= 3 {
             format!("{title}: {}", names.join(", "))
         } else {
-            format!("{title}: {} and {} more", names[..2].join(", "), names.len() - 2)
+            format!(
+                "{title}: {} and {} more",
+                names[..2].join(", "),
+                names.len() - 2
+            )
         };
         let all_actors = members
             .iter()
@@ -704,7 +719,9 @@ fn zones_of(
         let id = ids.make("zone", &id_source);
         let mut origin = Origin::new(base.to_string());
         if curves.is_empty() {
-            origin.note("the diagram has no trust boundaries; every element outside a box is placed here");
+            origin.note(
+                "the diagram has no trust boundaries; every element outside a box is placed here",
+            );
         } else {
             origin.note(format!(
                 "inferred from geometry: the elements on the same side of each of the diagram's {} trust boundary curve(s)",
@@ -854,17 +871,35 @@ mod tests {
     #[test]
     fn a_point_lies_on_the_side_of_a_curve_its_nearest_segment_gives() {
         let line = [Point { x: 0.0, y: 0.0 }, Point { x: 10.0, y: 0.0 }];
-        assert_ne!(side(&line, Point { x: 5.0, y: 3.0 }), side(&line, Point { x: 5.0, y: -3.0 }));
+        assert_ne!(
+            side(&line, Point { x: 5.0, y: 3.0 }),
+            side(&line, Point { x: 5.0, y: -3.0 })
+        );
         // Beyond the ends the end segment extends as a line.
-        assert_eq!(side(&line, Point { x: 50.0, y: 3.0 }), side(&line, Point { x: 5.0, y: 3.0 }));
+        assert_eq!(
+            side(&line, Point { x: 50.0, y: 3.0 }),
+            side(&line, Point { x: 5.0, y: 3.0 })
+        );
     }
 
     #[test]
     fn threat_types_of_every_model_map_to_stride() {
-        assert_eq!(category_of("Information disclosure"), (Category::InformationDisclosure, false));
-        assert_eq!(category_of("Elevation of privilege"), (Category::ElevationOfPrivilege, false));
-        assert_eq!(category_of("Availability"), (Category::DenialOfService, false));
-        assert_eq!(category_of("Linkability"), (Category::InformationDisclosure, false));
-        assert_eq!(category_of("Something new").1, true);
+        assert_eq!(
+            category_of("Information disclosure"),
+            (Category::InformationDisclosure, false)
+        );
+        assert_eq!(
+            category_of("Elevation of privilege"),
+            (Category::ElevationOfPrivilege, false)
+        );
+        assert_eq!(
+            category_of("Availability"),
+            (Category::DenialOfService, false)
+        );
+        assert_eq!(
+            category_of("Linkability"),
+            (Category::InformationDisclosure, false)
+        );
+        assert!(category_of("Something new").1);
     }
 }

@@ -54,7 +54,11 @@ fn comment(out: &mut String, prefix: &str, text: &str) {
 
 fn origin(out: &mut String, o: &Origin) {
     match &o.source_id {
-        Some(id) => comment(out, "", &format!("from {} (source id {})", o.path, toml_string(id))),
+        Some(id) => comment(
+            out,
+            "",
+            &format!("from {} (source id {})", o.path, toml_string(id)),
+        ),
         None => comment(out, "", &format!("from {}", o.path)),
     }
     for n in &o.notes {
@@ -89,7 +93,9 @@ fn header(out: &mut String, draft: &Draft, what: &str) {
         draft.format.tool()
     );
     comment(out, "  ", &source_name(draft));
-    out.push_str("# Ids were made kebab-case and unique; comments name the source of each entity.\n");
+    out.push_str(
+        "# Ids were made kebab-case and unique; comments name the source of each entity.\n",
+    );
 }
 
 /// The source file's name, without the folders it was in, so the output does not

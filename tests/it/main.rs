@@ -4,5 +4,6 @@ mod catalog;
 mod cli;
 mod docs;
 mod fixtures;
+mod import;
 mod load_errors;
 mod support;
