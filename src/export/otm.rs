@@ -393,3 +393,23 @@ fn doc(model: &Model) -> Doc {
         mitigations,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::otm::{classification_of, severity_of, stride_of};
+
+    #[test]
+    fn exported_risk_numbers_import_as_the_same_values() {
+        for (_, s) in Severity::ALL {
+            let (l, i) = risk_of(*s);
+            assert_eq!(severity_of(Some(f64::from(l)), f64::from(i)), *s);
+        }
+        for (_, c) in Classification::ALL {
+            assert_eq!(classification_of(f64::from(confidentiality_of(*c))), *c);
+        }
+        for (_, c) in Category::ALL {
+            assert_eq!(stride_of(category_name(*c)), Some(*c));
+        }
+    }
+}

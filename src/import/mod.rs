@@ -550,3 +550,80 @@ pub struct Options {
     /// "not applicable" threats, Threagile's accepted risks without a date).
     pub accept_until: Date,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kebab_case_and_unique_across_kinds() {
+        let mut ids = Ids::default();
+        assert_eq!(ids.make("component", "Web Client"), "web-client");
+        assert_eq!(ids.make("threat", "55"), "55");
+        // The same source id for another kind gets the kind as prefix, then a number.
+        assert_eq!(ids.make("mitigation", "55"), "mitigation-55");
+        assert_eq!(ids.make("mitigation", "55"), "mitigation-55-2");
+        assert_eq!(ids.make("zone", "Ünïcode ✓"), "n-code");
+        assert_eq!(ids.make("zone", "✓"), "zone");
+        assert_eq!(ids.make("zone", "✓"), "zone-2");
+        let long = "word ".repeat(40);
+        let id = ids.make("threat", &long);
+        assert!(id.len() <= MAX_ID_LEN && !id.ends_with('-'), "{id}");
+        for id in ["web-client", "55", "mitigation-55", "n-code", "zone-2"] {
+            assert!(ids.is_used(id));
+            assert!(crate::load::raw::is_kebab_case(id));
+        }
+    }
+
+    #[test]
+    fn depth_is_measured_without_recursion_and_names_the_path() {
+        let mut v = serde_json::json!(1);
+        for _ in 0..1_000 {
+            v = serde_json::Value::Array(vec![v]);
+        }
+        let mut inner = serde_json::Map::new();
+        inner.insert("c".into(), v);
+        let mut outer = serde_json::Map::new();
+        outer.insert("a b".into(), serde_json::Value::Object(inner));
+        let doc = serde_json::Value::Object(outer);
+        let path = too_deep(&doc, MAX_DEPTH).expect("too deep");
+        assert!(path.starts_with("$[\"a b\"].c[0][0]"), "{path}");
+        assert_eq!(too_deep(&serde_json::json!({"a": [[1]]}), MAX_DEPTH), None);
+    }
+
+    #[test]
+    fn a_type_error_names_the_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Item {
+            name: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            items: Vec<Item>,
+        }
+        let value = serde_json::json!({ "items": [ { "name": "a" }, { "name": 3 } ] });
+        let err = parse_at::<Doc>(Path::new("f.json"), "$", &value).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("f.json: $.items[1].name: invalid type"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_and_yaml_are_told_apart_and_yaml_merge_keys_resolve() {
+        let path = Path::new("x");
+        let json = parse_document(path, " {\"a\": 1}").unwrap();
+        assert_eq!(json["a"], 1);
+        let yaml = parse_document(path, "base: &b\n  k: 1\nother:\n  <<: *b\n  j: 2\n").unwrap();
+        assert_eq!(yaml["other"]["k"], 1);
+        assert_eq!(yaml["other"]["j"], 2);
+        let err = parse_document(path, "{\"a\": }").unwrap_err().to_string();
+        assert!(
+            err.contains("not valid JSON") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+}

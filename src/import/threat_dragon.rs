@@ -4,7 +4,8 @@
 //! components, flows become flows, and the threats on every cell become threats with a
 //! mitigation (from their mitigation text) or an acceptance (for "not applicable").
 //! Trust boundaries are shapes drawn on the diagram, not containers, so zone membership
-//! is inferred from geometry (see [`zones_of`]) and every inference is noted.
+//! is inferred from geometry (see `zones_of` and docs/interop.md) and every inference
+//! is noted.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;

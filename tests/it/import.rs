@@ -703,6 +703,12 @@ fn deep_nesting_is_refused_without_a_stack_overflow() {
 }
 
 #[test]
+fn a_yaml_alias_bomb_is_refused() {
+    let e = failing("threagile", &fixture("threagile-alias-bomb.yaml"));
+    assert!(e.contains("repetition limit"), "{e}");
+}
+
+#[test]
 fn an_enormous_file_is_refused_before_it_is_read() {
     let tmp = tempfile::tempdir().unwrap();
     let big = tmp.path().join("huge.otm.json");
