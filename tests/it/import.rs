@@ -734,3 +734,101 @@ fn a_non_empty_target_folder_is_refused_and_left_alone() {
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
 }
+
+#[test]
+fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances() {
+    let (m, _tmp) = import_and_load("threat-dragon", &fixture("td-boxes.json"));
+    let component = |id: &str| {
+        let c = m
+            .component_ids()
+            .find(|c| m.component(*c).id == id)
+            .expect(id);
+        m.component(c)
+    };
+    let zone_id = |id: &str| m.zone(component(id).zone).id.clone();
+    assert_eq!(zone_id("api"), "cloud");
+    assert_eq!(zone_id("db"), "db-subnet");
+    let subnet = m.zone(component("db").zone);
+    assert_eq!(subnet.parent.map(|p| m.zone(p).id.as_str()), Some("cloud"));
+    assert_eq!(m.zone(component("browser").zone).trust, 0);
+    assert!(
+        component("api")
+            .tags
+            .contains(&"handles-card-payment".to_string())
+    );
+    // The loose end point of `query` lies on the store's edge.
+    let query = m
+        .flow_ids()
+        .map(|f| m.flow(f))
+        .find(|f| f.id == "query")
+        .unwrap();
+    assert_eq!(m.component(query.to).id, "db");
+    let threat = |id: &str| m.threats.iter().find(|t| t.id == id).expect(id);
+    // NA: an acceptance approved by the reviewer, until --accept-until.
+    let na = threat("api-spoof");
+    assert!(na.mitigations.is_empty());
+    let a = m.acceptance(na.acceptances[0]);
+    assert_eq!(a.approved_by, "Rita Reviewer");
+    assert_eq!(a.expires.to_string(), "2027-06-30");
+    assert!(a.justification.contains("Only internal callers exist."));
+    // Mitigated without text: an implemented mitigation all the same.
+    let done = threat("db-leak");
+    assert_eq!(done.severity, threatbook::model::Severity::Critical);
+    assert_eq!(
+        m.mitigation(done.mitigations[0]).status,
+        threatbook::model::Status::Implemented
+    );
+    // Open with text: proposed; an unknown severity is medium and a non-STRIDE type guessed.
+    let open = threat("query-privacy");
+    assert_eq!(open.severity, threatbook::model::Severity::Medium);
+    assert_eq!(
+        open.category,
+        threatbook::model::Category::InformationDisclosure
+    );
+    let mitigation = m.mitigation(open.mitigations[0]);
+    assert_eq!(mitigation.status, threatbook::model::Status::Proposed);
+    assert_eq!(mitigation.title, "Aggregate queries.");
+}
+
+/// The files of an imported folder, one after the other, as a user reads them.
+fn folder_text(dir: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|n| {
+            format!(
+                "==> {n} <==\n{}",
+                std::fs::read_to_string(dir.join(n)).unwrap()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn imported_folders_read_as_the_snapshots_show() {
+    for (name, from, file) in [
+        ("import-otm-example", "otm", corpus("otm/EXAMPLE.json")),
+        (
+            "import-threat-dragon-demo",
+            "threat-dragon",
+            corpus("threat-dragon/v2-threat-model.json"),
+        ),
+        (
+            "import-threagile-stub",
+            "threagile",
+            corpus("threagile/threagile-stub-model.yaml"),
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (r, out) = import(from, &file, tmp.path());
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!(name, folder_text(&out));
+        });
+    }
+}
