@@ -276,7 +276,12 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
             std::fs::rename(staging.path().join(name), target.join(name)).map_err(write_err)?;
         }
     } else {
-        std::fs::rename(staging.keep(), target).map_err(write_err)?;
+        let kept = staging.keep();
+        if let Err(e) = std::fs::rename(&kept, target) {
+            // Leave nothing behind: the staging folder is ours alone.
+            let _ = std::fs::remove_dir_all(&kept);
+            return Err(write_err(e));
+        }
     }
     Ok(())
 }
