@@ -15,6 +15,7 @@ pub mod diff;
 pub mod evidence;
 pub mod export;
 pub mod git;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -1,4 +1,5 @@
-//! `threatbook export`: a checked model as JSON, SARIF or a CSV threat register.
+//! `threatbook export`: a checked model as JSON, SARIF, a CSV threat register, or an
+//! Open Threat Model file for other tools.
 //!
 //! The exit code says whether the export was written (0) or the model could not be
 //! loaded (2); findings are in the export, they do not fail the command.
@@ -20,6 +21,8 @@ enum Format {
     Sarif,
     /// A threat register: one row per threat on each target.
     Csv,
+    /// Open Threat Model 0.2.0 JSON, for other threat-modelling tools.
+    Otm,
 }
 
 #[derive(Debug, clap::Args)]
@@ -78,6 +81,7 @@ pub fn run(args: Args) -> Exit {
         Format::Json => export::Format::Json,
         Format::Sarif => export::Format::Sarif,
         Format::Csv => export::Format::Csv,
+        Format::Otm => return args.output.write(&export::otm::to_otm(input.model)),
     };
     args.output.write(&export::export(format, &input))
 }

@@ -8,6 +8,7 @@ mod diagram;
 mod diff;
 mod evidence;
 mod export;
+mod import;
 mod init;
 mod print;
 mod render;
@@ -70,6 +71,8 @@ enum Command {
     Evidence(evidence::Args),
     /// Compare two versions of a model: what was added, removed or changed.
     Diff(diff::Args),
+    /// Import a model from another tool's file (OTM, Threat Dragon, Threagile).
+    Import(import::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -159,6 +162,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Diff(args) => diff::run(args),
+        Command::Import(args) => import::run(args),
     };
     exit.into()
 }

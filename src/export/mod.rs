@@ -2,11 +2,13 @@
 //!
 //! One format a file: [`json`] (the resolved model and every finding, versioned and
 //! described by its own JSON Schema), [`sarif`] (SARIF 2.1.0 for code-scanning viewers)
-//! and [`csv`] (a threat register for spreadsheets). Each returns a string; writing it
-//! anywhere is the caller's business, and nothing here prints.
+//! and [`csv`] (a threat register for spreadsheets), and [`otm`] (the Open Threat Model
+//! interchange format, for other tools). Each returns a string; writing it anywhere is
+//! the caller's business, and nothing here prints.
 
 pub mod csv;
 pub mod json;
+pub mod otm;
 pub mod sarif;
 
 use crate::diag::Diagnostic;

@@ -10,6 +10,7 @@ mod evidence;
 mod export;
 mod fixtures;
 mod html;
+mod import;
 mod load_errors;
 mod support;
 

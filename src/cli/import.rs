@@ -1,0 +1,76 @@
+//! `threatbook import`: another tool's model file as a new threatbook model folder.
+
+use std::path::PathBuf;
+
+use super::print;
+use super::{Exit, parse_date};
+use crate::import::{self, Options, SourceFormat};
+use crate::model::Date;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum From {
+    /// Open Threat Model, JSON or YAML (0.1.x, 0.2.x).
+    Otm,
+    /// OWASP Threat Dragon v2 JSON.
+    ThreatDragon,
+    /// Threagile YAML.
+    Threagile,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The format of the source file.
+    #[arg(long, value_enum)]
+    from: From,
+    /// The file to import.
+    file: PathBuf,
+    /// The model folder to create (it must not exist, or be empty).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Expiry of acceptances the source gives no date for (Threat Dragon's "N/A"
+    /// threats, Threagile's accepted risks). Default: 90 days after today
+    /// (SOURCE_DATE_EPOCH when set, else the clock).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    accept_until: Option<Date>,
+}
+
+pub fn run(args: Args) -> Exit {
+    let accept_until = match args.accept_until {
+        Some(d) => d,
+        None => match super::source_date_epoch_seconds() {
+            Ok(secs) => Date::from_unix_seconds(secs + 90 * 86_400),
+            Err(e) => return print::failure(&e),
+        },
+    };
+    let format = match args.from {
+        From::Otm => SourceFormat::Otm,
+        From::ThreatDragon => SourceFormat::ThreatDragon,
+        From::Threagile => SourceFormat::Threagile,
+    };
+    let draft = match import::read(&args.file, format, &Options { accept_until }) {
+        Ok(d) => d,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    if let Err(e) = import::write_model(&draft, &args.output) {
+        return print::failure(&e.to_string());
+    }
+    let counts: Vec<String> = draft
+        .counts()
+        .iter()
+        .map(|(what, n)| format!("{n} {what}"))
+        .collect();
+    eprintln!(
+        "imported {} into {}: {}",
+        args.file.display(),
+        args.output.display(),
+        counts.join(", ")
+    );
+    if !draft.notes.is_empty() {
+        eprintln!(
+            "{} note(s) on what was inferred or not carried over: {}",
+            draft.notes.len(),
+            args.output.join("NOTES.md").display()
+        );
+    }
+    Exit::Ok
+}

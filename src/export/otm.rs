@@ -1,0 +1,415 @@
+//! Writing a resolved [`Model`] as an Open Threat Model (OTM 0.2.0) JSON document.
+//!
+//! Every entity becomes its OTM object with the same id. Threat targets and mitigation
+//! links become the threat instances OTM keeps on components and dataflows. Fields OTM
+//! has no place for (component kind, flow protection, exact severity and status,
+//! acceptances …) go into `attributes.threatbook`, which threatbook's OTM import reads
+//! back, so threatbook -> OTM -> threatbook keeps every entity and field. This module
+//! does no I/O.
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::load::raw::to_kebab_case;
+use crate::model::{Category, Choice, Classification, Model, Severity, Status, ThreatId};
+
+/// The OTM version written.
+pub const OTM_VERSION: &str = "0.2.0";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Doc {
+    otm_version: &'static str,
+    project: Project,
+    assets: Vec<Asset>,
+    trust_zones: Vec<TrustZone>,
+    components: Vec<Component>,
+    dataflows: Vec<Dataflow>,
+    threats: Vec<Threat>,
+    mitigations: Vec<Mitigation>,
+}
+
+#[derive(Serialize)]
+struct Project {
+    name: String,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    attributes: Value,
+}
+
+#[derive(Serialize)]
+struct Asset {
+    name: String,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    risk: Value,
+    attributes: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TrustZone {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    risk: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct ThreatInstance {
+    threat: String,
+    state: &'static str,
+    mitigations: Vec<Value>,
+}
+
+#[derive(Serialize)]
+struct Component {
+    id: String,
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    parent: Value,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    threats: Vec<ThreatInstance>,
+    attributes: Value,
+}
+
+#[derive(Serialize)]
+struct Dataflow {
+    id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    bidirectional: bool,
+    source: String,
+    destination: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assets: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    threats: Vec<ThreatInstance>,
+    attributes: Value,
+}
+
+#[derive(Serialize)]
+struct Threat {
+    id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    categories: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    cwes: Vec<String>,
+    risk: Value,
+    attributes: Value,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Mitigation {
+    id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    risk_reduction: u32,
+    attributes: Value,
+}
+
+/// OTM likelihood and impact for a severity; OTM import maps them back to the same
+/// severity (their product over 100 falls in that severity's quarter).
+pub fn risk_of(severity: Severity) -> (u32, u32) {
+    match severity {
+        Severity::Low => (25, 25),
+        Severity::Medium => (50, 50),
+        Severity::High => (75, 75),
+        Severity::Critical => (100, 100),
+    }
+}
+
+/// OTM confidentiality for a classification (import maps it back).
+pub fn confidentiality_of(c: Classification) -> u32 {
+    match c {
+        Classification::Public => 0,
+        Classification::Internal => 40,
+        Classification::Confidential => 75,
+        Classification::Restricted => 100,
+    }
+}
+
+/// The OTM name of a STRIDE category.
+fn category_name(c: Category) -> &'static str {
+    match c {
+        Category::Spoofing => "Spoofing",
+        Category::Tampering => "Tampering",
+        Category::Repudiation => "Repudiation",
+        Category::InformationDisclosure => "Information Disclosure",
+        Category::DenialOfService => "Denial of Service",
+        Category::ElevationOfPrivilege => "Elevation of Privilege",
+    }
+}
+
+/// The OTM state of a mitigation instance.
+fn mitigation_state(s: Status) -> &'static str {
+    match s {
+        Status::Proposed => "recommended",
+        Status::Planned => "required",
+        Status::Implemented | Status::Verified => "implemented",
+    }
+}
+
+fn ours(map: Map<String, Value>) -> Value {
+    json!({ "threatbook": Value::Object(map) })
+}
+
+fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: T) {
+    if let Ok(v) = serde_json::to_value(value) {
+        if !v.is_null() {
+            map.insert(key.to_string(), v);
+        }
+    }
+}
+
+/// The model as an OTM 0.2.0 JSON document (pretty-printed, ending in a newline).
+pub fn to_otm(model: &Model) -> String {
+    let mut text = serde_json::to_string_pretty(&doc(model)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn instances(model: &Model, threats: &[ThreatId]) -> Vec<ThreatInstance> {
+    threats
+        .iter()
+        .map(|t| {
+            let threat = model.threat(*t);
+            let mitigations: Vec<Value> = threat
+                .mitigations
+                .iter()
+                .map(|m| {
+                    let m = model.mitigation(*m);
+                    json!({ "mitigation": m.id, "state": mitigation_state(m.status) })
+                })
+                .collect();
+            let state = if threat
+                .mitigations
+                .iter()
+                .any(|m| model.mitigation(*m).status.is_effective())
+            {
+                "mitigated"
+            } else if !threat.acceptances.is_empty() {
+                "accepted"
+            } else {
+                "exposed"
+            };
+            ThreatInstance {
+                threat: threat.id.clone(),
+                state,
+                mitigations,
+            }
+        })
+        .collect()
+}
+
+fn doc(model: &Model) -> Doc {
+    let p = &model.project;
+    let mut pa = Map::new();
+    put(&mut pa, "version", &p.version);
+    put(&mut pa, "objective", &p.objective);
+    put(&mut pa, "scope", &p.scope);
+    put(&mut pa, "methodology", &p.methodology);
+    put(&mut pa, "conclusion", &p.conclusion);
+    if !p.owners.is_empty() {
+        put(&mut pa, "owners", &p.owners);
+    }
+    if !model.acceptances.is_empty() {
+        let list: Vec<Value> = model
+            .acceptances
+            .iter()
+            .map(|a| {
+                json!({
+                    "threat": model.threat(a.threat).id,
+                    "justification": a.justification,
+                    "approved_by": a.approved_by,
+                    "expires": a.expires.to_string(),
+                })
+            })
+            .collect();
+        pa.insert("acceptances".into(), Value::Array(list));
+    }
+    let project_id = Some(to_kebab_case(&p.name))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "threatbook-model".into());
+    let project = Project {
+        name: p.name.clone(),
+        id: project_id,
+        description: p.description.clone(),
+        owner: (!p.owners.is_empty()).then(|| p.owners.join(", ")),
+        attributes: ours(pa),
+    };
+    let assets = model
+        .assets
+        .iter()
+        .map(|a| {
+            let mut m = Map::new();
+            put(&mut m, "classification", a.classification.as_str());
+            Asset {
+                name: a.name.clone(),
+                id: a.id.clone(),
+                description: a.description.clone(),
+                risk: json!({
+                    "confidentiality": confidentiality_of(a.classification),
+                    "integrity": 50,
+                    "availability": 50,
+                    "comment": "confidentiality from the threatbook classification; integrity and availability are not rated in threatbook",
+                }),
+                attributes: ours(m),
+            }
+        })
+        .collect();
+    let trust_zones = model
+        .zones
+        .iter()
+        .map(|z| TrustZone {
+            id: z.id.clone(),
+            name: z.name.clone(),
+            kind: "trust-zone",
+            description: z.description.clone(),
+            risk: json!({ "trustRating": u32::from(z.trust) * 10 }),
+            parent: z.parent.map(|p| json!({ "trustZone": model.zone(p).id })),
+        })
+        .collect();
+    let components = model
+        .component_ids()
+        .map(|c| {
+            let c = model.component(c);
+            let mut m = Map::new();
+            put(&mut m, "kind", c.kind.as_str());
+            put(&mut m, "technology", &c.technology);
+            Component {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: c
+                    .technology
+                    .clone()
+                    .unwrap_or_else(|| c.kind.as_str().to_string()),
+                description: c.description.clone(),
+                parent: json!({ "trustZone": model.zone(c.zone).id }),
+                tags: c.tags.clone(),
+                threats: instances(model, &c.threats),
+                attributes: ours(m),
+            }
+        })
+        .collect();
+    let dataflows = model
+        .flow_ids()
+        .map(|f| {
+            let f = model.flow(f);
+            let mut m = Map::new();
+            put(&mut m, "protocol", &f.protocol);
+            put(&mut m, "encrypted", f.encrypted);
+            put(&mut m, "authenticated", f.authenticated);
+            Dataflow {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                description: f.description.clone(),
+                bidirectional: false,
+                source: model.component(f.from).id.clone(),
+                destination: model.component(f.to).id.clone(),
+                assets: f.data.iter().map(|a| model.asset(*a).id.clone()).collect(),
+                threats: instances(model, &f.threats),
+                attributes: ours(m),
+            }
+        })
+        .collect();
+    let threats = model
+        .threats
+        .iter()
+        .map(|t| {
+            let (likelihood, impact) = risk_of(t.severity);
+            let mut m = Map::new();
+            put(&mut m, "category", t.category.as_str());
+            put(&mut m, "severity", t.severity.as_str());
+            if !t.capec.is_empty() {
+                put(&mut m, "capec", &t.capec);
+            }
+            // The instances carry the targets; this keeps their order.
+            let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
+            put(&mut m, "targets", targets);
+            Threat {
+                id: t.id.clone(),
+                name: t.title.clone(),
+                description: t.description.clone(),
+                categories: vec![category_name(t.category)],
+                cwes: t.cwe.iter().map(|n| format!("CWE-{n}")).collect(),
+                risk: json!({ "likelihood": likelihood, "impact": impact }),
+                attributes: ours(m),
+            }
+        })
+        .collect();
+    let mitigations = model
+        .mitigations
+        .iter()
+        .map(|mi| {
+            let mut m = Map::new();
+            put(&mut m, "status", mi.status.as_str());
+            put(&mut m, "owner", &mi.owner);
+            if !mi.references.is_empty() {
+                put(&mut m, "references", &mi.references);
+            }
+            let mitigates: Vec<&str> = mi
+                .mitigates
+                .iter()
+                .map(|t| model.threat(*t).id.as_str())
+                .collect();
+            put(&mut m, "mitigates", mitigates);
+            Mitigation {
+                id: mi.id.clone(),
+                name: mi.title.clone(),
+                description: mi.description.clone(),
+                risk_reduction: if mi.status.is_effective() { 100 } else { 50 },
+                attributes: ours(m),
+            }
+        })
+        .collect();
+    Doc {
+        otm_version: OTM_VERSION,
+        project,
+        assets,
+        trust_zones,
+        components,
+        dataflows,
+        threats,
+        mitigations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::otm::{classification_of, severity_of, stride_of};
+
+    #[test]
+    fn exported_risk_numbers_import_as_the_same_values() {
+        for (_, s) in Severity::ALL {
+            let (l, i) = risk_of(*s);
+            assert_eq!(severity_of(Some(f64::from(l)), f64::from(i)), *s);
+        }
+        for (_, c) in Classification::ALL {
+            assert_eq!(classification_of(f64::from(confidentiality_of(*c))), *c);
+        }
+        for (_, c) in Category::ALL {
+            assert_eq!(stride_of(category_name(*c)), Some(*c));
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The model being written by an importer: threatbook's entities with plain string
+//! ids, where each came from, and notes on what was lost; plus the id maker that keeps
+//! ids kebab-case and unique across the model.
+//!
+//! Importers fill a [`Draft`]; `toml_text` formats it. Nothing here reads or writes files.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::SourceFormat;
+use crate::load::raw::to_kebab_case;
+use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+
+/// Ids made from names are cut to this many characters (at a hyphen when possible).
+pub const MAX_ID_LEN: usize = 64;
+
+/// Makes kebab-case ids that are unique across the whole model.
+#[derive(Debug, Default)]
+pub struct Ids {
+    used: HashSet<String>,
+}
+
+impl Ids {
+    /// An id for an entity of `kind` ("zone", "threat" …) whose source id or name is
+    /// `source`: its kebab-case form when that is free, else prefixed with the kind,
+    /// else numbered.
+    pub fn make(&mut self, kind: &str, source: &str) -> String {
+        let mut base = to_kebab_case(source);
+        if base.len() > MAX_ID_LEN {
+            let cut = base[..MAX_ID_LEN].rfind('-').unwrap_or(MAX_ID_LEN);
+            base.truncate(cut);
+        }
+        let candidates = if base.is_empty() {
+            vec![kind.to_string()]
+        } else if base.starts_with(kind) {
+            vec![base.clone()]
+        } else {
+            vec![base.clone(), format!("{kind}-{base}")]
+        };
+        for c in &candidates {
+            if self.used.insert(c.clone()) {
+                return c.clone();
+            }
+        }
+        let last = candidates.last().cloned().unwrap_or_default();
+        (2..)
+            .map(|n| format!("{last}-{n}"))
+            .find(|c| self.used.insert(c.clone()))
+            .unwrap_or(last)
+    }
+
+    /// Whether `id` is taken already.
+    pub fn is_used(&self, id: &str) -> bool {
+        self.used.contains(id)
+    }
+}
+
+/// Where an entity came from, for the comment above it.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The JSON/YAML path of the source object.
+    pub path: String,
+    /// The source id, when it differs from the threatbook id.
+    pub source_id: Option<String>,
+    /// What could not be carried over for this entity; written as `# note:` lines.
+    pub notes: Vec<String>,
+}
+
+impl Origin {
+    pub fn new(path: impl Into<String>) -> Self {
+        Origin {
+            path: path.into(),
+            ..Origin::default()
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct DraftProject {
+    pub name: String,
+    pub version: Option<String>,
+    pub owners: Vec<String>,
+    pub description: Option<String>,
+    pub objective: Option<String>,
+    pub scope: Option<String>,
+    pub methodology: Option<String>,
+    pub conclusion: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftZone {
+    pub id: String,
+    pub name: String,
+    pub trust: u8,
+    pub inside: Option<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftComponent {
+    pub id: String,
+    pub name: String,
+    pub kind: ComponentKind,
+    pub zone: String,
+    pub technology: Option<String>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftAsset {
+    pub id: String,
+    pub name: String,
+    pub classification: Classification,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftFlow {
+    pub id: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub protocol: Option<String>,
+    pub data: Vec<String>,
+    pub encrypted: bool,
+    pub authenticated: bool,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftThreat {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub targets: Vec<String>,
+    pub cwe: Vec<u32>,
+    pub capec: Vec<u32>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftMitigation {
+    pub id: String,
+    pub title: String,
+    pub mitigates: Vec<String>,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub references: Vec<String>,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftAcceptance {
+    pub threat: String,
+    pub justification: String,
+    pub approved_by: String,
+    pub expires: Date,
+    pub origin: Origin,
+}
+
+/// A threatbook model being written from another tool's file.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// The file it was read from, as given (named in the header comment).
+    pub source: PathBuf,
+    pub format: SourceFormat,
+    pub project: DraftProject,
+    pub zones: Vec<DraftZone>,
+    pub components: Vec<DraftComponent>,
+    pub assets: Vec<DraftAsset>,
+    pub flows: Vec<DraftFlow>,
+    pub threats: Vec<DraftThreat>,
+    pub mitigations: Vec<DraftMitigation>,
+    pub acceptances: Vec<DraftAcceptance>,
+    /// Model-wide notes: what could not be carried over, what was inferred.
+    pub notes: Vec<String>,
+}
+
+impl Draft {
+    pub fn new(source: &Path, format: SourceFormat) -> Self {
+        Draft {
+            source: source.to_path_buf(),
+            format,
+            project: DraftProject::default(),
+            zones: Vec::new(),
+            components: Vec::new(),
+            assets: Vec::new(),
+            flows: Vec::new(),
+            threats: Vec::new(),
+            mitigations: Vec::new(),
+            acceptances: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// Drops threats left without targets (threatbook requires one) and references to
+    /// them, with a note for each.
+    pub fn drop_untargeted_threats(&mut self) {
+        let mut dropped = HashSet::new();
+        let mut notes = Vec::new();
+        self.threats.retain(|t| {
+            if t.targets.is_empty() {
+                notes.push(format!(
+                    "threat `{}` ({}, from {}) applies to no component or flow that was imported, so it was left out",
+                    t.title, t.id, t.origin.path
+                ));
+                dropped.insert(t.id.clone());
+                false
+            } else {
+                true
+            }
+        });
+        self.notes.extend(notes);
+        for m in &mut self.mitigations {
+            m.mitigates.retain(|t| !dropped.contains(t));
+        }
+        self.acceptances.retain(|a| !dropped.contains(&a.threat));
+    }
+
+    /// Entity counts, for the CLI's summary line.
+    pub fn counts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("zones", self.zones.len()),
+            ("components", self.components.len()),
+            ("assets", self.assets.len()),
+            ("flows", self.flows.len()),
+            ("threats", self.threats.len()),
+            ("mitigations", self.mitigations.len()),
+            ("acceptances", self.acceptances.len()),
+        ]
+    }
+}
+
+/// Maps a source id to the threatbook id made for it, per kind of entity.
+#[derive(Debug, Default)]
+pub struct IdMap {
+    map: HashMap<String, String>,
+}
+
+impl IdMap {
+    pub fn insert(&mut self, source: &str, id: &str) -> bool {
+        self.map
+            .insert(source.to_string(), id.to_string())
+            .is_none()
+    }
+
+    pub fn get(&self, source: &str) -> Option<&str> {
+        self.map.get(source).map(String::as_str)
+    }
+}

@@ -1,0 +1,384 @@
+//! Importing models written by other tools (OTM, Threat Dragon, Threagile) into a
+//! threatbook model folder.
+//!
+//! Each source format has its own module that reads a parsed document into a [`Draft`]:
+//! the model being written, with threatbook's vocabulary but plain strings for ids.
+//! This module holds what the formats share: reading a source file within bounds
+//! ([`read_document`]), typed deserialisation that names the JSON/YAML path of a
+//! problem ([`parse_at`]), kebab-case id making ([`Ids`]), and writing the draft as a
+//! tidy, commented folder that is verified with [`crate::open`] before it is renamed
+//! into place ([`write_model`]). Nothing here prints; the CLI reports the
+//! [`ImportError`]s.
+
+mod draft;
+pub mod otm;
+pub mod threagile;
+pub mod threat_dragon;
+mod toml_text;
+
+use std::path::{Path, PathBuf};
+
+use crate::model::Date;
+
+pub use self::draft::{
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftProject,
+    DraftThreat, DraftZone, IdMap, Ids, MAX_ID_LEN, Origin,
+};
+pub use self::toml_text::render_files;
+
+/// Source files larger than this are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Documents nested deeper than this are refused (serde_json and the YAML reader stop
+/// at 128 levels on their own; no real model comes close to either).
+pub const MAX_DEPTH: usize = 64;
+
+/// The formats `threatbook import` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    Otm,
+    ThreatDragon,
+    Threagile,
+}
+
+impl SourceFormat {
+    pub fn tool(self) -> &'static str {
+        match self {
+            SourceFormat::Otm => "Open Threat Model (OTM)",
+            SourceFormat::ThreatDragon => "OWASP Threat Dragon",
+            SourceFormat::Threagile => "Threagile",
+        }
+    }
+}
+
+/// Why an import failed. Every variant names the source file; problems inside the
+/// document name the JSON/YAML path (`$.components[3].parent.trustZone`).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{} is {size} bytes; imports are limited to {limit} bytes", path.display())]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{}: not valid {format}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        format: &'static str,
+        message: String,
+    },
+    #[error("{}: {json_path}: nested deeper than {limit} levels", path.display())]
+    TooDeep {
+        path: PathBuf,
+        json_path: String,
+        limit: usize,
+    },
+    #[error("{}: {json_path}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        json_path: String,
+        message: String,
+    },
+    #[error("{} exists and is not empty; import writes only into a new or empty folder", path.display())]
+    TargetNotEmpty { path: PathBuf },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The written model did not load: a bug in the importer, reported rather than
+    /// left behind as a broken folder.
+    #[error("the model imported from {} does not load ({problems}); nothing was written", path.display())]
+    Verify { path: PathBuf, problems: String },
+}
+
+impl ImportError {
+    pub fn invalid(path: &Path, json_path: impl Into<String>, message: impl Into<String>) -> Self {
+        ImportError::Invalid {
+            path: path.to_path_buf(),
+            json_path: json_path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads a JSON or YAML source file into a JSON value, refusing files over
+/// [`MAX_FILE_BYTES`] and documents deeper than [`MAX_DEPTH`]. YAML anchors, aliases
+/// and `<<` merge keys are resolved.
+pub fn read_document(path: &Path) -> Result<serde_json::Value, ImportError> {
+    let read_err = |source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    let text = String::from_utf8(bytes).map_err(|e| ImportError::Syntax {
+        path: path.to_path_buf(),
+        format: "UTF-8 text",
+        message: e.to_string(),
+    })?;
+    parse_document(path, &text)
+}
+
+/// Parses `text` (JSON when it starts with `{` or `[`, else YAML).
+pub fn parse_document(path: &Path, text: &str) -> Result<serde_json::Value, ImportError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let value = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        serde_json::from_str(trimmed).map_err(|e| syntax_error(path, "JSON", e.to_string()))?
+    } else {
+        let mut yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(trimmed)
+            .map_err(|e| syntax_error(path, "YAML", e.to_string()))?;
+        yaml.apply_merge()
+            .map_err(|e| syntax_error(path, "YAML", e.to_string()))?;
+        serde_json::to_value(yaml).map_err(|e| syntax_error(path, "YAML", e.to_string()))?
+    };
+    if let Some(json_path) = too_deep(&value, MAX_DEPTH) {
+        return Err(ImportError::TooDeep {
+            path: path.to_path_buf(),
+            json_path,
+            limit: MAX_DEPTH,
+        });
+    }
+    Ok(value)
+}
+
+fn syntax_error(path: &Path, format: &'static str, message: String) -> ImportError {
+    let message = if message.contains("recursion limit") {
+        format!("{message} (nested too deeply)")
+    } else {
+        message
+    };
+    ImportError::Syntax {
+        path: path.to_path_buf(),
+        format,
+        message,
+    }
+}
+
+/// The path of the first value deeper than `limit`, walking without recursion.
+fn too_deep(value: &serde_json::Value, limit: usize) -> Option<String> {
+    let mut stack = vec![(value, 0usize, String::from("$"))];
+    while let Some((v, depth, path)) = stack.pop() {
+        if depth > limit {
+            return Some(path);
+        }
+        match v {
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    stack.push((item, depth + 1, format!("{path}[{i}]")));
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    stack.push((item, depth + 1, join_key(&path, k)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `$.a.b`, or `$["odd key"]` for keys that are not plain words.
+pub fn join_key(path: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        format!("{path}.{key}")
+    } else {
+        format!("{path}[{}]", serde_json::Value::String(key.into()))
+    }
+}
+
+/// Deserialises `value` (found at `base`) into `T`, naming the path of a problem.
+pub fn parse_at<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    base: &str,
+    value: &serde_json::Value,
+) -> Result<T, ImportError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut json_path = base.to_string();
+        for segment in e.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => {
+                    json_path = format!("{json_path}[{index}]")
+                }
+                serde_path_to_error::Segment::Map { key } => json_path = join_key(&json_path, key),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    json_path = join_key(&json_path, variant)
+                }
+                serde_path_to_error::Segment::Unknown => json_path.push_str(".?"),
+            }
+        }
+        ImportError::invalid(file, json_path, e.into_inner().to_string())
+    })
+}
+
+/// Writes `draft` as a model folder at `target`: files are rendered, written into a
+/// temporary folder beside the target, loaded back with [`crate::open`], and only then
+/// renamed into place. An existing non-empty `target` is refused.
+pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
+    let write_err = |source| ImportError::Write {
+        path: target.to_path_buf(),
+        source,
+    };
+    if target.exists() {
+        let empty = std::fs::read_dir(target)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if !empty {
+            return Err(ImportError::TargetNotEmpty {
+                path: target.to_path_buf(),
+            });
+        }
+    }
+    let files = render_files(draft);
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(write_err)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".threatbook-import-")
+        .tempdir_in(&parent)
+        .map_err(write_err)?;
+    for (name, text) in &files {
+        std::fs::write(staging.path().join(name), text).map_err(write_err)?;
+    }
+    let project = crate::open(staging.path());
+    let load_errors: Vec<String> = project
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::Severity::Error)
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
+    if project.model.is_none() || !load_errors.is_empty() {
+        return Err(ImportError::Verify {
+            path: draft.source.clone(),
+            problems: load_errors.join("; "),
+        });
+    }
+    if target.exists() {
+        for (name, _) in &files {
+            std::fs::rename(staging.path().join(name), target.join(name)).map_err(write_err)?;
+        }
+    } else {
+        let kept = staging.keep();
+        if let Err(e) = std::fs::rename(&kept, target) {
+            // Leave nothing behind: the staging folder is ours alone.
+            let _ = std::fs::remove_dir_all(&kept);
+            return Err(write_err(e));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a source file of `format` into a draft.
+pub fn read(path: &Path, format: SourceFormat, options: &Options) -> Result<Draft, ImportError> {
+    let value = read_document(path)?;
+    let mut draft = match format {
+        SourceFormat::Otm => otm::import(path, &value)?,
+        SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
+        SourceFormat::Threagile => threagile::import(path, &value, options)?,
+    };
+    draft.drop_untargeted_threats();
+    Ok(draft)
+}
+
+/// Choices the importer cannot take from the source file.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The expiry of acceptances made from sources that have none (Threat Dragon's
+    /// "not applicable" threats, Threagile's accepted risks without a date).
+    pub accept_until: Date,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_kebab_case_and_unique_across_kinds() {
+        let mut ids = Ids::default();
+        assert_eq!(ids.make("component", "Web Client"), "web-client");
+        assert_eq!(ids.make("threat", "55"), "55");
+        // The same source id for another kind gets the kind as prefix, then a number.
+        assert_eq!(ids.make("mitigation", "55"), "mitigation-55");
+        assert_eq!(ids.make("mitigation", "55"), "mitigation-55-2");
+        assert_eq!(ids.make("zone", "Ünïcode ✓"), "n-code");
+        assert_eq!(ids.make("zone", "✓"), "zone");
+        assert_eq!(ids.make("zone", "✓"), "zone-2");
+        let long = "word ".repeat(40);
+        let id = ids.make("threat", &long);
+        assert!(id.len() <= MAX_ID_LEN && !id.ends_with('-'), "{id}");
+        for id in ["web-client", "55", "mitigation-55", "n-code", "zone-2"] {
+            assert!(ids.is_used(id));
+            assert!(crate::load::raw::is_kebab_case(id));
+        }
+    }
+
+    #[test]
+    fn depth_is_measured_without_recursion_and_names_the_path() {
+        let mut v = serde_json::json!(1);
+        for _ in 0..1_000 {
+            v = serde_json::Value::Array(vec![v]);
+        }
+        let mut inner = serde_json::Map::new();
+        inner.insert("c".into(), v);
+        let mut outer = serde_json::Map::new();
+        outer.insert("a b".into(), serde_json::Value::Object(inner));
+        let doc = serde_json::Value::Object(outer);
+        let path = too_deep(&doc, MAX_DEPTH).expect("too deep");
+        assert!(path.starts_with("$[\"a b\"].c[0][0]"), "{path}");
+        assert_eq!(too_deep(&serde_json::json!({"a": [[1]]}), MAX_DEPTH), None);
+    }
+
+    #[test]
+    fn a_type_error_names_the_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Item {
+            name: String,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            items: Vec<Item>,
+        }
+        let value = serde_json::json!({ "items": [ { "name": "a" }, { "name": 3 } ] });
+        let err = parse_at::<Doc>(Path::new("f.json"), "$", &value).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("f.json: $.items[1].name: invalid type"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_and_yaml_are_told_apart_and_yaml_merge_keys_resolve() {
+        let path = Path::new("x");
+        let json = parse_document(path, " {\"a\": 1}").unwrap();
+        assert_eq!(json["a"], 1);
+        let yaml = parse_document(path, "base: &b\n  k: 1\nother:\n  <<: *b\n  j: 2\n").unwrap();
+        assert_eq!(yaml["other"]["k"], 1);
+        assert_eq!(yaml["other"]["j"], 2);
+        let err = parse_document(path, "{\"a\": }").unwrap_err().to_string();
+        assert!(
+            err.contains("not valid JSON") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,1009 @@
+//! Reading Open Threat Model (OTM) files, JSON or YAML, versions 0.1 and 0.2, into a
+//! [`Draft`].
+//!
+//! The OTM objects map one to one onto threatbook entities (see docs/interop.md). OTM
+//! ids that are already kebab-case and unique are kept, so an OTM -> threatbook -> OTM
+//! round trip keeps every object and link of a file. `attributes.threatbook` objects,
+//! written by threatbook's own OTM export, restore the fields OTM has no place for.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftThreat,
+    DraftZone, IdMap, Ids, ImportError, Origin, SourceFormat, parse_at,
+};
+use crate::model::{Category, Choice, Classification, ComponentKind, Date, Severity, Status};
+
+/// The top of an OTM document. Unknown keys are allowed: OTM producers add their own
+/// (`properties` in files converted from the Microsoft tool).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmDoc {
+    pub otm_version: String,
+    pub project: OtmProject,
+    #[serde(default)]
+    pub representations: Option<Vec<Value>>,
+    #[serde(default)]
+    pub assets: Option<Vec<OtmAsset>>,
+    #[serde(default)]
+    pub trust_zones: Option<Vec<OtmTrustZone>>,
+    #[serde(default)]
+    pub components: Option<Vec<OtmComponent>>,
+    #[serde(default)]
+    pub dataflows: Option<Vec<OtmDataflow>>,
+    #[serde(default)]
+    pub threats: Option<Vec<OtmThreat>>,
+    #[serde(default)]
+    pub mitigations: Option<Vec<OtmMitigation>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmProject {
+    pub name: String,
+    pub id: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub owner_contact: Option<String>,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmAssetRisk {
+    pub confidentiality: f64,
+    pub integrity: f64,
+    pub availability: f64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmAsset {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub risk: OtmAssetRisk,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmTrustRisk {
+    pub trust_rating: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmParent {
+    #[serde(default)]
+    pub trust_zone: Option<String>,
+    #[serde(default)]
+    pub component: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmTrustZone {
+    pub id: String,
+    pub name: String,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub risk: OtmTrustRisk,
+    #[serde(default)]
+    pub parent: Option<OtmParent>,
+    #[serde(default)]
+    pub representations: Option<Vec<Value>>,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmMitigationInstance {
+    pub mitigation: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmThreatInstance {
+    pub threat: String,
+    pub state: String,
+    #[serde(default)]
+    pub mitigations: Option<Vec<Option<OtmMitigationInstance>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmAssetInstance {
+    #[serde(default)]
+    pub processed: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub stored: Option<Vec<Option<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmComponent {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub parent: OtmParent,
+    #[serde(default)]
+    pub representations: Option<Vec<Value>>,
+    #[serde(default)]
+    pub assets: Option<OtmAssetInstance>,
+    #[serde(default)]
+    pub threats: Option<Vec<OtmThreatInstance>>,
+    #[serde(default)]
+    pub tags: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmDataflow {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub bidirectional: Option<bool>,
+    pub source: String,
+    pub destination: String,
+    #[serde(default)]
+    pub assets: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub threats: Option<Vec<OtmThreatInstance>>,
+    #[serde(default)]
+    pub tags: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmThreatRisk {
+    #[serde(default)]
+    pub likelihood: Option<f64>,
+    #[serde(default)]
+    pub likelihood_comment: Option<String>,
+    pub impact: f64,
+    #[serde(default)]
+    pub impact_comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OtmThreat {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub categories: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub cwes: Option<Vec<Option<String>>>,
+    pub risk: OtmThreatRisk,
+    #[serde(default)]
+    pub tags: Option<Vec<Option<String>>>,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtmMitigation {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub risk_reduction: f64,
+    #[serde(default)]
+    pub attributes: Option<Value>,
+}
+
+/// The `threatbook` object of an `attributes` map, written by threatbook's export.
+fn ours(attributes: &Option<Value>) -> Option<&serde_json::Map<String, Value>> {
+    attributes.as_ref()?.get("threatbook")?.as_object()
+}
+
+fn ours_str<'a>(attributes: &'a Option<Value>, key: &str) -> Option<&'a str> {
+    ours(attributes)?.get(key)?.as_str()
+}
+
+fn ours_strings(attributes: &Option<Value>, key: &str) -> Option<Vec<String>> {
+    let items = ours(attributes)?.get(key)?.as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
+fn ours_numbers(attributes: &Option<Value>, key: &str) -> Option<Vec<u32>> {
+    let items = ours(attributes)?.get(key)?.as_array()?;
+    Some(
+        items
+            .iter()
+            .filter_map(|v| v.as_u64().and_then(|n| u32::try_from(n).ok()))
+            .collect(),
+    )
+}
+
+/// The text as written, or `None` when it is absent or blank.
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_ref().filter(|s| !s.trim().is_empty()).cloned()
+}
+
+/// Maps an OTM threat category (free text, usually a STRIDE word) to STRIDE.
+pub fn stride_of(category: &str) -> Option<Category> {
+    let key: String = category
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let found = match key.as_str() {
+        "spoofing" | "spoof" | "s" => Category::Spoofing,
+        "tampering" | "tamper" | "t" | "integrity" => Category::Tampering,
+        "repudiation" | "r" | "nonrepudiation" => Category::Repudiation,
+        "informationdisclosure"
+        | "disclosure"
+        | "i"
+        | "confidentiality"
+        | "disclosureofinformation" => Category::InformationDisclosure,
+        "denialofservice" | "dos" | "d" | "availability" => Category::DenialOfService,
+        "elevationofprivilege" | "elevationofprivileges" | "e" | "privilegeescalation" => {
+            Category::ElevationOfPrivilege
+        }
+        _ => return None,
+    };
+    Some(found)
+}
+
+/// Severity from OTM likelihood and impact (0–100): their product as a share of
+/// 100 × 100, split into quarters. A missing likelihood counts as certain.
+pub fn severity_of(likelihood: Option<f64>, impact: f64) -> Severity {
+    let l = likelihood.unwrap_or(100.0).clamp(0.0, 100.0);
+    let score = l * impact.clamp(0.0, 100.0) / 100.0;
+    if score >= 75.0 {
+        Severity::Critical
+    } else if score >= 50.0 {
+        Severity::High
+    } else if score >= 25.0 {
+        Severity::Medium
+    } else {
+        Severity::Low
+    }
+}
+
+/// Classification from OTM confidentiality (0–100).
+pub fn classification_of(confidentiality: f64) -> Classification {
+    if confidentiality >= 90.0 {
+        Classification::Restricted
+    } else if confidentiality >= 60.0 {
+        Classification::Confidential
+    } else if confidentiality >= 25.0 {
+        Classification::Internal
+    } else {
+        Classification::Public
+    }
+}
+
+/// A DFD kind guessed from an OTM component type.
+pub fn kind_of(otm_type: &str, tags: &[String]) -> ComponentKind {
+    if let Some(k) = ComponentKind::from_name(otm_type) {
+        return k;
+    }
+    let t = otm_type.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    if has(&[
+        "database", "-db", "db-", "storage", "store", "bucket", "queue", "cache", "file", "blob",
+        "s3", "sql", "redis", "kafka",
+    ]) || t == "db"
+    {
+        ComponentKind::DataStore
+    } else if has(&[
+        "client", "browser", "user", "actor", "device", "external", "mobile", "human",
+    ]) || tags.iter().any(|g| g.eq_ignore_ascii_case("external"))
+    {
+        ComponentKind::ExternalEntity
+    } else {
+        ComponentKind::Process
+    }
+}
+
+/// A mitigation status from an OTM mitigation instance state.
+fn status_of(state: &str) -> Status {
+    match state.to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+        "implemented" | "mitigated" => Status::Implemented,
+        "verified" | "tested" => Status::Verified,
+        "required" | "approved" | "planned" | "in-progress" => Status::Planned,
+        _ => Status::Proposed,
+    }
+}
+
+/// Sorts `ids` into the order of `order` (ids it does not name go last). The ids
+/// are threatbook's, which equal the OTM ids threatbook's export wrote.
+fn in_order(ids: &mut [String], order: &[String]) {
+    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
+}
+
+fn strings(items: &Option<Vec<Option<String>>>) -> Vec<String> {
+    items
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Reads the OTM document `value` from `file` into a draft.
+pub fn import(file: &Path, value: &Value) -> Result<Draft, ImportError> {
+    if let Some(v) = value.get("otmVersion").and_then(Value::as_str) {
+        let supported = v.starts_with("0.1.") || v.starts_with("0.2.") || v == "0.1" || v == "0.2";
+        if !supported {
+            return Err(ImportError::invalid(
+                file,
+                "$.otmVersion",
+                format!("OTM version `{v}` is not supported (0.1.x and 0.2.x are)"),
+            ));
+        }
+    }
+    let doc: OtmDoc = parse_at(file, "$", value)?;
+    Importer::new(file).run(doc)
+}
+
+struct Importer<'a> {
+    file: &'a Path,
+    draft: Draft,
+    ids: Ids,
+    zones: IdMap,
+    components: IdMap,
+    assets: IdMap,
+    flows: IdMap,
+    threats: IdMap,
+    mitigations: IdMap,
+}
+
+impl<'a> Importer<'a> {
+    fn new(file: &'a Path) -> Self {
+        Importer {
+            file,
+            draft: Draft::new(file, SourceFormat::Otm),
+            ids: Ids::default(),
+            zones: IdMap::default(),
+            components: IdMap::default(),
+            assets: IdMap::default(),
+            flows: IdMap::default(),
+            threats: IdMap::default(),
+            mitigations: IdMap::default(),
+        }
+    }
+
+    fn err(&self, path: String, message: String) -> ImportError {
+        ImportError::invalid(self.file, path, message)
+    }
+
+    /// Registers `source` in `map`, failing on a duplicate within the kind.
+    fn register(
+        &mut self,
+        kind: &str,
+        which: fn(&mut Self) -> &mut IdMap,
+        source: &str,
+        path: &str,
+    ) -> Result<(String, Origin), ImportError> {
+        if which(self).get(source).is_some() {
+            return Err(self.err(
+                format!("{path}.id"),
+                format!("duplicate {kind} id `{source}`"),
+            ));
+        }
+        let id = self.ids.make(kind, source);
+        which(self).insert(source, &id);
+        let mut origin = Origin::new(path);
+        if id != source {
+            origin.source_id = Some(source.to_string());
+        }
+        Ok((id, origin))
+    }
+
+    fn run(mut self, doc: OtmDoc) -> Result<Draft, ImportError> {
+        if doc.otm_version.is_empty() {
+            return Err(self.err("$.otmVersion".into(), "empty OTM version".into()));
+        }
+        self.project(&doc.project);
+        if doc.representations.as_ref().is_some_and(|r| !r.is_empty()) {
+            self.draft.note(
+                "OTM representations (diagram positions and sizes, code locations) have no place in threatbook and were not carried over",
+            );
+        }
+        // Register every id first, so references may point forward.
+        let zones = doc.trust_zones.unwrap_or_default();
+        let components = doc.components.unwrap_or_default();
+        let assets = doc.assets.unwrap_or_default();
+        let flows = doc.dataflows.unwrap_or_default();
+        let threats = doc.threats.unwrap_or_default();
+        let mitigations = doc.mitigations.unwrap_or_default();
+        let mut zone_origins = Vec::new();
+        for (i, z) in zones.iter().enumerate() {
+            zone_origins.push(self.register(
+                "zone",
+                |s| &mut s.zones,
+                &z.id,
+                &format!("$.trustZones[{i}]"),
+            )?);
+        }
+        let mut component_origins = Vec::new();
+        for (i, c) in components.iter().enumerate() {
+            component_origins.push(self.register(
+                "component",
+                |s| &mut s.components,
+                &c.id,
+                &format!("$.components[{i}]"),
+            )?);
+        }
+        let mut asset_origins = Vec::new();
+        for (i, a) in assets.iter().enumerate() {
+            asset_origins.push(self.register(
+                "asset",
+                |s| &mut s.assets,
+                &a.id,
+                &format!("$.assets[{i}]"),
+            )?);
+        }
+        let mut flow_origins = Vec::new();
+        for (i, f) in flows.iter().enumerate() {
+            flow_origins.push(self.register(
+                "flow",
+                |s| &mut s.flows,
+                &f.id,
+                &format!("$.dataflows[{i}]"),
+            )?);
+        }
+        let mut threat_origins = Vec::new();
+        for (i, t) in threats.iter().enumerate() {
+            threat_origins.push(self.register(
+                "threat",
+                |s| &mut s.threats,
+                &t.id,
+                &format!("$.threats[{i}]"),
+            )?);
+        }
+        let mut mitigation_origins = Vec::new();
+        for (i, m) in mitigations.iter().enumerate() {
+            mitigation_origins.push(self.register(
+                "mitigation",
+                |s| &mut s.mitigations,
+                &m.id,
+                &format!("$.mitigations[{i}]"),
+            )?);
+        }
+
+        self.trust_zones(&zones, zone_origins)?;
+        self.components(&components, component_origins)?;
+        for (a, (id, origin)) in assets.iter().zip(asset_origins) {
+            self.asset(a, id, origin);
+        }
+        self.flows(&flows, flow_origins)?;
+
+        // Threat and mitigation links live on the component and dataflow instances.
+        let mut targets: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut links: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut states: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let instances = components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("$.components[{i}]"), &c.id, &c.threats, true))
+            .chain(
+                flows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("$.dataflows[{i}]"), &f.id, &f.threats, false)),
+            );
+        for (path, owner, list, is_component) in instances {
+            let owner_id = if is_component {
+                self.components.get(owner)
+            } else {
+                self.flows.get(owner)
+            }
+            .unwrap_or_default()
+            .to_string();
+            for (j, inst) in list.iter().flatten().enumerate() {
+                let ipath = format!("{path}.threats[{j}]");
+                let Some(threat) = self.threats.get(&inst.threat).map(str::to_string) else {
+                    return Err(self.err(
+                        format!("{ipath}.threat"),
+                        format!("no threat has the id `{}`", inst.threat),
+                    ));
+                };
+                let t = targets.entry(threat.clone()).or_default();
+                if !t.contains(&owner_id) {
+                    t.push(owner_id.clone());
+                }
+                for (k, m) in inst.mitigations.iter().flatten().enumerate() {
+                    let Some(m) = m else { continue };
+                    let Some(mid) = &m.mitigation else { continue };
+                    let Some(mitigation) = self.mitigations.get(mid).map(str::to_string) else {
+                        return Err(self.err(
+                            format!("{ipath}.mitigations[{k}].mitigation"),
+                            format!("no mitigation has the id `{mid}`"),
+                        ));
+                    };
+                    let l = links.entry(mitigation.clone()).or_default();
+                    if !l.contains(&threat) {
+                        l.push(threat.clone());
+                    }
+                    states
+                        .entry(mitigation)
+                        .or_default()
+                        .push((owner_id.clone(), m.state.clone().unwrap_or_default()));
+                }
+            }
+        }
+        for (t, (id, origin)) in threats.iter().zip(threat_origins) {
+            let mut tg = targets.remove(&id).unwrap_or_default();
+            if let Some(order) = ours_strings(&t.attributes, "targets") {
+                in_order(&mut tg, &order);
+            }
+            self.threat(t, id, origin, tg);
+        }
+        for (m, (id, origin)) in mitigations.iter().zip(mitigation_origins) {
+            let mut mitigates = links.remove(&id).unwrap_or_default();
+            if let Some(order) = ours_strings(&m.attributes, "mitigates") {
+                in_order(&mut mitigates, &order);
+            }
+            let st = states.remove(&id).unwrap_or_default();
+            self.mitigation(m, id, origin, mitigates, st);
+        }
+        self.acceptances(&doc.project.attributes);
+        Ok(self.draft)
+    }
+
+    fn project(&mut self, p: &OtmProject) {
+        let d = &mut self.draft.project;
+        d.name = p.name.clone();
+        d.description = non_empty(&p.description);
+        let a = &p.attributes;
+        if let Some(owners) = ours_strings(a, "owners") {
+            d.owners = owners;
+        } else {
+            match (non_empty(&p.owner), non_empty(&p.owner_contact)) {
+                (Some(o), Some(c)) => d.owners = vec![format!("{o} <{c}>")],
+                (Some(o), None) => d.owners = vec![o],
+                (None, Some(c)) => d.owners = vec![c],
+                (None, None) => {}
+            }
+        }
+        d.version = ours_str(a, "version").map(str::to_string);
+        d.objective = ours_str(a, "objective").map(str::to_string);
+        d.scope = ours_str(a, "scope").map(str::to_string);
+        d.methodology = ours_str(a, "methodology").map(str::to_string);
+        d.conclusion = ours_str(a, "conclusion").map(str::to_string);
+        if p.id != crate::load::raw::to_kebab_case(&p.name) {
+            self.draft.note(format!(
+                "the OTM project id `{}` is not kept: an OTM export makes the project id from the name",
+                p.id
+            ));
+        }
+    }
+
+    fn trust_zones(
+        &mut self,
+        zones: &[OtmTrustZone],
+        origins: Vec<(String, Origin)>,
+    ) -> Result<(), ImportError> {
+        for (i, (z, (id, mut origin))) in zones.iter().zip(origins).enumerate() {
+            let path = format!("$.trustZones[{i}]");
+            let rating = z.risk.trust_rating;
+            let trust = (rating / 10.0).round().clamp(0.0, 10.0) as u8;
+            if !(0.0..=100.0).contains(&rating) || rating % 10.0 != 0.0 {
+                origin.note(format!(
+                    "OTM trustRating {rating} rounded to trust {trust} (0–10)"
+                ));
+            }
+            let inside = match &z.parent {
+                Some(OtmParent {
+                    trust_zone: Some(p),
+                    ..
+                }) => match self.zones.get(p) {
+                    Some(pid) => Some(pid.to_string()),
+                    None => {
+                        return Err(self.err(
+                            format!("{path}.parent.trustZone"),
+                            format!("no trust zone has the id `{p}`"),
+                        ));
+                    }
+                },
+                Some(OtmParent {
+                    component: Some(c), ..
+                }) => {
+                    origin.note(format!(
+                        "the OTM parent is component `{c}`; threatbook zones nest only in zones, so it was left top-level"
+                    ));
+                    None
+                }
+                _ => None,
+            };
+            if let Some(t) = &z.kind {
+                if t != "trust-zone" && t != &id && t != &z.name.to_ascii_lowercase() {
+                    origin.note(format!("OTM trust zone type `{t}` was not carried over"));
+                }
+            }
+            self.draft.zones.push(DraftZone {
+                id,
+                name: z.name.clone(),
+                trust,
+                inside,
+                description: non_empty(&z.description),
+                origin,
+            });
+        }
+        // Zones must form a tree.
+        for (i, z) in self.draft.zones.iter().enumerate() {
+            let mut seen = HashSet::new();
+            let mut at = Some(z.id.as_str());
+            while let Some(id) = at {
+                if !seen.insert(id) {
+                    return Err(self.err(
+                        format!("$.trustZones[{i}].parent.trustZone"),
+                        format!(
+                            "trust zone `{}` is nested inside itself",
+                            z.origin.source_id.as_deref().unwrap_or(&z.id)
+                        ),
+                    ));
+                }
+                at = self
+                    .draft
+                    .zones
+                    .iter()
+                    .find(|x| x.id == id)
+                    .and_then(|x| x.inside.as_deref());
+            }
+        }
+        Ok(())
+    }
+
+    fn components(
+        &mut self,
+        components: &[OtmComponent],
+        origins: Vec<(String, Origin)>,
+    ) -> Result<(), ImportError> {
+        // A component whose parent is a component lives in that component's zone.
+        let mut zone_of: Vec<Option<String>> = vec![None; components.len()];
+        let index: std::collections::HashMap<&str, usize> = components
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        for (i, c) in components.iter().enumerate() {
+            let mut at = i;
+            let mut hops = 0;
+            loop {
+                let p = &components[at].parent;
+                if let Some(z) = &p.trust_zone {
+                    match self.zones.get(z) {
+                        Some(zid) => zone_of[i] = Some(zid.to_string()),
+                        None => {
+                            return Err(self.err(
+                                format!("$.components[{at}].parent.trustZone"),
+                                format!("no trust zone has the id `{z}`"),
+                            ));
+                        }
+                    }
+                    break;
+                }
+                let Some(pc) = &p.component else {
+                    return Err(self.err(
+                        format!("$.components[{at}].parent"),
+                        "the parent names neither a trustZone nor a component".into(),
+                    ));
+                };
+                let Some(&next) = index.get(pc.as_str()) else {
+                    return Err(self.err(
+                        format!("$.components[{at}].parent.component"),
+                        format!("no component has the id `{pc}`"),
+                    ));
+                };
+                hops += 1;
+                if hops > components.len() {
+                    return Err(self.err(
+                        format!("$.components[{i}].parent.component"),
+                        format!("component `{}` is nested inside itself", c.id),
+                    ));
+                }
+                at = next;
+            }
+        }
+        for (i, (c, (id, mut origin))) in components.iter().zip(origins).enumerate() {
+            let tags = strings(&c.tags);
+            let a = &c.attributes;
+            let kind = ours_str(a, "kind")
+                .and_then(ComponentKind::from_name)
+                .unwrap_or_else(|| kind_of(&c.kind, &tags));
+            let technology = if ours(a).is_some() {
+                ours_str(a, "technology").map(str::to_string)
+            } else {
+                Some(c.kind.clone()).filter(|t| !t.is_empty())
+            };
+            if let Some(pc) = &c.parent.component {
+                origin.note(format!(
+                    "the OTM parent is component `{pc}`; placed in its zone"
+                ));
+            }
+            if let Some(assets) = &c.assets {
+                let processed = strings(&assets.processed);
+                let stored = strings(&assets.stored);
+                if !processed.is_empty() || !stored.is_empty() {
+                    origin.note(format!(
+                        "threatbook components do not list assets; OTM had processed: [{}], stored: [{}]",
+                        processed.join(", "),
+                        stored.join(", ")
+                    ));
+                    for (k, a) in processed.iter().chain(&stored).enumerate() {
+                        if self.assets.get(a).is_none() {
+                            return Err(self.err(
+                                format!("$.components[{i}].assets"),
+                                format!("no asset has the id `{a}` (reference {k})"),
+                            ));
+                        }
+                    }
+                }
+            }
+            self.draft.components.push(DraftComponent {
+                id,
+                name: c.name.clone(),
+                kind,
+                zone: zone_of[i].clone().unwrap_or_default(),
+                technology,
+                tags,
+                description: non_empty(&c.description),
+                origin,
+            });
+        }
+        Ok(())
+    }
+
+    fn asset(&mut self, a: &OtmAsset, id: String, mut origin: Origin) {
+        let classification = ours_str(&a.attributes, "classification")
+            .and_then(Classification::from_name)
+            .unwrap_or_else(|| {
+                let c = classification_of(a.risk.confidentiality);
+                origin.note(format!(
+                    "classification `{c}` from OTM risk: confidentiality {}, integrity {}, availability {}",
+                    a.risk.confidentiality, a.risk.integrity, a.risk.availability
+                ));
+                c
+            });
+        if let (None, Some(comment)) = (ours(&a.attributes), non_empty(&a.risk.comment)) {
+            origin.note(format!("OTM risk comment: {comment}"));
+        }
+        self.draft.assets.push(DraftAsset {
+            id,
+            name: a.name.clone(),
+            classification,
+            description: non_empty(&a.description),
+            origin,
+        });
+    }
+
+    fn flows(
+        &mut self,
+        flows: &[OtmDataflow],
+        origins: Vec<(String, Origin)>,
+    ) -> Result<(), ImportError> {
+        for (i, (f, (id, mut origin))) in flows.iter().zip(origins).enumerate() {
+            let path = format!("$.dataflows[{i}]");
+            let end = |s: &Self, which: &str, v: &str| -> Result<String, ImportError> {
+                s.components.get(v).map(str::to_string).ok_or_else(|| {
+                    s.err(
+                        format!("{path}.{which}"),
+                        format!("no component has the id `{v}`"),
+                    )
+                })
+            };
+            let from = end(self, "source", &f.source)?;
+            let to = end(self, "destination", &f.destination)?;
+            let mut data = Vec::new();
+            for (k, a) in f.assets.iter().flatten().enumerate() {
+                let Some(a) = a else { continue };
+                match self.assets.get(a) {
+                    Some(aid) => data.push(aid.to_string()),
+                    None => {
+                        return Err(self.err(
+                            format!("{path}.assets[{k}]"),
+                            format!("no asset has the id `{a}`"),
+                        ));
+                    }
+                }
+            }
+            if f.bidirectional == Some(true) {
+                origin.note("bidirectional in OTM; threatbook flows have one direction");
+            }
+            let tags = strings(&f.tags);
+            if !tags.is_empty() {
+                origin.note(format!("OTM tags not carried over: {}", tags.join(", ")));
+            }
+            let a = &f.attributes;
+            let flag = |k: &str| {
+                ours(a)
+                    .and_then(|m| m.get(k))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false)
+            };
+            self.draft.flows.push(DraftFlow {
+                id,
+                name: f.name.clone(),
+                from,
+                to,
+                protocol: ours_str(a, "protocol").map(str::to_string),
+                data,
+                encrypted: flag("encrypted"),
+                authenticated: flag("authenticated"),
+                description: non_empty(&f.description),
+                origin,
+            });
+        }
+        Ok(())
+    }
+
+    fn threat(&mut self, t: &OtmThreat, id: String, mut origin: Origin, targets: Vec<String>) {
+        let cats = strings(&t.categories);
+        let a = &t.attributes;
+        let category = match ours_str(a, "category").and_then(Category::from_name) {
+            Some(c) => c,
+            None => match cats.iter().find_map(|c| stride_of(c)) {
+                Some(c) => {
+                    if cats.len() > 1 {
+                        origin.note(format!(
+                            "OTM categories [{}]; threatbook keeps one: {c}",
+                            cats.join(", ")
+                        ));
+                    }
+                    c
+                }
+                None => {
+                    origin.note(format!(
+                        "no STRIDE category among OTM categories [{}]; guessed tampering",
+                        cats.join(", ")
+                    ));
+                    Category::Tampering
+                }
+            },
+        };
+        let severity = match ours_str(a, "severity").and_then(Severity::from_name) {
+            Some(s) => s,
+            None => {
+                let s = severity_of(t.risk.likelihood, t.risk.impact);
+                origin.note(format!(
+                    "severity `{s}` from OTM risk: likelihood {}, impact {}",
+                    t.risk
+                        .likelihood
+                        .map_or("unset".to_string(), |l| l.to_string()),
+                    t.risk.impact
+                ));
+                s
+            }
+        };
+        for c in [&t.risk.likelihood_comment, &t.risk.impact_comment] {
+            if let Some(c) = non_empty(c) {
+                origin.note(format!("OTM risk comment: {c}"));
+            }
+        }
+        let mut cwe = Vec::new();
+        for w in strings(&t.cwes) {
+            let digits = w.trim_start_matches(|c: char| !c.is_ascii_digit());
+            match digits.parse::<u32>() {
+                Ok(n) => cwe.push(n),
+                Err(_) => origin.note(format!("CWE `{w}` is not a CWE number")),
+            }
+        }
+        let tags = strings(&t.tags);
+        if !tags.is_empty() {
+            origin.note(format!("OTM tags not carried over: {}", tags.join(", ")));
+        }
+        self.draft.threats.push(DraftThreat {
+            id,
+            title: t.name.clone(),
+            category,
+            severity,
+            targets,
+            cwe,
+            capec: ours_numbers(a, "capec").unwrap_or_default(),
+            description: non_empty(&t.description),
+            origin,
+        });
+    }
+
+    fn mitigation(
+        &mut self,
+        m: &OtmMitigation,
+        id: String,
+        mut origin: Origin,
+        mitigates: Vec<String>,
+        states: Vec<(String, String)>,
+    ) {
+        let a = &m.attributes;
+        let status = match ours_str(a, "status").and_then(Status::from_name) {
+            Some(s) => s,
+            None => {
+                // One status for all instances: the least advanced one, so a
+                // mitigation required somewhere is not shown as in place everywhere.
+                let s = states
+                    .iter()
+                    .map(|(_, st)| status_of(st))
+                    .min()
+                    .unwrap_or(Status::Proposed);
+                let distinct: HashSet<&str> = states.iter().map(|(_, s)| s.as_str()).collect();
+                if distinct.len() > 1 {
+                    let list: Vec<String> =
+                        states.iter().map(|(o, s)| format!("{o}: {s}")).collect();
+                    origin.note(format!(
+                        "OTM states differ per instance ({}); threatbook keeps the least advanced: {s}",
+                        list.join(", ")
+                    ));
+                }
+                s
+            }
+        };
+        if ours(a).is_none() {
+            origin.note(format!(
+                "OTM riskReduction {} not carried over",
+                m.risk_reduction
+            ));
+        }
+        self.draft.mitigations.push(DraftMitigation {
+            id,
+            title: m.name.clone(),
+            mitigates,
+            status,
+            owner: ours_str(a, "owner").map(str::to_string),
+            references: ours_strings(a, "references").unwrap_or_default(),
+            description: non_empty(&m.description),
+            origin,
+        });
+    }
+
+    /// Acceptances written by threatbook's export, in the project's attributes.
+    fn acceptances(&mut self, attributes: &Option<Value>) {
+        let Some(list) = ours(attributes)
+            .and_then(|m| m.get("acceptances"))
+            .and_then(Value::as_array)
+        else {
+            return;
+        };
+        for (i, a) in list.iter().enumerate() {
+            let get = |k: &str| a.get(k).and_then(Value::as_str);
+            let path = format!("$.project.attributes.threatbook.acceptances[{i}]");
+            let threat = get("threat")
+                .and_then(|t| self.threats.get(t))
+                .map(str::to_string);
+            let expires = get("expires").and_then(Date::parse);
+            match (threat, get("justification"), get("approved_by"), expires) {
+                (Some(threat), Some(j), Some(by), Some(expires)) => {
+                    self.draft.acceptances.push(DraftAcceptance {
+                        threat,
+                        justification: j.to_string(),
+                        approved_by: by.to_string(),
+                        expires,
+                        origin: Origin::new(path),
+                    })
+                }
+                _ => self.draft.note(format!(
+                    "{path} is not a complete acceptance and was left out"
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Writing a [`Draft`] as the TOML files of a model folder, by hand so the result reads
+//! like a model a person wrote: a header naming the source, entities grouped by kind,
+//! a comment naming where each came from, and `# note:` lines for what was lost.
+//!
+//! It only formats text; [`super::write_model`] writes and verifies it.
+
+use std::fmt::Write;
+
+use crate::model::Choice;
+
+use super::{Draft, Origin};
+
+/// A TOML string literal: a basic string with quotes, backslashes and control
+/// characters escaped, or a multi-line basic string for text with line breaks.
+pub fn toml_string(text: &str) -> String {
+    let multiline = text.contains('\n');
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push_str(if multiline { "\"\"\"\n" } else { "\"" });
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' if multiline => out.push('\n'),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str(if multiline { "\"\"\"" } else { "\"" });
+    out
+}
+
+fn string_array(items: &[String]) -> String {
+    let parts: Vec<String> = items.iter().map(|s| toml_string(s)).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+fn number_array(items: &[u32]) -> String {
+    let parts: Vec<String> = items.iter().map(u32::to_string).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// A `#` comment, one line per line of `text`.
+fn comment(out: &mut String, prefix: &str, text: &str) {
+    for (i, line) in text.lines().enumerate() {
+        let lead = if i == 0 { prefix } else { "  " };
+        let _ = writeln!(out, "# {lead}{}", line.trim_end());
+    }
+}
+
+fn origin(out: &mut String, o: &Origin) {
+    match &o.source_id {
+        Some(id) => comment(
+            out,
+            "",
+            &format!("from {} (source id {})", o.path, toml_string(id)),
+        ),
+        None => comment(out, "", &format!("from {}", o.path)),
+    }
+    for n in &o.notes {
+        comment(out, "note: ", n);
+    }
+}
+
+struct Table<'a> {
+    out: &'a mut String,
+}
+
+impl Table<'_> {
+    fn str(&mut self, key: &str, value: &str) {
+        let _ = writeln!(self.out, "{key} = {}", toml_string(value));
+    }
+    fn opt(&mut self, key: &str, value: &Option<String>) {
+        if let Some(v) = value {
+            self.str(key, v);
+        }
+    }
+    fn list(&mut self, key: &str, items: &[String]) {
+        if !items.is_empty() {
+            let _ = writeln!(self.out, "{key} = {}", string_array(items));
+        }
+    }
+}
+
+fn header(out: &mut String, draft: &Draft, what: &str) {
+    let _ = writeln!(
+        out,
+        "# {what}, imported by `threatbook import` from {} file",
+        draft.format.tool()
+    );
+    comment(out, "  ", &source_name(draft));
+    out.push_str(
+        "# Ids were made kebab-case and unique; comments name the source of each entity.\n",
+    );
+}
+
+/// The source file's name, without the folders it was in, so the output does not
+/// depend on where the import ran.
+fn source_name(draft: &Draft) -> String {
+    draft
+        .source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| draft.source.display().to_string())
+}
+
+/// The files of the model folder, as (file name, text), in a fixed order.
+pub fn render_files(draft: &Draft) -> Vec<(String, String)> {
+    let mut files = vec![
+        ("threatbook.toml".to_string(), manifest(draft)),
+        ("architecture.toml".to_string(), architecture(draft)),
+        ("threats.toml".to_string(), threats(draft)),
+    ];
+    if !draft.notes.is_empty() {
+        files.push(("NOTES.md".to_string(), notes(draft)));
+    }
+    files
+}
+
+fn manifest(draft: &Draft) -> String {
+    let mut out = String::new();
+    header(&mut out, draft, "Manifest");
+    if !draft.notes.is_empty() {
+        let _ = writeln!(
+            out,
+            "# note: {} thing(s) could not be carried over or were inferred; see NOTES.md.",
+            draft.notes.len()
+        );
+    }
+    out.push_str("\n[project]\n");
+    let p = &draft.project;
+    let mut t = Table { out: &mut out };
+    t.str("name", &p.name);
+    t.opt("version", &p.version);
+    t.list("owners", &p.owners);
+    t.opt("description", &p.description);
+    t.opt("objective", &p.objective);
+    t.opt("scope", &p.scope);
+    t.opt("methodology", &p.methodology);
+    t.opt("conclusion", &p.conclusion);
+    out
+}
+
+fn section(out: &mut String, title: &str, count: usize) {
+    if count > 0 {
+        let _ = writeln!(out, "\n# ---- {title} ({count}) ----");
+    }
+}
+
+fn architecture(draft: &Draft) -> String {
+    let mut out = String::new();
+    header(&mut out, draft, "Zones, components, assets and flows");
+    section(&mut out, "trust zones", draft.zones.len());
+    for z in &draft.zones {
+        out.push('\n');
+        origin(&mut out, &z.origin);
+        out.push_str("[[zone]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &z.id);
+        t.str("name", &z.name);
+        let _ = writeln!(t.out, "trust = {}", z.trust);
+        t.opt("inside", &z.inside);
+        t.opt("description", &z.description);
+    }
+    section(&mut out, "components", draft.components.len());
+    for c in &draft.components {
+        out.push('\n');
+        origin(&mut out, &c.origin);
+        out.push_str("[[component]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &c.id);
+        t.str("name", &c.name);
+        t.str("kind", c.kind.as_str());
+        t.str("zone", &c.zone);
+        t.opt("technology", &c.technology);
+        t.list("tags", &c.tags);
+        t.opt("description", &c.description);
+    }
+    section(&mut out, "assets", draft.assets.len());
+    for a in &draft.assets {
+        out.push('\n');
+        origin(&mut out, &a.origin);
+        out.push_str("[[asset]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &a.id);
+        t.str("name", &a.name);
+        t.str("classification", a.classification.as_str());
+        t.opt("description", &a.description);
+    }
+    section(&mut out, "data flows", draft.flows.len());
+    for f in &draft.flows {
+        out.push('\n');
+        origin(&mut out, &f.origin);
+        out.push_str("[[flow]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &f.id);
+        t.str("name", &f.name);
+        t.str("from", &f.from);
+        t.str("to", &f.to);
+        t.opt("protocol", &f.protocol);
+        t.list("data", &f.data);
+        if f.encrypted {
+            t.out.push_str("encrypted = true\n");
+        }
+        if f.authenticated {
+            t.out.push_str("authenticated = true\n");
+        }
+        t.opt("description", &f.description);
+    }
+    out
+}
+
+fn threats(draft: &Draft) -> String {
+    let mut out = String::new();
+    header(&mut out, draft, "Threats, mitigations and acceptances");
+    section(&mut out, "threats", draft.threats.len());
+    for th in &draft.threats {
+        out.push('\n');
+        origin(&mut out, &th.origin);
+        out.push_str("[[threat]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &th.id);
+        t.str("title", &th.title);
+        t.str("category", th.category.as_str());
+        t.list("targets", &th.targets);
+        t.str("severity", th.severity.as_str());
+        if !th.cwe.is_empty() {
+            let _ = writeln!(t.out, "cwe = {}", number_array(&th.cwe));
+        }
+        if !th.capec.is_empty() {
+            let _ = writeln!(t.out, "capec = {}", number_array(&th.capec));
+        }
+        t.opt("description", &th.description);
+    }
+    section(&mut out, "mitigations", draft.mitigations.len());
+    for m in &draft.mitigations {
+        out.push('\n');
+        origin(&mut out, &m.origin);
+        out.push_str("[[mitigation]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("id", &m.id);
+        t.str("title", &m.title);
+        let _ = writeln!(t.out, "mitigates = {}", string_array(&m.mitigates));
+        t.str("status", m.status.as_str());
+        t.opt("owner", &m.owner);
+        t.list("references", &m.references);
+        t.opt("description", &m.description);
+    }
+    section(&mut out, "acceptances", draft.acceptances.len());
+    for a in &draft.acceptances {
+        out.push('\n');
+        origin(&mut out, &a.origin);
+        out.push_str("[[acceptance]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("threat", &a.threat);
+        t.str("justification", &a.justification);
+        t.str("approved_by", &a.approved_by);
+        let _ = writeln!(t.out, "expires = {}", a.expires);
+    }
+    out
+}
+
+fn notes(draft: &Draft) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Import notes\n");
+    let _ = writeln!(
+        out,
+        "This model was imported by `threatbook import` from the {} file `{}`.",
+        draft.format.tool(),
+        source_name(draft)
+    );
+    out.push_str(
+        "These are the things that could not be carried over exactly, or that were inferred.\n\
+         Notes about a single entity are also written as `# note:` comments above it.\n\n",
+    );
+    for n in &draft.notes {
+        let _ = writeln!(out, "- {}", n.replace('\n', " "));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_round_trip_through_the_toml_parser() {
+        for text in [
+            "plain",
+            "quote \" and \\ backslash",
+            "two\nlines with \"\"\" triple quotes",
+            "tab\tand \u{1} control and \r return",
+            "ends with quote\"",
+            "Ünïcode ✓",
+        ] {
+            let doc = format!("v = {}\n", toml_string(text));
+            let parsed: toml::Table = toml::from_str(&doc).expect(&doc);
+            assert_eq!(parsed["v"].as_str(), Some(text), "{doc}");
+        }
+    }
+}
