@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use threatbook::Diagnostic;
 use threatbook::check::Options;
 use threatbook::model::Date;
 use threatbook::render::{Format, Renderer, ReportInput, ReportView};
@@ -47,21 +48,30 @@ fn parse_only(dir: &Path) -> usize {
     tables
 }
 
-/// What `threatbook render DIR --format md` does, minus writing the file.
-fn pipeline(dir: &Path, renderer: &Renderer, today: Date) -> usize {
-    let mut project = threatbook::open(dir);
-    project.check(&Options::new(today));
+/// The Markdown report's view of a checked project, as `render --format md` builds it.
+fn view<'a>(
+    project: &'a threatbook::Project,
+    findings: &'a [Diagnostic],
+    today: Date,
+) -> ReportView<'a> {
     let model = project.model.as_ref().expect("generated model loads");
-    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
-    let view = ReportView::new(ReportInput {
+    ReportView::new(ReportInput {
         model,
         sources: &project.sources,
         today,
         generated: None,
-        findings: &findings,
-        mermaid: None,
+        findings,
+        mermaid: threatbook::diagram::report_mermaid(model, today),
         svg: None,
-    });
+    })
+}
+
+/// What `threatbook render DIR --format md` does, minus writing the file.
+fn pipeline(dir: &Path, renderer: &Renderer, today: Date) -> usize {
+    let mut project = threatbook::open(dir);
+    project.check(&Options::new(today));
+    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let view = view(&project, &findings, today);
     renderer.render(Format::Markdown, &view).unwrap().len()
 }
 
@@ -73,24 +83,15 @@ fn stages(dir: &Path, renderer: &Renderer, today: Date) {
     let t = Instant::now();
     project.check(&Options::new(today));
     let check = t.elapsed();
-    let model = project.model.as_ref().unwrap();
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
     let t = Instant::now();
-    let view = ReportView::new(ReportInput {
-        model,
-        sources: &project.sources,
-        today,
-        generated: None,
-        findings: &findings,
-        mermaid: None,
-        svg: None,
-    });
+    let view = view(&project, &findings, today);
     let views = t.elapsed();
     let t = Instant::now();
     let text = renderer.render(Format::Markdown, &view).unwrap();
     let render = t.elapsed();
     println!(
-        "stages: load+resolve {:.0}ms, check {:.0}ms, views {:.0}ms, render {:.0}ms ({:.1} MiB of Markdown)",
+        "stages: load+resolve {:.0}ms, check {:.0}ms, views (with diagram) {:.0}ms, render {:.0}ms ({:.1} MiB of Markdown)",
         load.as_secs_f64() * 1e3,
         check.as_secs_f64() * 1e3,
         views.as_secs_f64() * 1e3,

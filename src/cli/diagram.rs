@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
-use crate::diag::Severity;
 use crate::diagram::{self, Options, Scope};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -45,15 +44,12 @@ pub fn run(args: Args) -> Exit {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let project = crate::open(&args.dir);
+    let project = match super::open_checked(&args.dir, &crate::check::Options::new(today)) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
     let Some(model) = &project.model else {
-        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
-        print::human(&project.sources, &diagnostics);
-        return print::failure(&format!(
-            "{} could not be loaded ({} errors); nothing was written",
-            args.dir.display(),
-            project.diagnostics.count(Severity::Error)
-        ));
+        return Exit::Failure;
     };
     let scope = match (args.zone, args.focus) {
         (Some(z), _) => Scope::Zone(z),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::export::open_checked;
+use super::open_checked;
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;

@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use super::export::{input, open_checked};
+use super::export::input;
+use super::open_checked;
 use super::print;
 use super::{DateArgs, Exit};
 use crate::check::Options;

@@ -4,12 +4,11 @@
 //! The exit code says whether the export was written (0) or the model could not be
 //! loaded (2); findings are in the export, they do not fail the command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
-use crate::diag::Severity;
 use crate::export::{self, Input};
 use crate::model::Date;
 
@@ -38,23 +37,6 @@ pub struct Args {
     output: OutputArgs,
 }
 
-/// Loads and checks the model in `dir`; prints its load errors and returns exit 2 when
-/// it does not resolve, so that nothing is written from a broken model.
-pub(super) fn open_checked(dir: &Path, options: &Options) -> Result<crate::Project, Exit> {
-    let mut project = crate::open(dir);
-    project.check(options);
-    if project.model.is_none() {
-        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
-        print::human(&project.sources, &diagnostics);
-        return Err(print::failure(&format!(
-            "{} could not be loaded ({} errors); nothing was written",
-            dir.display(),
-            project.diagnostics.count(Severity::Error)
-        )));
-    }
-    Ok(project)
-}
-
 /// The export input of a project that loaded.
 pub(super) fn input(project: &crate::Project, today: Date) -> Option<Input<'_>> {
     Some(Input {
@@ -70,7 +52,7 @@ pub fn run(args: Args) -> Exit {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let project = match open_checked(&args.dir, &Options::new(today)) {
+    let project = match super::open_checked(&args.dir, &Options::new(today)) {
         Ok(p) => p,
         Err(exit) => return exit,
     };

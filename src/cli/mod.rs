@@ -149,6 +149,26 @@ impl OutputArgs {
     }
 }
 
+/// Loads and checks the model in `dir`; prints its load errors and returns exit 2 when
+/// it does not resolve, so that nothing is written from a broken model.
+fn open_checked(
+    dir: &std::path::Path,
+    options: &crate::check::Options,
+) -> Result<crate::Project, Exit> {
+    let mut project = crate::open(dir);
+    project.check(options);
+    if project.model.is_none() {
+        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+        print::human(&project.sources, &diagnostics);
+        return Err(print::failure(&format!(
+            "{} could not be loaded ({} errors); nothing was written",
+            dir.display(),
+            project.diagnostics.count(crate::diag::Severity::Error)
+        )));
+    }
+    Ok(project)
+}
+
 /// Parses the arguments, runs the command, and maps the result to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
-use crate::diag::Severity;
 use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -48,16 +47,12 @@ pub fn run(args: Args) -> Exit {
     } else {
         None
     };
-    let mut project = crate::open(&args.dir);
-    project.check(&Options::new(today));
+    let project = match super::open_checked(&args.dir, &Options::new(today)) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
     let Some(model) = &project.model else {
-        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
-        print::human(&project.sources, &diagnostics);
-        return print::failure(&format!(
-            "{} could not be loaded ({} errors); nothing was written",
-            args.dir.display(),
-            project.diagnostics.count(Severity::Error)
-        ));
+        return Exit::Failure;
     };
     let renderer = match Renderer::new(args.templates.as_deref()) {
         Ok(r) => r,

@@ -246,6 +246,10 @@ pub const REPORT_MERMAID_LIMIT: usize = 50_000;
 /// The whole model as Mermaid for the Markdown report, or `None` when it is too large
 /// to render (see [`REPORT_MERMAID_LIMIT`]).
 pub fn report_mermaid(model: &Model, today: Date) -> Option<String> {
+    // Every node and edge takes at least ten characters: skip drawing what cannot fit.
+    if (model.graph.node_count() + model.graph.edge_count()) * 10 > REPORT_MERMAID_LIMIT {
+        return None;
+    }
     let options = Options {
         today,
         scope: Scope::All,
@@ -261,6 +265,10 @@ pub const REPORT_SVG_LIMIT: usize = 5 * 1024 * 1024;
 /// The whole model as SVG for the HTML report and the site, or `None` when it is too
 /// large to be useful inline (see [`REPORT_SVG_LIMIT`]).
 pub fn report_svg(model: &Model, today: Date) -> Option<String> {
+    // Every component and flow takes well over a hundred bytes: skip what cannot fit.
+    if (model.graph.node_count() + model.graph.edge_count()) * 100 > REPORT_SVG_LIMIT {
+        return None;
+    }
     let options = Options {
         today,
         scope: Scope::All,

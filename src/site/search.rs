@@ -27,52 +27,51 @@ fn searchable(parts: &[&str]) -> String {
 
 /// Adds the entities of one model.
 pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
-    let model = view.project.name.to_string();
-    for c in &view.components {
+    let model = view.project.name;
+    let mut add = |k: &'static str, title: &str, url: String, parts: &[&str]| {
         index.push(Entry {
-            t: c.name.to_string(),
-            k: "component",
-            m: model.clone(),
-            u: format!("{slug}/components/{}.html", c.id),
-            s: searchable(&[
-                c.id,
-                c.name,
-                c.technology.unwrap_or(""),
-                c.description.unwrap_or(""),
-            ]),
+            t: title.to_string(),
+            k,
+            m: model.to_string(),
+            u: format!("{slug}/{url}"),
+            s: searchable(parts),
         });
+    };
+    for c in &view.components {
+        let parts = [
+            c.id,
+            c.name,
+            c.technology.unwrap_or(""),
+            c.description.unwrap_or(""),
+        ];
+        add(
+            "component",
+            c.name,
+            format!("components/{}.html", c.id),
+            &parts,
+        );
     }
     for f in &view.flows {
-        index.push(Entry {
-            t: f.name.to_string(),
-            k: "flow",
-            m: model.clone(),
-            u: format!("{slug}/flows.html#flow-{}", f.id),
-            s: searchable(&[
-                f.id,
-                f.name,
-                f.protocol.unwrap_or(""),
-                f.description.unwrap_or(""),
-            ]),
-        });
+        let parts = [
+            f.id,
+            f.name,
+            f.protocol.unwrap_or(""),
+            f.description.unwrap_or(""),
+        ];
+        add("flow", f.name, format!("flows.html#flow-{}", f.id), &parts);
     }
     for t in &view.threats {
-        index.push(Entry {
-            t: t.title.to_string(),
-            k: "threat",
-            m: model.clone(),
-            u: format!("{slug}/threats/{}.html", t.id),
-            s: searchable(&[t.id, t.title, t.category, t.description.unwrap_or("")]),
-        });
+        let parts = [t.id, t.title, t.category, t.description.unwrap_or("")];
+        add("threat", t.title, format!("threats/{}.html", t.id), &parts);
     }
     for x in &view.mitigations {
-        index.push(Entry {
-            t: x.title.to_string(),
-            k: "mitigation",
-            m: model.clone(),
-            u: format!("{slug}/mitigations/{}.html", x.id),
-            s: searchable(&[x.id, x.title, x.description.unwrap_or("")]),
-        });
+        let parts = [x.id, x.title, x.description.unwrap_or("")];
+        add(
+            "mitigation",
+            x.title,
+            format!("mitigations/{}.html", x.id),
+            &parts,
+        );
     }
 }
 

@@ -134,22 +134,26 @@ fn timestamps_appear_only_when_asked_and_honour_source_date_epoch() {
     );
 }
 
-#[test]
-fn a_template_override_replaces_the_builtin_by_file_name() {
+/// Renders the FastAPI model with one template file overridden.
+fn render_with_template(name: &str, text: &str) -> crate::support::Run {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("report.md.tera"),
-        "{{ project.name }}: {{ summary.threats }} threats, {{ summary.uncovered_threats }} uncovered\n",
-    )
-    .unwrap();
-    let r = run(&[
+    std::fs::write(tmp.path().join(name), text).unwrap();
+    run(&[
         "render",
         "catalog/fastapi",
         "--today",
         TODAY,
         "--templates",
         tmp.path().to_str().unwrap(),
-    ]);
+    ])
+}
+
+#[test]
+fn a_template_override_replaces_the_builtin_by_file_name() {
+    let r = render_with_template(
+        "report.md.tera",
+        "{{ project.name }}: {{ summary.threats }} threats, {{ summary.uncovered_threats }} uncovered\n",
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "FastAPI service: 32 threats, 1 uncovered\n");
 }
@@ -212,20 +216,10 @@ fn check_json_has_the_documented_shape() {
 
 #[test]
 fn one_section_of_the_report_can_be_overridden_alone() {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("report-conclusion.md.tera"),
+    let r = render_with_template(
+        "report-conclusion.md.tera",
         "## 7. Verdict\n\n{{ summary.uncovered_threats }} threat(s) still uncovered.\n",
-    )
-    .unwrap();
-    let r = run(&[
-        "render",
-        "catalog/fastapi",
-        "--today",
-        TODAY,
-        "--templates",
-        tmp.path().to_str().unwrap(),
-    ]);
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
