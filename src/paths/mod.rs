@@ -4,7 +4,7 @@
 //! Sources are external entities and components in zones of trust 0. Targets are data
 //! stores and components that receive a flow carrying confidential or restricted data;
 //! a component that is both is only a source. The search is bounded so that large
-//! models stay fast (see [`search`]): without a target, one breadth-first search from
+//! models stay fast (see the `search` module): without a target, one breadth-first search from
 //! all sources gives each target its shortest path; for one target (`to`), Yen's
 //! algorithm gives its `k` shortest simple paths. All simple paths are never
 //! enumerated. This module does no I/O; `threatbook paths` prints what it finds.

@@ -323,6 +323,9 @@ mod tests {
                 "round {round}"
             );
         }
-        assert!(several >= 10, "the random graphs are too sparse to test with");
+        assert!(
+            several >= 10,
+            "the random graphs are too sparse to test with"
+        );
     }
 }

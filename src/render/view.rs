@@ -241,7 +241,7 @@ pub struct FindingView {
     pub column: Option<usize>,
 }
 
-/// A [`ReportView`] without its two largest lists, which [`super::context_of`]
+/// A [`ReportView`] without its two largest lists, which `render::context_of`
 /// serialises on another thread.
 #[derive(Serialize)]
 pub struct ViewWithoutLargestLists<'v, 'a> {

@@ -134,3 +134,17 @@ fn reports_show_the_top_paths_only_when_there_are_some() {
     let none = run(&["render", "tests/fixtures/valid/minimal", "--today", TODAY]);
     assert!(!none.stdout.contains("Attack paths"), "{}", none.stdout);
 }
+
+#[test]
+fn a_model_that_does_not_load_or_a_k_of_zero_is_refused() {
+    let broken = run(&["paths", "tests/fixtures/invalid/dangling-reference"]);
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    assert!(
+        broken.stderr.contains("could not be loaded"),
+        "{}",
+        broken.stderr
+    );
+    assert!(broken.stdout.is_empty(), "{}", broken.stdout);
+    let zero = run(&["paths", BRANCHING, "--to", "db", "-k", "0"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
