@@ -221,6 +221,37 @@ mod tests {
     }
 
     #[test]
+    fn a_marking_of_an_unknown_element_or_without_a_reason_does_not_load() {
+        for (na, code) in [
+            (
+                "element = \"usr\"\ncategory = \"spoofing\"\njustification = \"j\"\n",
+                Code::DanglingReference,
+            ),
+            (
+                "element = \"user\"\ncategory = \"spoofing\"\njustification = \" \"\n",
+                Code::InvalidValue,
+            ),
+            (
+                "element = \"user\"\ncategory = \"phishing\"\njustification = \"j\"\n",
+                Code::InvalidValue,
+            ),
+            (
+                "element = \"user\"\ncategory = \"spoofing\"\n",
+                Code::MissingField,
+            ),
+        ] {
+            let text = format!("{BASE}[[not-applicable]]\n{na}");
+            let project = crate::open_texts([
+                ("threatbook.toml", "[project]\nname = \"t\"\n"),
+                ("m.toml", &text),
+            ]);
+            let codes: Vec<Code> = project.diagnostics.iter().map(|d| d.code).collect();
+            assert!(codes.contains(&code), "{na}: {codes:?}");
+            assert!(project.model.is_none(), "{na}");
+        }
+    }
+
+    #[test]
     fn an_empty_model_is_fully_covered() {
         let g = gaps(&model(""));
         assert_eq!((g.applicable, g.percent()), (0, 100));
