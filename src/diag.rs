@@ -134,6 +134,9 @@ codes! {
     /// A flow across a trust boundary without encryption or authentication.
     UnprotectedBoundaryCrossing = "unprotected-boundary-crossing", Check, Warning,
         "A flow into a more trusted zone, or carrying confidential or restricted data between zones, is not both encrypted and authenticated.";
+    /// An element missing a STRIDE category that applies to its kind (opt-in).
+    StrideCoverage = "stride-coverage", Check, Warning,
+        "An element lacks a threat for a STRIDE category that applies to its kind (reported under --stride-coverage); add one, or a [[not-applicable]] with a justification.";
     /// A component that takes part in no flow.
     OrphanComponent = "orphan-component", Check, Warning,
         "A component with no flows in or out: connect it, or remove it from the model.";

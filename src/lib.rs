@@ -19,6 +19,7 @@ pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod paths;
 pub mod render;
 pub mod schema;
 pub mod site;

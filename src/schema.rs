@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn the_loader_reads_exactly_the_keys_the_schema_documents() {
         let schema: serde_json::Value = serde_json::from_str(&model_schema()).unwrap();
-        let cases: [(&str, Vec<String>); 9] = [
+        let cases: [(&str, Vec<String>); 10] = [
             ("RawProject", keys_read(|r, d| drop(read_project(r, d)))),
             ("RawZone", keys_read(|r, d| drop(read_zone(r, d)))),
             ("RawComponent", keys_read(|r, d| drop(read_component(r, d)))),
@@ -67,6 +67,10 @@ mod tests {
                 keys_read(|r, d| drop(read_acceptance(r, d))),
             ),
             ("RawReview", keys_read(|r, d| drop(read_review(r, d)))),
+            (
+                "RawNotApplicable",
+                keys_read(|r, d| drop(read_not_applicable(r, d))),
+            ),
         ];
         for (definition, read) in cases {
             assert_eq!(schema_keys(&schema, definition), read, "{definition}");

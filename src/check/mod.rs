@@ -9,6 +9,7 @@ mod empty_model;
 mod expired_acceptance;
 mod orphan_component;
 mod review_required;
+pub mod stride_coverage;
 mod uncovered_threat;
 mod unmitigated_threat;
 mod unprotected_crossing;
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::diag::Diagnostics;
 use crate::load::RawModel;
-use crate::model::{Coverage, Date, Model};
+use crate::model::{Coverage, Date, Level, Model};
 
 /// What the rules need beyond the model.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +29,11 @@ pub struct Options {
     /// When set, the model must have an approval dated on or after this day (the last
     /// change to the model); `check --require-review` sets it.
     pub require_review_since: Option<Date>,
+    /// When set, `uncovered-threat` is reported only for threats whose inherent risk
+    /// ([`Model::risk`]) is at or above this level; `check --min-risk` sets it.
+    pub min_risk: Option<Level>,
+    /// Run the opt-in `stride-coverage` rule; `check --stride-coverage` sets it.
+    pub stride_coverage: bool,
 }
 
 impl Options {
@@ -36,6 +42,8 @@ impl Options {
         Options {
             today,
             require_review_since: None,
+            min_risk: None,
+            stride_coverage: false,
         }
     }
 }
@@ -50,6 +58,9 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     orphan_component::run(model, diags);
     unused_mitigation::run(model, diags);
     review_required::run(model, options, diags);
+    if options.stride_coverage {
+        stride_coverage::run(model, diags);
+    }
 }
 
 /// Counts of a model, for `check --format json` and the reports.
@@ -73,6 +84,10 @@ pub struct Summary {
     pub planned_threats: Option<usize>,
     /// Flows between two zones.
     pub boundary_crossings: Option<usize>,
+    /// The share of (element, applicable STRIDE category) pairs that a threat or a
+    /// `[[not-applicable]]` considers, in whole percent rounded down; see the
+    /// `stride-coverage` rule. `None` when the model could not be resolved.
+    pub stride_coverage_percent: Option<u8>,
 }
 
 impl Summary {
@@ -100,6 +115,7 @@ impl Summary {
                     .filter(|f| model.flow(*f).crossing.is_some())
                     .count(),
             ),
+            stride_coverage_percent: Some(stride_coverage::gaps(model).percent()),
         }
     }
 
@@ -125,6 +141,11 @@ pub(crate) mod testing {
 
     /// The codes the rules report on a one-file model (manifest included by the helper).
     pub fn codes(entities: &str, today: &str) -> Vec<Code> {
+        codes_with(entities, &Options::new(Date::parse(today).unwrap()))
+    }
+
+    /// [`codes`] with options beyond the date.
+    pub fn codes_with(entities: &str, options: &Options) -> Vec<Code> {
         let manifest = "[project]\nname = \"t\"\n";
         let project = crate::open_texts([("threatbook.toml", manifest), ("m.toml", entities)]);
         let errors: Vec<_> = project
@@ -136,11 +157,7 @@ pub(crate) mod testing {
             .model
             .unwrap_or_else(|| panic!("fixture does not resolve: {errors:?}"));
         let mut diags = Diagnostics::default();
-        run(
-            &model,
-            &Options::new(Date::parse(today).unwrap()),
-            &mut diags,
-        );
+        run(&model, options, &mut diags);
         diags.iter().map(|d| d.code).collect()
     }
 

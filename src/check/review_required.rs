@@ -54,10 +54,8 @@ mod tests {
         let project = crate::open_texts([("threatbook.toml", manifest), ("m.toml", &entities)]);
         let model = project.model.expect("resolves");
         let mut diags = Diagnostics::default();
-        let options = Options {
-            today: Date::parse("2026-11-27").unwrap(),
-            require_review_since: Date::parse(since),
-        };
+        let mut options = Options::new(Date::parse("2026-11-27").unwrap());
+        options.require_review_since = Date::parse(since);
         run(&model, &options, &mut diags);
         diags.iter().map(|d| d.code).collect()
     }

@@ -1,5 +1,6 @@
 //! `uncovered-threat`: a threat that no mitigation addresses and no unexpired acceptance
-//! covers. This is the gate most teams run `check` for.
+//! covers. This is the gate most teams run `check` for. With `Options::min_risk` set,
+//! threats of a lower inherent risk are left out.
 
 use super::Options;
 use crate::diag::{Code, Diagnostic, Diagnostics};
@@ -8,6 +9,9 @@ use crate::model::{Coverage, Model};
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     for t in model.threat_ids() {
         if model.coverage(t, options.today) != Coverage::Uncovered {
+            continue;
+        }
+        if options.min_risk.is_some_and(|min| model.risk(t) < min) {
             continue;
         }
         let threat = model.threat(t);
@@ -67,5 +71,27 @@ severity = "high"
         let model = format!("{BASE}{THREAT}{a}");
         assert!(!codes(&model, "2027-01-01").contains(&Code::UncoveredThreat));
         assert!(codes(&model, "2027-01-02").contains(&Code::UncoveredThreat));
+    }
+
+    #[test]
+    fn min_risk_leaves_out_threats_of_a_lower_inherent_risk_only() {
+        use crate::check::Options;
+        use crate::check::testing::codes_with;
+        use crate::model::{Date, Level};
+        let mut options = Options::new(Date::parse("2027-01-01").unwrap());
+        // Severity high, but likelihood low and impact medium: the risk is low.
+        let low = THREAT.replace(
+            "severity = \"high\"",
+            "severity = \"high\"\nlikelihood = \"low\"\nimpact = \"medium\"",
+        );
+        let high = format!("{BASE}{THREAT}");
+        let low = format!("{BASE}{low}");
+        options.min_risk = Some(Level::High);
+        assert!(codes_with(&high, &options).contains(&Code::UncoveredThreat));
+        assert!(!codes_with(&low, &options).contains(&Code::UncoveredThreat));
+        options.min_risk = Some(Level::Low);
+        assert!(codes_with(&low, &options).contains(&Code::UncoveredThreat));
+        options.min_risk = Some(Level::Critical);
+        assert!(!codes_with(&high, &options).contains(&Code::UncoveredThreat));
     }
 }

@@ -9,6 +9,7 @@ use super::print::{self, JsonDiagnostic};
 use super::{DateArgs, Exit};
 use crate::check::{Options, Summary};
 use crate::diag::{Code, Severity, Stage};
+use crate::model::{Choice, Level};
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Format {
@@ -43,6 +44,15 @@ pub struct Args {
     /// outside git); without one, `review-required` is an error.
     #[arg(long)]
     require_review: bool,
+    /// Report `uncovered-threat` only for threats whose inherent risk (likelihood and
+    /// impact by the risk matrix, else severity) is at least LEVEL: low, medium, high or
+    /// critical.
+    #[arg(long, value_name = "LEVEL", value_parser = level)]
+    min_risk: Option<Level>,
+    /// Report `stride-coverage`: elements missing a threat (or a `[[not-applicable]]`)
+    /// for a STRIDE category that applies to their kind.
+    #[arg(long)]
+    stride_coverage: bool,
     #[command(flatten)]
     date: DateArgs,
 }
@@ -58,6 +68,10 @@ struct JsonReport {
     summary: Summary,
 }
 
+fn level(text: &str) -> Result<Level, String> {
+    Level::from_name(text).ok_or_else(|| format!("expected one of {}", Level::names().join(", ")))
+}
+
 pub fn run(args: Args) -> Exit {
     if let Some(code) = &args.explain {
         return explain(code);
@@ -71,6 +85,8 @@ pub fn run(args: Args) -> Exit {
     };
     let mut project = crate::open(&dir);
     let mut options = Options::new(today);
+    options.min_risk = args.min_risk;
+    options.stride_coverage = args.stride_coverage;
     if args.require_review {
         let files: Vec<&std::path::Path> = project
             .sources

@@ -10,6 +10,7 @@ mod evidence;
 mod export;
 mod import;
 mod init;
+mod paths;
 mod print;
 mod render;
 mod schema;
@@ -73,6 +74,8 @@ enum Command {
     Diff(diff::Args),
     /// Import a model from another tool's file (OTM, Threat Dragon, Threagile).
     Import(import::Args),
+    /// Attack paths from untrusted sources to sensitive targets, uncovered threats first.
+    Paths(paths::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -183,6 +186,7 @@ pub fn main() -> ExitCode {
         Command::Evidence(args) => evidence::run(args),
         Command::Diff(args) => diff::run(args),
         Command::Import(args) => import::run(args),
+        Command::Paths(args) => paths::run(args),
     };
     exit.into()
 }

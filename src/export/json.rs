@@ -13,7 +13,8 @@ use super::Input;
 use crate::check::Summary;
 use crate::diag::{JsonDiagnostic, json_diagnostic};
 use crate::model::{
-    Category, Classification, ComponentKind, Coverage, Decision, Direction, Model, Severity, Status,
+    Category, Classification, ComponentKind, Coverage, Decision, Direction, Level, Model, Severity,
+    Status,
 };
 use crate::source::{Sources, Span};
 
@@ -157,6 +158,14 @@ pub struct ThreatOut<'a> {
     pub title: &'a str,
     pub category: Category,
     pub severity: Severity,
+    /// How likely it is, when the model states it.
+    pub likelihood: Option<Level>,
+    /// How bad it would be, when the model states it.
+    pub impact: Option<Level>,
+    /// Likelihood and impact by the risk matrix (the severity when neither is stated).
+    pub risk: Level,
+    /// The risk left after its implemented or verified mitigations.
+    pub residual_risk: Level,
     /// Ids of the components and flows the threat applies to.
     pub targets: Vec<&'a str>,
     pub cwe: &'a [u32],
@@ -174,6 +183,8 @@ pub struct MitigationOut<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub status: Status,
+    /// How many risk levels it lowers its threats' risk once effective.
+    pub reduces: u8,
     /// Ids of the threats it addresses.
     pub mitigates: Vec<&'a str>,
     pub owner: Option<&'a str>,
@@ -279,6 +290,10 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
                 title: &threat.title,
                 category: threat.category,
                 severity: threat.severity,
+                likelihood: threat.likelihood,
+                impact: threat.impact,
+                risk: model.risk(t),
+                residual_risk: model.residual_risk(t, today),
                 targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
                 cwe: &threat.cwe,
                 capec: &threat.capec,
@@ -296,6 +311,7 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
             id: &m.id,
             title: &m.title,
             status: m.status,
+            reduces: m.reduces,
             mitigates: m
                 .mitigates
                 .iter()

@@ -18,8 +18,8 @@ pub use self::discover::MANIFEST;
 use self::discover::{ModelFile, discover};
 pub use self::raw::RawModel;
 use self::raw::{
-    read_acceptance, read_asset, read_component, read_flow, read_mitigation, read_project,
-    read_review, read_threat, read_zone,
+    read_acceptance, read_asset, read_component, read_flow, read_mitigation, read_not_applicable,
+    read_project, read_review, read_threat, read_zone,
 };
 use self::reader::{TableReader, type_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -42,6 +42,7 @@ pub const ENTITY_TABLES: &[&str] = &[
     "mitigation",
     "acceptance",
     "review",
+    "not-applicable",
 ];
 
 /// Loads the model in `dir`. Problems go into `diags`; whatever could be read is returned.
@@ -276,6 +277,9 @@ fn read_document(
                 "mitigation" => push(&mut raw.mitigation, read_mitigation(&mut t, diags)),
                 "acceptance" => push(&mut raw.acceptance, read_acceptance(&mut t, diags)),
                 "review" => push(&mut raw.review, read_review(&mut t, diags)),
+                "not-applicable" => {
+                    push(&mut raw.not_applicable, read_not_applicable(&mut t, diags))
+                }
                 _ => false,
             };
             if !read && let Some(id) = t.peek_str("id") {

@@ -8,7 +8,9 @@ use schemars::JsonSchema;
 
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Category, Classification, ComponentKind, Date, Decision, Severity, Status};
+use crate::model::{
+    Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+};
 use crate::source::{Sp, Span};
 
 impl<T: JsonSchema> JsonSchema for Sp<T> {
@@ -100,6 +102,10 @@ pub struct RawModel {
     /// Review sign-offs of the model.
     #[serde(default)]
     pub review: Vec<RawReview>,
+    /// STRIDE categories that do not apply to an element, with the reason; the
+    /// `stride-coverage` check counts them as considered.
+    #[serde(default, rename = "not-applicable")]
+    pub not_applicable: Vec<RawNotApplicable>,
     /// Ids of entities that could not be read. A reference to one of them is not
     /// reported again: the entity's own error says what is wrong.
     #[serde(skip)]
@@ -120,6 +126,7 @@ impl RawModel {
             mitigation,
             acceptance,
             review,
+            not_applicable,
             unreadable_ids,
         } = other;
         if project.is_some() {
@@ -133,6 +140,7 @@ impl RawModel {
         self.mitigation.extend(mitigation);
         self.acceptance.extend(acceptance);
         self.review.extend(review);
+        self.not_applicable.extend(not_applicable);
         self.unreadable_ids.extend(unreadable_ids);
     }
 }
@@ -258,6 +266,10 @@ pub struct RawThreat {
     #[schemars(length(min = 1))]
     pub targets: Vec<Sp<String>>,
     pub severity: Sp<Severity>,
+    /// How likely the threat is; with `impact` it gives the risk (see the risk matrix).
+    pub likelihood: Option<Sp<Level>>,
+    /// How bad it would be; with `likelihood` it gives the risk.
+    pub impact: Option<Sp<Level>>,
     /// CWE numbers (79 for CWE-79).
     #[serde(default)]
     pub cwe: Vec<Sp<u32>>,
@@ -282,6 +294,10 @@ pub struct RawMitigation {
     #[serde(default)]
     pub mitigates: Vec<Sp<String>>,
     pub status: Sp<Status>,
+    /// How many risk levels it lowers its threats' risk once implemented or verified
+    /// (default 1).
+    #[schemars(range(min = 0, max = 3))]
+    pub reduces: Option<Sp<u8>>,
     /// Who is responsible for it.
     pub owner: Option<Sp<String>>,
     /// Links or citations: standards, tickets, evidence.
@@ -323,6 +339,20 @@ pub struct RawReview {
     pub decision: Sp<Decision>,
     /// Markdown: what the reviewer said.
     pub notes: Option<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A STRIDE category marked as not applicable to one element, with the reason.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawNotApplicable {
+    /// The id of the component or flow.
+    pub element: Sp<String>,
+    /// The STRIDE category that does not apply to it.
+    pub category: Sp<Category>,
+    /// Markdown: why the category does not apply.
+    pub justification: Sp<String>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -373,6 +403,15 @@ fn choice<T: crate::model::Choice>(
     diags: &mut Diagnostics,
 ) -> Option<Sp<T>> {
     r.required::<OneOf<T>>(key, diags)
+        .map(|v| Sp::new(v.value.0, v.span))
+}
+
+fn optional_choice<T: crate::model::Choice>(
+    r: &mut TableReader<'_, '_>,
+    key: &'static str,
+    diags: &mut Diagnostics,
+) -> Option<Sp<T>> {
+    r.optional::<OneOf<T>>(key, diags)
         .map(|v| Sp::new(v.value.0, v.span))
 }
 
@@ -521,6 +560,8 @@ pub fn read_threat(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
     let category = choice(r, "category", diags);
     let targets = r.non_empty_list("targets", diags);
     let severity = choice(r, "severity", diags);
+    let likelihood = optional_choice(r, "likelihood", diags);
+    let impact = optional_choice(r, "impact", diags);
     let cwe = numbers(r, "cwe", diags);
     let capec = numbers(r, "capec", diags);
     let description = r.optional("description", diags);
@@ -530,6 +571,8 @@ pub fn read_threat(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
         category: category?,
         targets: targets?,
         severity: severity?,
+        likelihood,
+        impact,
         cwe,
         capec,
         description,
@@ -546,6 +589,9 @@ pub fn read_mitigation(
     let title = text(r, "title", diags);
     let mitigates = r.list("mitigates", diags);
     let status = choice(r, "status", diags);
+    let reduces = r
+        .optional::<i64>("reduces", diags)
+        .and_then(|v| number_in::<u8>(v, "reduces", 0..=3, diags));
     let owner = r.optional("owner", diags);
     let references = r.list("references", diags);
     let description = r.optional("description", diags);
@@ -554,6 +600,7 @@ pub fn read_mitigation(
         title: title?,
         mitigates,
         status: status?,
+        reduces,
         owner,
         references,
         description,
@@ -596,6 +643,22 @@ pub fn read_review(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
     })
 }
 
+/// Reads one `[[not-applicable]]`.
+pub fn read_not_applicable(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RawNotApplicable> {
+    let element = r.required::<String>("element", diags);
+    let category = choice(r, "category", diags);
+    let justification = text(r, "justification", diags);
+    Some(RawNotApplicable {
+        element: element?,
+        category: category?,
+        justification: justification?,
+        span: r.span(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,6 +673,36 @@ mod tests {
         }
         assert_eq!(to_kebab_case("API Gateway"), "api-gateway");
         assert_eq!(to_kebab_case("orderService_v2"), "order-service-v2");
+    }
+
+    #[test]
+    fn a_bad_likelihood_or_reduces_is_an_invalid_value() {
+        let model = "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n\
+            [[component]]\nid = \"c\"\nname = \"C\"\nkind = \"process\"\nzone = \"z\"\n\
+            [[threat]]\nid = \"t\"\ntitle = \"T\"\ncategory = \"tampering\"\ntargets = [\"c\"]\n\
+            severity = \"low\"\nlikelihood = \"often\"\n\
+            [[mitigation]]\nid = \"m\"\ntitle = \"M\"\nmitigates = [\"t\"]\nstatus = \"verified\"\nreduces = 4\n";
+        let p = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            ("m.toml", model),
+        ]);
+        let told: Vec<String> = p
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::InvalidValue)
+            .map(|d| format!("{} {:?}", d.message, d.help))
+            .collect();
+        assert!(
+            told.iter()
+                .any(|t| t.contains("`often`") && t.contains("critical")),
+            "{told:?}"
+        );
+        assert!(
+            told.iter()
+                .any(|t| t.contains("reduces: 4 is out of range 0..=3")),
+            "{told:?}"
+        );
+        assert!(p.model.is_none());
     }
 
     #[test]

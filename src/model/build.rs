@@ -380,6 +380,8 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             title: t.title.value.clone(),
             category: t.category.value,
             severity: t.severity.value,
+            likelihood: t.likelihood.as_ref().map(|l| l.value),
+            impact: t.impact.as_ref().map(|l| l.value),
             targets,
             cwe: t.cwe.iter().map(|n| n.value).collect(),
             capec: t.capec.iter().map(|n| n.value).collect(),
@@ -418,6 +420,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             id: m.id.value.clone(),
             title: m.title.value.clone(),
             status: m.status.value,
+            reduces: m.reduces.as_ref().map_or(1, |r| r.value),
             mitigates,
             owner: text(&m.owner),
             references: texts(&m.references),
@@ -450,6 +453,27 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             expires: a.expires.value,
             expires_span: a.expires.span,
             span: a.threat.span,
+        });
+    }
+
+    let mut not_applicable = Vec::with_capacity(raw.not_applicable.len());
+    for n in &raw.not_applicable {
+        let element = match ids.resolve(
+            &n.element,
+            &[Kind::Component, Kind::Flow],
+            Code::DanglingReference,
+            "element",
+            diags,
+        ) {
+            Some((Kind::Component, i)) => Target::Component(ComponentId::new(i as usize)),
+            Some((_, i)) => Target::Flow(FlowId::new(i as usize)),
+            None => continue,
+        };
+        not_applicable.push(NotApplicable {
+            element,
+            category: n.category.value,
+            justification: n.justification.value.clone(),
+            span: n.element.span,
         });
     }
 
@@ -502,6 +526,7 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         mitigations,
         acceptances,
         reviews,
+        not_applicable,
         ids: lookup,
     })
 }

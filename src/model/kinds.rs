@@ -119,6 +119,53 @@ choice! {
 }
 
 choice! {
+    /// A step of the four-step scale that likelihood, impact and risk share.
+    Level, "level" {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+impl Level {
+    const SCALE: [Level; 4] = [Level::Low, Level::Medium, Level::High, Level::Critical];
+
+    /// The step on the scale, 0 for low … 3 for critical.
+    pub fn rank(self) -> usize {
+        self as usize
+    }
+
+    /// The level `steps` below this one, never below low.
+    pub fn lowered(self, steps: u8) -> Level {
+        Level::SCALE[self.rank().saturating_sub(usize::from(steps))]
+    }
+
+    /// The risk matrix: the risk of a threat of this likelihood with `impact`.
+    ///
+    /// | likelihood, impact → | low | medium | high | critical |
+    /// |---|---|---|---|---|
+    /// | low | low | low | medium | high |
+    /// | medium | low | medium | high | high |
+    /// | high | medium | high | high | critical |
+    /// | critical | high | high | critical | critical |
+    ///
+    /// The diagonal keeps the level, so a threat with only one of the two (the other
+    /// taken as its severity) or neither gets a risk equal to its severity.
+    pub fn combined(self, impact: Level) -> Level {
+        use Level::{Critical as C, High as H, Low as L, Medium as M};
+        const MATRIX: [[Level; 4]; 4] = [[L, L, M, H], [L, M, H, H], [M, H, H, C], [H, H, C, C]];
+        MATRIX[self.rank()][impact.rank()]
+    }
+}
+
+impl From<Severity> for Level {
+    fn from(s: Severity) -> Level {
+        Level::SCALE[s as usize]
+    }
+}
+
+choice! {
     /// Where a mitigation stands.
     Status, "mitigation status" {
         /// Suggested, not yet agreed.
@@ -168,6 +215,30 @@ mod tests {
         serde_names::<Severity>();
         serde_names::<Status>();
         serde_names::<Decision>();
+        serde_names::<Level>();
+    }
+
+    #[test]
+    fn the_risk_matrix_is_symmetric_and_keeps_the_diagonal() {
+        for (_, l) in Level::ALL {
+            assert_eq!(l.combined(*l), *l);
+            for (_, i) in Level::ALL {
+                assert_eq!(l.combined(*i), i.combined(*l));
+            }
+        }
+        assert_eq!(Level::Low.combined(Level::Critical), Level::High);
+        assert_eq!(Level::High.combined(Level::Critical), Level::Critical);
+        assert_eq!(Level::Low.combined(Level::Medium), Level::Low);
+    }
+
+    #[test]
+    fn lowering_stops_at_low() {
+        assert_eq!(Level::Critical.lowered(1), Level::High);
+        assert_eq!(Level::High.lowered(3), Level::Low);
+        assert_eq!(Level::Medium.lowered(0), Level::Medium);
+        for (_, s) in Severity::ALL {
+            assert_eq!(Level::from(*s).as_str(), s.as_str());
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use petgraph::visit::EdgeRef;
 pub use self::build::build;
 pub use self::date::Date;
 pub use self::kinds::{
-    Category, Choice, Classification, ComponentKind, Decision, Severity, Status,
+    Category, Choice, Classification, ComponentKind, Decision, Level, Severity, Status,
 };
 use crate::source::Span;
 
@@ -166,6 +166,10 @@ pub struct Threat {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    /// How likely the threat is to happen, when stated.
+    pub likelihood: Option<Level>,
+    /// How bad it would be, when stated.
+    pub impact: Option<Level>,
     pub targets: Vec<Target>,
     pub cwe: Vec<u32>,
     pub capec: Vec<u32>,
@@ -182,6 +186,8 @@ pub struct Mitigation {
     pub id: String,
     pub title: String,
     pub status: Status,
+    /// How many levels the mitigation lowers a threat's risk once effective (0..=3).
+    pub reduces: u8,
     pub mitigates: Vec<ThreatId>,
     pub owner: Option<String>,
     pub references: Vec<String>,
@@ -210,6 +216,16 @@ pub struct Review {
     pub span: Span,
 }
 
+/// A STRIDE category that does not apply to an element, and why (`[[not-applicable]]`).
+#[derive(Clone, Debug)]
+pub struct NotApplicable {
+    pub element: Target,
+    pub category: Category,
+    pub justification: String,
+    /// The `element` value.
+    pub span: Span,
+}
+
 /// Any entity, as an id lookup finds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntityRef {
@@ -234,6 +250,8 @@ pub struct Model {
     pub acceptances: Vec<Acceptance>,
     /// Review sign-offs, in model order.
     pub reviews: Vec<Review>,
+    /// STRIDE categories marked not applicable, in model order.
+    pub not_applicable: Vec<NotApplicable>,
     ids: std::collections::HashMap<String, EntityRef>,
 }
 
@@ -357,6 +375,35 @@ impl Model {
     /// Whether an acceptance still holds on `today` (it holds through its expiry day).
     pub fn acceptance_valid(&self, a: AcceptanceId, today: Date) -> bool {
         self.acceptance(a).expires >= today
+    }
+
+    /// A threat's inherent risk: its likelihood and impact combined by the risk matrix
+    /// ([`Level::combined`]); a missing one of the two stands in as the severity, so a
+    /// threat with neither has its severity as its risk.
+    pub fn risk(&self, t: ThreatId) -> Level {
+        let threat = self.threat(t);
+        let severity = Level::from(threat.severity);
+        threat
+            .likelihood
+            .unwrap_or(severity)
+            .combined(threat.impact.unwrap_or(severity))
+    }
+
+    /// The risk left once effective mitigations are counted: the inherent risk lowered by
+    /// the largest `reduces` among its implemented or verified mitigations, never below
+    /// low. Planned mitigations and acceptances do not lower it. (`today` is taken so
+    /// that the answer is judged on the same day as [`Model::coverage`].)
+    pub fn residual_risk(&self, t: ThreatId, _today: Date) -> Level {
+        let reduces = self
+            .threat(t)
+            .mitigations
+            .iter()
+            .map(|m| self.mitigation(*m))
+            .filter(|m| m.status.is_effective())
+            .map(|m| m.reduces)
+            .max()
+            .unwrap_or(0);
+        self.risk(t).lowered(reduces)
     }
 
     /// How well a threat is handled on `today`.

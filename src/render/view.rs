@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::check::Summary;
 use crate::diag::Diagnostic;
 use crate::model::{
-    Category, Choice, ComponentId, Coverage, Date, FlowId, MitigationId, Model, Target, ThreatId,
+    Category, Choice, ComponentId, Coverage, Date, FlowId, Level, MitigationId, Model, Target,
+    ThreatId,
 };
 use crate::source::Sources;
 
@@ -37,6 +38,14 @@ pub struct ReportView<'a> {
     pub flow_mitigations: Vec<usize>,
     /// Indices of the uncovered threats, most severe first.
     pub uncovered: Vec<usize>,
+    /// Indices of all threats, highest residual risk first (then highest inherent risk,
+    /// then model order).
+    pub by_risk: Vec<usize>,
+    /// Threat counts per residual risk level, critical first.
+    pub risk_summary: Vec<RiskCount>,
+    /// The first attack paths (at most [`TOP_PATHS`]), fully unprotected ones first;
+    /// empty when the model has none.
+    pub attack_paths: Vec<PathView<'a>>,
     /// Threat counts per STRIDE category.
     pub categories: Vec<CategoryCount>,
     /// Check findings (warnings and errors) with positions.
@@ -140,6 +149,10 @@ pub struct ThreatView<'a> {
     pub category: &'static str,
     pub category_title: &'static str,
     pub severity: &'static str,
+    /// Likelihood and impact by the risk matrix, or the severity.
+    pub risk: &'static str,
+    /// The risk left after implemented or verified mitigations.
+    pub residual_risk: &'static str,
     pub cwe: &'a [u32],
     pub capec: &'a [u32],
     /// `mitigated`, `accepted`, `planned` or `uncovered`.
@@ -188,6 +201,29 @@ pub struct AcceptanceView<'a> {
     pub expired: bool,
 }
 
+/// How many attack paths a report shows.
+pub const TOP_PATHS: usize = 5;
+
+/// An attack path as the report shows it.
+#[derive(Serialize)]
+pub struct PathView<'a> {
+    /// Component ids, source first.
+    pub components: Vec<&'a str>,
+    /// Flow ids, in order.
+    pub flows: Vec<&'a str>,
+    /// Indices into `threats` of the uncovered or only planned threats on the path.
+    pub open_threats: Vec<usize>,
+    /// Every hop is unprotected.
+    pub unprotected: bool,
+}
+
+/// How many threats have a residual risk level.
+#[derive(Serialize)]
+pub struct RiskCount {
+    pub level: &'static str,
+    pub count: usize,
+}
+
 #[derive(Serialize)]
 pub struct CategoryCount {
     pub category: &'static str,
@@ -221,6 +257,9 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub flow_threats: &'v [usize],
     pub flow_mitigations: &'v [usize],
     pub uncovered: &'v [usize],
+    pub by_risk: &'v [usize],
+    pub risk_summary: &'v [RiskCount],
+    pub attack_paths: &'v [PathView<'a>],
     pub categories: &'v [CategoryCount],
     pub findings: &'v [FindingView],
     pub mermaid: &'v Option<String>,
@@ -246,6 +285,9 @@ impl<'a> ReportView<'a> {
             flow_threats,
             flow_mitigations,
             uncovered,
+            by_risk,
+            risk_summary,
+            attack_paths,
             categories,
             findings,
             mermaid,
@@ -265,6 +307,9 @@ impl<'a> ReportView<'a> {
             flow_threats,
             flow_mitigations,
             uncovered,
+            by_risk,
+            risk_summary,
+            attack_paths,
             categories,
             findings,
             mermaid,
@@ -283,6 +328,40 @@ pub struct ReportInput<'a> {
     pub findings: &'a [Diagnostic],
     pub mermaid: Option<String>,
     pub svg: Option<String>,
+}
+
+/// The model's first attack paths, for the report's short section.
+fn attack_paths(model: &Model, today: Date) -> Vec<PathView<'_>> {
+    let query = crate::paths::Query {
+        from: None,
+        to: None,
+        k: 1,
+        today,
+    };
+    let Ok(analysis) = crate::paths::analyse(model, &query) else {
+        return Vec::new();
+    };
+    analysis
+        .paths
+        .iter()
+        .take(TOP_PATHS)
+        .map(|p| PathView {
+            components: p
+                .walk
+                .nodes
+                .iter()
+                .map(|c| model.component(*c).id.as_str())
+                .collect(),
+            flows: p
+                .walk
+                .flows
+                .iter()
+                .map(|f| model.flow(*f).id.as_str())
+                .collect(),
+            open_threats: p.open_threats.iter().map(|t| t.index()).collect(),
+            unprotected: p.unprotected,
+        })
+        .collect()
 }
 
 /// The model's reviews, oldest first (in model order within a day).
@@ -315,6 +394,22 @@ impl<'a> ReportView<'a> {
         let coverage: Vec<Coverage> = model
             .threat_ids()
             .map(|t| model.coverage(t, today))
+            .collect();
+
+        let risk: Vec<Level> = model.threat_ids().map(|t| model.risk(t)).collect();
+        let residual: Vec<Level> = model
+            .threat_ids()
+            .map(|t| model.residual_risk(t, today))
+            .collect();
+        let mut by_risk: Vec<usize> = (0..model.threats.len()).collect();
+        by_risk.sort_by_key(|i| std::cmp::Reverse((residual[*i], risk[*i])));
+        let risk_summary = Level::ALL
+            .iter()
+            .rev()
+            .map(|(name, level)| RiskCount {
+                level: name,
+                count: residual.iter().filter(|r| *r == level).count(),
+            })
             .collect();
 
         let mut zone_components: Vec<Vec<&'a str>> = vec![Vec::new(); model.zones.len()];
@@ -353,6 +448,8 @@ impl<'a> ReportView<'a> {
                     category: threat.category.as_str(),
                     category_title: threat.category.title(),
                     severity: threat.severity.as_str(),
+                    risk: risk[t.index()].as_str(),
+                    residual_risk: residual[t.index()].as_str(),
                     cwe: &threat.cwe,
                     capec: &threat.capec,
                     coverage: coverage[t.index()].as_str(),
@@ -455,6 +552,9 @@ impl<'a> ReportView<'a> {
                 .collect(),
             flow_threats: flow_threats.into_iter().map(|t| t.index()).collect(),
             uncovered: uncovered.into_iter().map(|t| t.index()).collect(),
+            by_risk,
+            risk_summary,
+            attack_paths: attack_paths(model, today),
             reviews: review_views(model),
             categories,
             findings: findings

@@ -11,7 +11,10 @@ const MADE_AT_TEST_TIME: &[Code] = &[Code::ModelNotFound, Code::IoError, Code::S
 
 /// Codes a rule reports only when `check` is asked for it: the fixture runs with these
 /// arguments added.
-const FLAGS: &[(Code, &[&str])] = &[(Code::ReviewRequired, &["--require-review"])];
+const FLAGS: &[(Code, &[&str])] = &[
+    (Code::ReviewRequired, &["--require-review"]),
+    (Code::StrideCoverage, &["--stride-coverage"]),
+];
 
 fn flags(code: Code) -> &'static [&'static str] {
     FLAGS

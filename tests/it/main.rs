@@ -12,6 +12,8 @@ mod fixtures;
 mod html;
 mod import;
 mod load_errors;
+mod paths;
+mod risk;
 mod support;
 
 /// The bundled FastAPI model, resolved.

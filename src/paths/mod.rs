@@ -1,0 +1,293 @@
+//! Attack paths: the ways along flows from where an attacker starts to where sensitive
+//! data lies, with the threats left open on each.
+//!
+//! Sources are external entities and components in zones of trust 0. Targets are data
+//! stores and components that receive a flow carrying confidential or restricted data;
+//! a component that is both is only a source. The search is bounded so that large
+//! models stay fast (see the `search` module): without a target, one breadth-first search from
+//! all sources gives each target its shortest path; for one target (`to`), Yen's
+//! algorithm gives its `k` shortest simple paths. All simple paths are never
+//! enumerated. This module does no I/O; `threatbook paths` prints what it finds.
+
+mod search;
+mod text;
+
+use serde::Serialize;
+
+pub use self::search::Walk;
+pub use self::text::text;
+use crate::model::{
+    ComponentId, ComponentKind, Coverage, Date, EntityRef, FlowId, Model, ThreatId,
+};
+
+/// What to search for.
+#[derive(Clone, Debug)]
+pub struct Query {
+    /// Start only at this source (a component id).
+    pub from: Option<String>,
+    /// Only paths to this target (a component id); turns on `k` shortest paths.
+    pub to: Option<String>,
+    /// How many shortest paths to a target given with `to` (at least 1).
+    pub k: usize,
+    /// The day coverage is judged on.
+    pub today: Date,
+}
+
+/// A query that cannot be answered.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    #[error("`{0}` is not a component of the model")]
+    NotAComponent(String),
+    #[error(
+        "`{0}` is not a source: sources are external entities and components in zones of trust 0"
+    )]
+    NotASource(String),
+    #[error(
+        "`{0}` is not a target: targets are data stores and components receiving confidential or restricted data"
+    )]
+    NotATarget(String),
+}
+
+/// One attack path.
+#[derive(Clone, Debug)]
+pub struct AttackPath {
+    pub walk: Walk,
+    /// Threats on the path's components and flows that are uncovered or only planned,
+    /// most severe first, each once.
+    pub open_threats: Vec<ThreatId>,
+    /// Whether every hop is unprotected (see [`Analysis`]).
+    pub unprotected: bool,
+}
+
+/// The paths found, fully unprotected ones first, then shortest, then with the most
+/// open threats, then in model order.
+///
+/// A path's *hops* are its flows, each with the component it reaches. A hop is
+/// *unprotected* when, among the threats on the flow and on that component, one is
+/// uncovered or only planned, or none has an implemented or verified mitigation (which
+/// includes hops without threats, and hops whose threats are only accepted). A path is
+/// *fully unprotected* when all its hops are.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub sources: Vec<ComponentId>,
+    pub targets: Vec<ComponentId>,
+    pub paths: Vec<AttackPath>,
+    /// Targets that no source reaches.
+    pub unreachable: Vec<ComponentId>,
+}
+
+/// Where attackers start: external entities and components in zones of trust 0.
+pub fn sources(model: &Model) -> Vec<ComponentId> {
+    model
+        .component_ids()
+        .filter(|c| {
+            let c = model.component(*c);
+            c.kind == ComponentKind::ExternalEntity || model.zone(c.zone).trust == 0
+        })
+        .collect()
+}
+
+/// What attackers want: data stores and components that receive sensitive data. Sources
+/// are left out.
+pub fn targets(model: &Model) -> Vec<ComponentId> {
+    let mut wanted = vec![false; model.graph.node_count()];
+    for c in model.component_ids() {
+        wanted[c.index()] = model.component(c).kind == ComponentKind::DataStore;
+    }
+    for f in model.flow_ids() {
+        let flow = model.flow(f);
+        if flow
+            .data
+            .iter()
+            .any(|a| model.asset(*a).classification.is_sensitive())
+        {
+            wanted[flow.to.index()] = true;
+        }
+    }
+    let mut is_source = vec![false; model.graph.node_count()];
+    for s in sources(model) {
+        is_source[s.index()] = true;
+    }
+    model
+        .component_ids()
+        .filter(|c| wanted[c.index()] && !is_source[c.index()])
+        .collect()
+}
+
+fn component(model: &Model, id: &str) -> Result<ComponentId, Error> {
+    match model.lookup(id) {
+        Some(EntityRef::Component(c)) => Ok(c),
+        _ => Err(Error::NotAComponent(id.to_string())),
+    }
+}
+
+/// Finds the attack paths of `model` that `query` asks for.
+pub fn analyse(model: &Model, query: &Query) -> Result<Analysis, Error> {
+    let mut sources = sources(model);
+    let mut targets = targets(model);
+    if let Some(id) = &query.from {
+        let c = component(model, id)?;
+        if !sources.contains(&c) {
+            return Err(Error::NotASource(id.clone()));
+        }
+        sources = vec![c];
+    }
+    if let Some(id) = &query.to {
+        let c = component(model, id)?;
+        if !targets.contains(&c) {
+            return Err(Error::NotATarget(id.clone()));
+        }
+        targets = vec![c];
+    }
+    let coverage: Vec<Coverage> = model
+        .threat_ids()
+        .map(|t| model.coverage(t, query.today))
+        .collect();
+    let mut walks = Vec::new();
+    let mut unreachable = Vec::new();
+    if query.to.is_some() {
+        let found = search::k_shortest(model, &sources, targets[0], query.k.max(1));
+        if found.is_empty() {
+            unreachable.push(targets[0]);
+        }
+        walks = found;
+    } else {
+        let tree = search::Tree::new(model, &sources);
+        for t in &targets {
+            match tree.walk_to(model, *t) {
+                Some(w) if !w.flows.is_empty() => walks.push(w),
+                _ => unreachable.push(*t),
+            }
+        }
+    }
+    let mut paths: Vec<AttackPath> = walks
+        .into_iter()
+        .map(|walk| judge(model, &coverage, walk))
+        .collect();
+    paths.sort_by(|a, b| {
+        (
+            !a.unprotected,
+            a.walk.flows.len(),
+            std::cmp::Reverse(a.open_threats.len()),
+        )
+            .cmp(&(
+                !b.unprotected,
+                b.walk.flows.len(),
+                std::cmp::Reverse(b.open_threats.len()),
+            ))
+    });
+    Ok(Analysis {
+        sources,
+        targets,
+        paths,
+        unreachable,
+    })
+}
+
+fn is_open(c: Coverage) -> bool {
+    matches!(c, Coverage::Uncovered | Coverage::Planned)
+}
+
+/// Whether a hop is unprotected, from the threats on its flow and the component it
+/// reaches.
+fn hop_unprotected(model: &Model, coverage: &[Coverage], f: FlowId) -> bool {
+    let flow = model.flow(f);
+    let threats = flow.threats.iter().chain(&model.component(flow.to).threats);
+    let (mut open, mut mitigated) = (false, false);
+    for t in threats {
+        open |= is_open(coverage[t.index()]);
+        mitigated |= coverage[t.index()] == Coverage::Mitigated;
+    }
+    open || !mitigated
+}
+
+fn judge(model: &Model, coverage: &[Coverage], walk: Walk) -> AttackPath {
+    let mut open: Vec<ThreatId> = walk
+        .nodes
+        .iter()
+        .flat_map(|c| model.component(*c).threats.iter())
+        .chain(
+            walk.flows
+                .iter()
+                .flat_map(|f| model.flow(*f).threats.iter()),
+        )
+        .copied()
+        .filter(|t| is_open(coverage[t.index()]))
+        .collect();
+    open.sort_by_key(|t| (std::cmp::Reverse(model.threat(*t).severity), *t));
+    open.dedup();
+    let unprotected = walk
+        .flows
+        .iter()
+        .all(|f| hop_unprotected(model, coverage, *f));
+    AttackPath {
+        walk,
+        open_threats: open,
+        unprotected,
+    }
+}
+
+/// An attack path with ids, for JSON and for templates.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct PathOut {
+    /// The source component's id.
+    pub from: String,
+    /// The target component's id.
+    pub to: String,
+    /// Component ids, source first.
+    pub components: Vec<String>,
+    /// Flow ids, in order.
+    pub flows: Vec<String>,
+    /// Ids of the uncovered or only planned threats on the path, most severe first.
+    pub open_threats: Vec<String>,
+    /// Every hop is unprotected.
+    pub unprotected: bool,
+}
+
+/// The JSON shape of `threatbook paths --format json`.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct AnalysisOut {
+    pub sources: Vec<String>,
+    pub targets: Vec<String>,
+    pub paths: Vec<PathOut>,
+    /// Targets no source reaches.
+    pub unreachable: Vec<String>,
+}
+
+impl AnalysisOut {
+    pub fn new(model: &Model, analysis: &Analysis) -> AnalysisOut {
+        let ids = |cs: &[ComponentId]| -> Vec<String> {
+            cs.iter().map(|c| model.component(*c).id.clone()).collect()
+        };
+        AnalysisOut {
+            sources: ids(&analysis.sources),
+            targets: ids(&analysis.targets),
+            paths: analysis.paths.iter().map(|p| path_out(model, p)).collect(),
+            unreachable: ids(&analysis.unreachable),
+        }
+    }
+}
+
+pub fn path_out(model: &Model, p: &AttackPath) -> PathOut {
+    let nodes = &p.walk.nodes;
+    PathOut {
+        from: model.component(nodes[0]).id.clone(),
+        to: model.component(nodes[nodes.len() - 1]).id.clone(),
+        components: nodes
+            .iter()
+            .map(|c| model.component(*c).id.clone())
+            .collect(),
+        flows: p
+            .walk
+            .flows
+            .iter()
+            .map(|f| model.flow(*f).id.clone())
+            .collect(),
+        open_threats: p
+            .open_threats
+            .iter()
+            .map(|t| model.threat(*t).id.clone())
+            .collect(),
+        unprotected: p.unprotected,
+    }
+}

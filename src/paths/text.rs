@@ -1,0 +1,41 @@
+//! The plain-text listing of attack paths that `threatbook paths` prints.
+
+use std::fmt::Write;
+
+use super::{Analysis, path_out};
+use crate::model::Model;
+
+/// One block per path, fully unprotected ones first, after a line of counts.
+pub fn text(model: &Model, analysis: &Analysis) -> String {
+    let unprotected = analysis.paths.iter().filter(|p| p.unprotected).count();
+    let mut out = format!(
+        "{} sources, {} targets: {} paths ({} fully unprotected), {} targets unreachable\n",
+        analysis.sources.len(),
+        analysis.targets.len(),
+        analysis.paths.len(),
+        unprotected,
+        analysis.unreachable.len(),
+    );
+    for (n, p) in analysis.paths.iter().enumerate() {
+        let p = path_out(model, p);
+        let _ = write!(out, "\n{}. {}", n + 1, p.components.join(" -> "));
+        if p.unprotected {
+            out.push_str("  [fully unprotected]");
+        }
+        let _ = write!(out, "\n   flows: {}\n", p.flows.join(", "));
+        if p.open_threats.is_empty() {
+            out.push_str("   open threats: none\n");
+        } else {
+            let _ = writeln!(out, "   open threats: {}", p.open_threats.join(", "));
+        }
+    }
+    if !analysis.unreachable.is_empty() {
+        let ids: Vec<&str> = analysis
+            .unreachable
+            .iter()
+            .map(|c| model.component(*c).id.as_str())
+            .collect();
+        let _ = write!(out, "\nunreachable: {}\n", ids.join(", "));
+    }
+    out
+}

@@ -1,0 +1,150 @@
+//! `threatbook paths`: attack paths through cycles and self-loops, unreachable stores,
+//! k shortest paths to one target, and the reports' short section.
+
+use crate::support::{TODAY, run};
+
+const BRANCHING: &str = "tests/fixtures/paths/branching";
+
+fn paths_json(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["paths", BRANCHING, "--format", "json", "--today", TODAY];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+}
+
+fn components(path: &serde_json::Value) -> Vec<&str> {
+    path["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn each_reachable_target_gets_its_shortest_path_unprotected_ones_first() {
+    let json = paths_json(&[]);
+    assert_eq!(json["sources"], serde_json::json!(["user", "partner"]));
+    assert_eq!(
+        json["targets"],
+        serde_json::json!(["db", "cache", "archive"])
+    );
+    assert_eq!(json["unreachable"], serde_json::json!(["archive"]));
+    let paths = json["paths"].as_array().unwrap();
+    assert_eq!(paths.len(), 2, "{json}");
+    // The cache has no threats, and the API an uncovered one: nothing protects the path.
+    assert_eq!(components(&paths[0]), ["partner", "api", "cache"]);
+    assert_eq!(paths[0]["unprotected"], true);
+    assert_eq!(paths[0]["open_threats"], serde_json::json!(["sqli"]));
+    // The database's threat is mitigated, so its last hop is protected.
+    assert_eq!(components(&paths[1]), ["user", "web", "db"]);
+    assert_eq!(paths[1]["flows"], serde_json::json!(["login", "web-db"]));
+    assert_eq!(paths[1]["unprotected"], false);
+    assert_eq!(paths[1]["open_threats"], serde_json::json!(["xss"]));
+}
+
+#[test]
+fn k_shortest_paths_to_one_target_are_simple_and_in_order() {
+    let json = paths_json(&["--to", "db", "-k", "3"]);
+    let paths = json["paths"].as_array().unwrap();
+    let got: Vec<Vec<&str>> = paths.iter().map(components).collect();
+    assert_eq!(
+        got,
+        [
+            vec!["user", "web", "db"],
+            vec!["partner", "api", "db"],
+            vec!["user", "web", "api", "db"],
+        ]
+    );
+    for p in &got {
+        let mut seen = p.clone();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), p.len(), "{p:?} repeats a component");
+    }
+    // Asking for more than exist stops at what exists: 4 simple paths reach the store.
+    let all = paths_json(&["--to", "db", "-k", "50"]);
+    assert_eq!(all["paths"].as_array().unwrap().len(), 4, "{all}");
+    let from = paths_json(&["--to", "db", "--from", "partner", "-k", "5"]);
+    let got: Vec<Vec<&str>> = from["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(components)
+        .collect();
+    assert_eq!(
+        got,
+        [
+            vec!["partner", "api", "db"],
+            vec!["partner", "api", "web", "db"]
+        ]
+    );
+}
+
+#[test]
+fn an_unreachable_target_has_no_paths() {
+    let json = paths_json(&["--to", "archive"]);
+    assert_eq!(json["paths"], serde_json::json!([]));
+    assert_eq!(json["unreachable"], serde_json::json!(["archive"]));
+}
+
+#[test]
+fn ids_that_are_not_sources_or_targets_are_refused() {
+    for (flag, id, says) in [
+        ("--from", "web", "not a source"),
+        ("--to", "user", "not a target"),
+        ("--to", "nowhere", "not a component"),
+    ] {
+        let r = run(&["paths", BRANCHING, flag, id]);
+        assert_eq!(r.code, 2, "{flag} {id}");
+        assert!(r.stderr.contains(says), "{flag} {id}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn the_text_listing_names_paths_and_unreachable_targets() {
+    let r = run(&["paths", BRANCHING, "--today", TODAY]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with(
+            "2 sources, 3 targets: 2 paths (1 fully unprotected), 1 targets unreachable\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("1. partner -> api -> cache  [fully unprotected]")
+    );
+    assert!(r.stdout.contains("\nunreachable: archive\n"));
+}
+
+#[test]
+fn reports_show_the_top_paths_only_when_there_are_some() {
+    let r = run(&["render", BRANCHING, "--today", TODAY]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("### Attack paths"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("| `partner` → `api` → `cache` (**fully unprotected**) | `partner-api`, `api-cache` | `sqli` |"),
+        "{}",
+        r.stdout
+    );
+    let none = run(&["render", "tests/fixtures/valid/minimal", "--today", TODAY]);
+    assert!(!none.stdout.contains("Attack paths"), "{}", none.stdout);
+}
+
+#[test]
+fn a_model_that_does_not_load_or_a_k_of_zero_is_refused() {
+    let broken = run(&["paths", "tests/fixtures/invalid/dangling-reference"]);
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+    assert!(
+        broken.stderr.contains("could not be loaded"),
+        "{}",
+        broken.stderr
+    );
+    assert!(broken.stdout.is_empty(), "{}", broken.stdout);
+    let zero = run(&["paths", BRANCHING, "--to", "db", "-k", "0"]);
+    assert_eq!(zero.code, 2, "{}", zero.stderr);
+}
