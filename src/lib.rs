@@ -36,7 +36,8 @@ pub use crate::source::Sources;
 #[derive(Debug)]
 pub struct Project {
     pub sources: Sources,
-    pub raw: load::RawModel,
+    /// Counts of what was read, for the summary of a model that did not resolve.
+    pub read: check::Summary,
     /// `None` when loading or resolution reported an error.
     pub model: Option<Model>,
     pub diagnostics: Diagnostics,
@@ -57,14 +58,16 @@ pub fn open_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Pr
 }
 
 fn finish(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Project {
+    let read = check::Summary::of_raw(&loaded.raw);
+    // The raw entities are consumed: their strings move into the model.
     let model = if loaded.sources.is_empty() {
         None
     } else {
-        model::build(&loaded.raw, &mut diagnostics)
+        model::build(loaded.raw, &mut diagnostics)
     };
     Project {
         sources: loaded.sources,
-        raw: loaded.raw,
+        read,
         model,
         diagnostics,
     }
@@ -89,7 +92,7 @@ impl Project {
     pub fn summary(&self, today: model::Date) -> check::Summary {
         match &self.model {
             Some(m) => check::Summary::of_model(m, today),
-            None => check::Summary::of_raw(&self.raw),
+            None => self.read.clone(),
         }
     }
 }

@@ -103,7 +103,11 @@ impl Ids<'_> {
 /// entities with one id, the one written first (in file order) keeps it and the other
 /// is reported and dropped. Returns the ids and, per kind in [`KINDS`] order, which
 /// entities were kept.
-fn declare_ids<'r>(raw: &'r RawModel, diags: &mut Diagnostics) -> (Ids<'r>, [Vec<bool>; 6]) {
+fn declare_ids<'r>(
+    raw: &RawModel,
+    unreadable: &'r std::collections::HashSet<String>,
+    diags: &mut Diagnostics,
+) -> (Ids<'r>, [Vec<bool>; 6]) {
     let lists: [Vec<&Sp<String>>; 6] = [
         raw.zone.iter().map(|x| &x.id).collect(),
         raw.component.iter().map(|x| &x.id).collect(),
@@ -153,10 +157,7 @@ fn declare_ids<'r>(raw: &'r RawModel, diags: &mut Diagnostics) -> (Ids<'r>, [Vec
             }
         }
     }
-    let ids = Ids {
-        map,
-        unreadable: &raw.unreadable_ids,
-    };
+    let ids = Ids { map, unreadable };
     (ids, keep)
 }
 
@@ -184,19 +185,34 @@ fn quoted_names(kinds: &[Kind]) -> String {
     names.join(" or ")
 }
 
-fn text(v: &Option<Sp<String>>) -> Option<String> {
-    v.as_ref().map(|s| s.value.clone())
+fn text(v: Option<Sp<String>>) -> Option<String> {
+    v.map(|s| s.value)
 }
 
-fn texts(v: &[Sp<String>]) -> Vec<String> {
-    v.iter().map(|s| s.value.clone()).collect()
+fn texts(v: Vec<Sp<String>>) -> Vec<String> {
+    v.into_iter().map(|s| s.value).collect()
 }
 
 /// Resolves `raw` into a model. Returns `None` if anything did not resolve; every
 /// problem is in `diags`. `diags` may already hold load errors: the model is then not
 /// returned either, but references are still resolved so that all problems show at once.
-pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
-    let (ids, keep) = declare_ids(raw, diags);
+pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
+    let unreadable = std::mem::take(&mut raw.unreadable_ids);
+    let (ids, keep) = declare_ids(&raw, &unreadable, diags);
+    // Entities are taken apart from here on: their strings move into the model.
+    let RawModel {
+        project: raw_project,
+        zone: raw_zones,
+        component: raw_components,
+        asset: raw_assets,
+        flow: raw_flows,
+        threat: raw_threats,
+        mitigation: raw_mitigations,
+        acceptance: raw_acceptances,
+        review: raw_reviews,
+        not_applicable: raw_not_applicable,
+        unreadable_ids: _,
+    } = raw;
     let [
         keep_zone,
         keep_component,
@@ -208,9 +224,9 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
     let kept = |keep: &[bool], i: usize| keep.get(i).copied().unwrap_or(false);
 
     // Zones.
-    let mut zones: Vec<Zone> = Vec::with_capacity(raw.zone.len());
+    let mut zones: Vec<Zone> = Vec::with_capacity(raw_zones.len());
     let mut zone_inside: Vec<Option<Span>> = Vec::new();
-    for (i, z) in raw.zone.iter().enumerate() {
+    for (i, z) in raw_zones.into_iter().enumerate() {
         if !kept(keep_zone, i) {
             continue;
         }
@@ -220,13 +236,13 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         });
         zone_inside.push(z.inside.as_ref().map(|r| r.span));
         zones.push(Zone {
-            id: z.id.value.clone(),
-            name: z.name.value.clone(),
+            id: z.id.value,
+            name: z.name.value,
             trust: z.trust.value,
             parent,
             children: Vec::new(),
             depth: 0,
-            description: text(&z.description),
+            description: text(z.description),
             span: z.id.span,
         });
     }
@@ -242,8 +258,8 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
 
     // Components: the graph's nodes.
     let mut graph: DiGraph<Component, Flow, u32> =
-        DiGraph::with_capacity(raw.component.len(), raw.flow.len());
-    for (i, c) in raw.component.iter().enumerate() {
+        DiGraph::with_capacity(raw_components.len(), raw_flows.len());
+    for (i, c) in raw_components.into_iter().enumerate() {
         if !kept(keep_component, i) {
             continue;
         }
@@ -257,34 +273,33 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             )
             .map_or(ZoneId(0), |(_, i)| ZoneId(i));
         graph.add_node(Component {
-            id: c.id.value.clone(),
-            name: c.name.value.clone(),
+            id: c.id.value,
+            name: c.name.value,
             kind: c.kind.value,
             zone,
-            technology: text(&c.technology),
-            tags: texts(&c.tags),
-            description: text(&c.description),
+            technology: text(c.technology),
+            tags: texts(c.tags),
+            description: text(c.description),
             threats: Vec::new(),
             span: c.id.span,
         });
     }
 
-    let assets: Vec<Asset> = raw
-        .asset
-        .iter()
+    let assets: Vec<Asset> = raw_assets
+        .into_iter()
         .enumerate()
         .filter(|(i, _)| kept(keep_asset, *i))
         .map(|(_, a)| Asset {
-            id: a.id.value.clone(),
-            name: a.name.value.clone(),
+            id: a.id.value,
+            name: a.name.value,
             classification: a.classification.value,
-            description: text(&a.description),
+            description: text(a.description),
             span: a.id.span,
         })
         .collect();
 
     // Flows: the graph's edges.
-    for (i, f) in raw.flow.iter().enumerate() {
+    for (i, f) in raw_flows.into_iter().enumerate() {
         if !kept(keep_flow, i) {
             continue;
         }
@@ -320,15 +335,15 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             from,
             to,
             Flow {
-                id: f.id.value.clone(),
-                name: f.name.value.clone(),
+                id: f.id.value,
+                name: f.name.value,
                 from,
                 to,
-                protocol: text(&f.protocol),
+                protocol: text(f.protocol),
                 data,
                 encrypted: f.encrypted.as_ref().is_some_and(|b| b.value),
                 authenticated: f.authenticated.as_ref().is_some_and(|b| b.value),
-                description: text(&f.description),
+                description: text(f.description),
                 crossing,
                 threats: Vec::new(),
                 span: f.id.span,
@@ -337,8 +352,8 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
     }
 
     // Threats, and the reverse links from their targets.
-    let mut threats = Vec::with_capacity(raw.threat.len());
-    for (i, t) in raw.threat.iter().enumerate() {
+    let mut threats = Vec::with_capacity(raw_threats.len());
+    for (i, t) in raw_threats.into_iter().enumerate() {
         if !kept(keep_threat, i) {
             continue;
         }
@@ -376,8 +391,8 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             }
         }
         threats.push(Threat {
-            id: t.id.value.clone(),
-            title: t.title.value.clone(),
+            id: t.id.value,
+            title: t.title.value,
             category: t.category.value,
             severity: t.severity.value,
             likelihood: t.likelihood.as_ref().map(|l| l.value),
@@ -385,15 +400,15 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             targets,
             cwe: t.cwe.iter().map(|n| n.value).collect(),
             capec: t.capec.iter().map(|n| n.value).collect(),
-            description: text(&t.description),
+            description: text(t.description),
             mitigations: Vec::new(),
             acceptances: Vec::new(),
             span: t.id.span,
         });
     }
 
-    let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw.mitigation.len());
-    for (i, m) in raw.mitigation.iter().enumerate() {
+    let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw_mitigations.len());
+    for (i, m) in raw_mitigations.into_iter().enumerate() {
         if !kept(keep_mitigation, i) {
             continue;
         }
@@ -417,20 +432,20 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
             }
         }
         mitigations.push(Mitigation {
-            id: m.id.value.clone(),
-            title: m.title.value.clone(),
+            id: m.id.value,
+            title: m.title.value,
             status: m.status.value,
             reduces: m.reduces.as_ref().map_or(1, |r| r.value),
             mitigates,
-            owner: text(&m.owner),
-            references: texts(&m.references),
-            description: text(&m.description),
+            owner: text(m.owner),
+            references: texts(m.references),
+            description: text(m.description),
             span: m.id.span,
         });
     }
 
-    let mut acceptances = Vec::with_capacity(raw.acceptance.len());
-    for a in &raw.acceptance {
+    let mut acceptances = Vec::with_capacity(raw_acceptances.len());
+    for a in raw_acceptances {
         let Some((_, n)) = ids.resolve(
             &a.threat,
             &[Kind::Threat],
@@ -448,16 +463,16 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         }
         acceptances.push(Acceptance {
             threat: t,
-            justification: a.justification.value.clone(),
-            approved_by: a.approved_by.value.clone(),
+            justification: a.justification.value,
+            approved_by: a.approved_by.value,
             expires: a.expires.value,
             expires_span: a.expires.span,
             span: a.threat.span,
         });
     }
 
-    let mut not_applicable = Vec::with_capacity(raw.not_applicable.len());
-    for n in &raw.not_applicable {
+    let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
+    for n in raw_not_applicable {
         let element = match ids.resolve(
             &n.element,
             &[Kind::Component, Kind::Flow],
@@ -472,36 +487,35 @@ pub fn build(raw: &RawModel, diags: &mut Diagnostics) -> Option<Model> {
         not_applicable.push(NotApplicable {
             element,
             category: n.category.value,
-            justification: n.justification.value.clone(),
+            justification: n.justification.value,
             span: n.element.span,
         });
     }
 
-    let reviews = raw
-        .review
-        .iter()
+    let reviews = raw_reviews
+        .into_iter()
         .map(|r| Review {
-            reviewer: r.reviewer.value.clone(),
+            reviewer: r.reviewer.value,
             date: r.date.value,
-            scope: text(&r.scope),
+            scope: text(r.scope),
             decision: r.decision.value,
-            notes: text(&r.notes),
+            notes: text(r.notes),
             span: r.reviewer.span,
         })
         .collect();
 
-    if diags.has_errors() || raw.project.is_none() {
+    if diags.has_errors() || raw_project.is_none() {
         return None;
     }
-    let project = raw.project.as_ref().map(|p| Project {
-        name: p.name.value.clone(),
-        version: text(&p.version),
-        description: text(&p.description),
-        objective: text(&p.objective),
-        scope: text(&p.scope),
-        methodology: text(&p.methodology),
-        conclusion: text(&p.conclusion),
-        owners: texts(&p.owners),
+    let project = raw_project.map(|p| Project {
+        name: p.name.value,
+        version: text(p.version),
+        description: text(p.description),
+        objective: text(p.objective),
+        scope: text(p.scope),
+        methodology: text(p.methodology),
+        conclusion: text(p.conclusion),
+        owners: texts(p.owners),
         span: p.span,
     })?;
 
