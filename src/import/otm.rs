@@ -397,6 +397,19 @@ impl<'a> Importer<'a> {
     }
 
     /// Registers `source` in `map`, failing on a duplicate within the kind.
+    /// Registers the ids of one array of the source, `path` being the array's JSON path.
+    fn register_all<'i>(
+        &mut self,
+        kind: &str,
+        which: fn(&mut Self) -> &mut IdMap,
+        ids: impl Iterator<Item = &'i str>,
+        path: &str,
+    ) -> Result<Vec<(String, Origin)>, ImportError> {
+        ids.enumerate()
+            .map(|(i, id)| self.register(kind, which, id, &format!("{path}[{i}]")))
+            .collect()
+    }
+
     fn register(
         &mut self,
         kind: &str,
@@ -436,60 +449,42 @@ impl<'a> Importer<'a> {
         let flows = doc.dataflows.unwrap_or_default();
         let threats = doc.threats.unwrap_or_default();
         let mitigations = doc.mitigations.unwrap_or_default();
-        let mut zone_origins = Vec::new();
-        for (i, z) in zones.iter().enumerate() {
-            zone_origins.push(self.register(
-                "zone",
-                |s| &mut s.zones,
-                &z.id,
-                &format!("$.trustZones[{i}]"),
-            )?);
-        }
-        let mut component_origins = Vec::new();
-        for (i, c) in components.iter().enumerate() {
-            component_origins.push(self.register(
-                "component",
-                |s| &mut s.components,
-                &c.id,
-                &format!("$.components[{i}]"),
-            )?);
-        }
-        let mut asset_origins = Vec::new();
-        for (i, a) in assets.iter().enumerate() {
-            asset_origins.push(self.register(
-                "asset",
-                |s| &mut s.assets,
-                &a.id,
-                &format!("$.assets[{i}]"),
-            )?);
-        }
-        let mut flow_origins = Vec::new();
-        for (i, f) in flows.iter().enumerate() {
-            flow_origins.push(self.register(
-                "flow",
-                |s| &mut s.flows,
-                &f.id,
-                &format!("$.dataflows[{i}]"),
-            )?);
-        }
-        let mut threat_origins = Vec::new();
-        for (i, t) in threats.iter().enumerate() {
-            threat_origins.push(self.register(
-                "threat",
-                |s| &mut s.threats,
-                &t.id,
-                &format!("$.threats[{i}]"),
-            )?);
-        }
-        let mut mitigation_origins = Vec::new();
-        for (i, m) in mitigations.iter().enumerate() {
-            mitigation_origins.push(self.register(
-                "mitigation",
-                |s| &mut s.mitigations,
-                &m.id,
-                &format!("$.mitigations[{i}]"),
-            )?);
-        }
+        let zone_origins = self.register_all(
+            "zone",
+            |s| &mut s.zones,
+            zones.iter().map(|z| z.id.as_str()),
+            "$.trustZones",
+        )?;
+        let component_origins = self.register_all(
+            "component",
+            |s| &mut s.components,
+            components.iter().map(|c| c.id.as_str()),
+            "$.components",
+        )?;
+        let asset_origins = self.register_all(
+            "asset",
+            |s| &mut s.assets,
+            assets.iter().map(|a| a.id.as_str()),
+            "$.assets",
+        )?;
+        let flow_origins = self.register_all(
+            "flow",
+            |s| &mut s.flows,
+            flows.iter().map(|f| f.id.as_str()),
+            "$.dataflows",
+        )?;
+        let threat_origins = self.register_all(
+            "threat",
+            |s| &mut s.threats,
+            threats.iter().map(|t| t.id.as_str()),
+            "$.threats",
+        )?;
+        let mitigation_origins = self.register_all(
+            "mitigation",
+            |s| &mut s.mitigations,
+            mitigations.iter().map(|m| m.id.as_str()),
+            "$.mitigations",
+        )?;
 
         self.trust_zones(&zones, zone_origins)?;
         self.components(&components, component_origins)?;
