@@ -5,29 +5,12 @@
 //! The target is 1,000 components and 5,000 flows laid out in under a second. Figures
 //! are medians of wall-clock time on this machine.
 
-use std::time::{Duration, Instant};
+mod timing;
 
 use threatbook::diagram::{Diagram, Options, Scope, layout, svg};
 use threatbook::model::Date;
 use threatbook::synthetic::{self, Size};
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
+use timing::time;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");

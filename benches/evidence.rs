@@ -6,26 +6,16 @@
 //! benchmark's target size); `-- --quick` only the larger, with fewer repetitions.
 //! Figures are medians of wall-clock time on this machine; loading is not included.
 
-use std::time::{Duration, Instant};
+mod timing;
+
+use std::time::Duration;
 
 use threatbook::check::Options;
 use threatbook::evidence::{self, FileEntry};
 use threatbook::export::{self, Format, Input};
 use threatbook::model::Date;
 use threatbook::synthetic::{self, Size};
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    let mut samples: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    samples.sort();
-    samples[samples.len() / 2]
-}
+use timing::time;
 
 fn ms(d: Duration) -> String {
     format!("{:.0}ms", d.as_secs_f64() * 1e3)

@@ -6,29 +6,14 @@
 //! Loading the model is not timed. `-- --quick` runs the target size only, with fewer
 //! repetitions. Figures are medians of wall-clock time on this machine.
 
-use std::time::{Duration, Instant};
+mod timing;
+
+use std::time::Duration;
 
 use threatbook::model::Date;
 use threatbook::paths::{self, Query};
 use threatbook::synthetic::{self, Size};
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    f();
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
+use timing::time;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");

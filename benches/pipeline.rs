@@ -6,35 +6,16 @@
 //! repetitions. Figures are medians of wall-clock time on this machine.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+mod timing;
+
+use std::time::Instant;
 
 use threatbook::Diagnostic;
 use threatbook::check::Options;
 use threatbook::model::Date;
 use threatbook::render::{Format, Renderer, ReportInput, ReportView};
 use threatbook::synthetic::{self, Size};
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-/// The median time of `f`. What `f` returns is dropped after the clock stops: the CLI
-/// does not free its model before exiting either.
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
-    drop(f()); // warm the page cache and the allocator
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                let result = f();
-                let elapsed = start.elapsed();
-                drop(std::hint::black_box(result));
-                elapsed
-            })
-            .collect(),
-    )
-}
+use timing::time;
 
 /// Reading and parsing every TOML file of the model, and nothing else.
 fn parse_only(dir: &Path) -> usize {

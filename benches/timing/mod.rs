@@ -1,0 +1,21 @@
+//! Timing shared by the benchmarks: the median wall-clock time of repeated runs.
+
+use std::time::{Duration, Instant};
+
+/// The median time of `runs` calls of `f`, after one warm-up call. What `f` returns is
+/// dropped after the clock stops: the CLI does not free what it made before exiting
+/// either.
+pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
+    drop(f());
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            let result = f();
+            let elapsed = start.elapsed();
+            drop(std::hint::black_box(result));
+            elapsed
+        })
+        .collect();
+    samples.sort();
+    samples[samples.len() / 2]
+}
