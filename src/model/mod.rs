@@ -16,6 +16,7 @@ use petgraph::visit::EdgeRef;
 
 pub use self::build::build;
 pub use self::date::Date;
+pub use self::instantiate::{KnowledgeSet, resolve_knowledge};
 pub use self::kinds::{
     Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity, Status,
 };
@@ -467,11 +468,7 @@ impl Model {
     /// threat with neither has its severity as its risk.
     pub fn risk(&self, t: ThreatId) -> Level {
         let threat = self.threat(t);
-        let severity = Level::from(threat.severity);
-        threat
-            .likelihood
-            .unwrap_or(severity)
-            .combined(threat.impact.unwrap_or(severity))
+        Level::risk(threat.severity, threat.likelihood, threat.impact)
     }
 
     /// The risk left once effective mitigations are counted: the inherent risk lowered by
