@@ -316,3 +316,45 @@ fn unknown_knowledge_bases_suggest_the_bundled_names() {
     assert!(text.contains("is named twice"), "{text}");
     assert!(text.contains("there is no folder"), "{text}");
 }
+
+#[test]
+fn reports_name_each_threat_s_pattern_and_list_the_knowledge_bases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("r.md");
+    let html = tmp.path().join("r.html");
+    let dir = root().join("tests/fixtures/kb/selectors");
+    for (format, out) in [("md", &md), ("html", &html)] {
+        let r = crate::support::run(&[
+            "render",
+            dir.to_str().unwrap(),
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(
+        md.contains("#### Framework flaw (`fastapi-component@web`)"),
+        "{md}"
+    );
+    assert!(md.contains("· accepted · pattern `fastapi-component` of `selectors`"));
+    assert!(md.contains("## Appendix: knowledge bases"));
+    assert!(md.contains(
+        "| `either-form` | Matches by either of two selectors | Denial of service | \
+         `element = \"component\", kind = \"data-store\", technology = \"redis\"` or \
+         `element = \"flow\", direction = \"outbound\"` | 2 |"
+    ));
+    assert!(md.contains("| `worker` | pattern `any-process` (repudiation) |"));
+    assert!(md.contains("Evidence: <https://example.com/evidence/login-tests>"));
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains(
+            r##"<a href="#pattern-fastapi-component"><code>fastapi-component</code></a>"##
+        )
+    );
+    assert!(html.contains(r#"<tr id="pattern-fastapi-component">"#));
+}
