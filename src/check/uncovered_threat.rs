@@ -24,6 +24,9 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
             ),
         )
         .with_label("uncovered");
+        if let Some(p) = threat.pattern {
+            d = d.with_related(model.pattern(p).span, model.pattern_origin(p));
+        }
         for a in &threat.acceptances {
             let a = model.acceptance(*a);
             d = d.with_related(

@@ -405,6 +405,16 @@ impl Model {
         &self.recommendations[id.index()]
     }
 
+    /// "pattern `x` of knowledge base `y`", for messages about an instantiated threat.
+    pub fn pattern_origin(&self, id: PatternId) -> String {
+        let p = self.pattern(id);
+        format!(
+            "from pattern `{}` of knowledge base `{}`",
+            p.id,
+            self.knowledge_base(p.kb).id
+        )
+    }
+
     /// Components in model order.
     pub fn component_ids(&self) -> impl Iterator<Item = ComponentId> + '_ {
         self.graph.node_indices()
