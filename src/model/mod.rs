@@ -450,9 +450,34 @@ impl Model {
         flows
     }
 
-    /// Finds any entity by id.
+    /// Finds any entity by id, instantiated threats and mitigations (`x@element`)
+    /// included.
     pub fn lookup(&self, id: &str) -> Option<EntityRef> {
-        self.ids.get(id).copied()
+        if let Some(found) = self.ids.get(id) {
+            return Some(*found);
+        }
+        let (left, element) = id.split_once('@')?;
+        let on = match self.ids.get(element)? {
+            EntityRef::Component(c) => &self.component(*c).threats,
+            EntityRef::Flow(f) => &self.flow(*f).threats,
+            _ => return None,
+        };
+        let threat = on.iter().find(|t| {
+            self.threat(**t)
+                .pattern
+                .is_some_and(|p| self.pattern(p).id == left)
+        });
+        if let Some(t) = threat {
+            return Some(EntityRef::Threat(*t));
+        }
+        on.iter()
+            .flat_map(|t| self.threat(*t).mitigations.iter())
+            .find(|m| {
+                self.mitigation(**m)
+                    .recommendation
+                    .is_some_and(|r| self.recommendation(r).id == left)
+            })
+            .map(|m| EntityRef::Mitigation(*m))
     }
 
     /// The id of a threat target.

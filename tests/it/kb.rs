@@ -358,3 +358,38 @@ fn reports_name_each_threat_s_pattern_and_list_the_knowledge_bases() {
     );
     assert!(html.contains(r#"<tr id="pattern-fastapi-component">"#));
 }
+
+#[test]
+fn a_reference_to_an_instance_that_does_not_exist_names_those_that_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("m");
+    copy_dir(&root().join("tests/fixtures/kb/selectors"), &copy);
+    let marks = std::fs::read_to_string(copy.join("marks.toml")).unwrap();
+    std::fs::write(
+        copy.join("marks.toml"),
+        marks
+            .replace("fastapi-component@web", "fastapi-componnet@web")
+            .replace("http-flow@partner-web", "http-flow@nowhere"),
+    )
+    .unwrap();
+    let (exit, json) = check_json(copy.to_str().unwrap());
+    assert_eq!(exit, 2);
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m
+            .contains("no pattern `fastapi-componnet` was instantiated on `web`")
+            && m.contains("did you mean `fastapi-component@web`?")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`nowhere` is not a component or flow of the model")),
+        "{messages:?}"
+    );
+}
