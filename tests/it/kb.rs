@@ -393,3 +393,25 @@ fn a_reference_to_an_instance_that_does_not_exist_names_those_that_do() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn instances_and_pattern_marks_count_towards_stride_coverage() {
+    let (_, json) = crate::support::check_json_with(
+        "tests/fixtures/kb/selectors",
+        &["--stride-coverage"],
+    );
+    let worker = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "stride-coverage")
+        .map(|d| d["message"].as_str().unwrap())
+        .find(|m| m.contains("`worker`"))
+        .expect("the worker has gaps");
+    // Tampering comes from an instance (`tagged`), repudiation from the pattern marked
+    // not applicable (`any-process`); the other four are gaps.
+    assert!(
+        worker.ends_with("spoofing, information-disclosure, denial-of-service, elevation-of-privilege"),
+        "{worker}"
+    );
+}
