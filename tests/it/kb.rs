@@ -396,10 +396,8 @@ fn a_reference_to_an_instance_that_does_not_exist_names_those_that_do() {
 
 #[test]
 fn instances_and_pattern_marks_count_towards_stride_coverage() {
-    let (_, json) = crate::support::check_json_with(
-        "tests/fixtures/kb/selectors",
-        &["--stride-coverage"],
-    );
+    let (_, json) =
+        crate::support::check_json_with("tests/fixtures/kb/selectors", &["--stride-coverage"]);
     let worker = json["diagnostics"]
         .as_array()
         .unwrap()
@@ -411,7 +409,32 @@ fn instances_and_pattern_marks_count_towards_stride_coverage() {
     // Tampering comes from an instance (`tagged`), repudiation from the pattern marked
     // not applicable (`any-process`); the other four are gaps.
     assert!(
-        worker.ends_with("spoofing, information-disclosure, denial-of-service, elevation-of-privilege"),
+        worker.ends_with(
+            "spoofing, information-disclosure, denial-of-service, elevation-of-privilege"
+        ),
         "{worker}"
     );
+}
+
+#[test]
+fn findings_on_instances_come_once_per_element() {
+    let (exit, json) = check_json("tests/fixtures/kb/selectors");
+    assert_eq!(exit, 1);
+    let on_web: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "uncovered-threat")
+        .map(|d| d["message"].as_str().unwrap())
+        .filter(|m| m.contains("@web`"))
+        .collect();
+    assert_eq!(
+        on_web,
+        [
+            "2 threats on `web` from knowledge bases have no mitigation and no valid acceptance: \
+          `low-trust-process@web` (Process in a low-trust zone, medium), `any-process@web` (Any process, low)"
+        ]
+    );
+    // Summary counts stay per threat.
+    assert_eq!(json["summary"]["uncovered_threats"], 11);
 }
