@@ -26,7 +26,16 @@ macro_rules! bundled {
     };
 }
 
-bundled! {}
+bundled! {
+    "stride" in "catalog/stride": [
+        "kb.toml",
+        "data-stores.toml",
+        "external-entities.toml",
+        "flows.toml",
+        "mitigations.toml",
+        "processes.toml",
+    ];
+}
 
 /// The bundled knowledge base with this id.
 pub fn get(id: &str) -> Option<&'static BundledKb> {
