@@ -315,6 +315,7 @@ fn unknown_knowledge_bases_suggest_the_bundled_names() {
     let text = json.to_string();
     assert!(text.contains("is named twice"), "{text}");
     assert!(text.contains("there is no folder"), "{text}");
+    assert!(text.contains("did you mean `stride`?"), "{text}");
 }
 
 #[test]
