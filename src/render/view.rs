@@ -49,7 +49,7 @@ pub struct ReportView<'a> {
     /// Threat counts per STRIDE category.
     pub categories: Vec<CategoryCount>,
     /// Check findings (warnings and errors) with positions.
-    pub findings: Vec<FindingView>,
+    pub findings: Vec<FindingView<'a>>,
     /// A Mermaid flowchart of the model, when one was drawn.
     pub mermaid: Option<String>,
     /// The data-flow diagram as inline SVG, when one was drawn.
@@ -291,7 +291,12 @@ pub struct CategoryCount {
 }
 
 #[derive(Serialize)]
-pub struct FindingView {
+pub struct FindingView<'a> {
+    /// The id of the component or flow the finding is at, when it is at one.
+    pub element: Option<&'a str>,
+    /// Whether the previous finding is at the same element: reports group an element's
+    /// findings and name the element once.
+    pub continues: bool,
     pub code: &'static str,
     pub severity: &'static str,
     pub message: String,
@@ -320,7 +325,7 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub risk_summary: &'v [RiskCount],
     pub attack_paths: &'v [PathView<'a>],
     pub categories: &'v [CategoryCount],
-    pub findings: &'v [FindingView],
+    pub findings: &'v [FindingView<'a>],
     pub mermaid: &'v Option<String>,
     pub svg: &'v Option<String>,
     pub reviews: &'v [ReviewView<'a>],
@@ -621,25 +626,60 @@ impl<'a> ReportView<'a> {
             attack_paths: attack_paths(model, today),
             reviews: review_views(model),
             categories,
-            findings: findings
-                .iter()
-                .map(|d| {
-                    let (file, line, column) = d.position(sources);
-                    FindingView {
-                        code: d.code.as_str(),
-                        severity: d.severity.as_str(),
-                        message: d.message.clone(),
-                        file,
-                        line,
-                        column,
-                    }
-                })
-                .collect(),
+            findings: finding_views(model, sources, findings),
             mermaid,
             svg,
             knowledge: knowledge_view(model),
         }
     }
+}
+
+/// The findings, each with the element it is at (when it is at an element's id), in
+/// their order: an element's findings are adjacent, since they share its position.
+fn finding_views<'a>(
+    model: &'a Model,
+    sources: &Sources,
+    findings: &[Diagnostic],
+) -> Vec<FindingView<'a>> {
+    let mut at: std::collections::HashMap<crate::source::Span, &'a str> =
+        std::collections::HashMap::new();
+    if !findings.is_empty() {
+        at.extend(
+            model
+                .component_ids()
+                .map(|c| model.component(c))
+                .map(|c| (c.span, c.id.as_str())),
+        );
+        at.extend(
+            model
+                .flow_ids()
+                .map(|f| model.flow(f))
+                .map(|f| (f.span, f.id.as_str())),
+        );
+    }
+    let mut previous: Option<&str> = None;
+    findings
+        .iter()
+        .map(|d| {
+            let (file, line, column) = d.position(sources);
+            let element = match &d.location {
+                crate::diag::Location::Span(span) => at.get(span).copied(),
+                crate::diag::Location::Path(_) => None,
+            };
+            let continues = element.is_some() && element == previous;
+            previous = element;
+            FindingView {
+                element,
+                continues,
+                code: d.code.as_str(),
+                severity: d.severity.as_str(),
+                message: d.message.clone(),
+                file,
+                line,
+                column,
+            }
+        })
+        .collect()
 }
 
 fn knowledge_view(model: &Model) -> KnowledgeView<'_> {

@@ -480,3 +480,36 @@ fn kb_list_and_show_browse_the_bundled_knowledge_and_check_a_folder() {
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("did you mean `stride`?"));
 }
+
+#[test]
+fn the_report_names_each_element_once_above_its_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r.md");
+    let r = crate::support::run(&[
+        "render",
+        "tests/fixtures/kb/selectors",
+        "-o",
+        out.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let md = std::fs::read_to_string(out).unwrap();
+    let rows: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| Element | Where |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    let named = rows
+        .iter()
+        .filter(|r| r.starts_with("| `worker-db` |"))
+        .count();
+    let continuing = rows
+        .iter()
+        .skip_while(|r| !r.starts_with("| `worker-db` |"))
+        .skip(1)
+        .take_while(|r| r.starts_with("|  | |"))
+        .count();
+    assert_eq!((named, continuing), (1, 2), "{rows:#?}");
+}
