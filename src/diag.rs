@@ -119,6 +119,15 @@ codes! {
     /// Zones whose `inside` links form a loop.
     ZoneCycle = "zone-cycle", Load, Error,
         "Zones nest with `inside`, and a zone cannot end up inside itself.";
+    /// The manifest names a knowledge base that does not exist.
+    UnknownKnowledgeBase = "unknown-knowledge-base", Load, Error,
+        "`[knowledge] bases` names a knowledge base that is neither bundled (`threatbook kb list`) nor a folder with a kb.toml, or names one twice.";
+    /// A knowledge-base selector that cannot mean what it says.
+    InvalidSelector = "invalid-selector", Load, Error,
+        "A pattern's `applies-to` uses a condition of the other element kind (a component key in a flow selector, or the reverse) or a trust range no zone can meet.";
+    /// A not-applicable mark for a pattern that no longer applies to the element.
+    StaleNotApplicable = "stale-not-applicable", Check, Warning,
+        "A [[not-applicable]] names a pattern whose selector does not match the element (any more): remove the mark.";
     /// A model without components.
     EmptyModel = "empty-model", Check, Warning,
         "The model has no components, so there is nothing to check or draw.";

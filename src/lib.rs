@@ -47,23 +47,32 @@ pub struct Project {
 pub fn open(dir: &Path) -> Project {
     let mut diagnostics = Diagnostics::default();
     let loaded = load::load_dir(dir, &mut diagnostics);
-    finish(loaded, diagnostics)
+    finish(loaded, Some(dir), diagnostics)
 }
 
 /// Loads and resolves a model given as in-memory files (relative path, text).
 pub fn open_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Project {
     let mut diagnostics = Diagnostics::default();
     let loaded = load::load_texts(files, &mut diagnostics);
-    finish(loaded, diagnostics)
+    finish(loaded, None, diagnostics)
 }
 
-fn finish(loaded: load::Loaded, mut diagnostics: Diagnostics) -> Project {
+/// Loads the knowledge bases the manifest names (folders relative to `dir`), then
+/// resolves the model.
+fn finish(mut loaded: load::Loaded, dir: Option<&Path>, mut diagnostics: Diagnostics) -> Project {
     let read = check::Summary::of_raw(&loaded.raw);
+    let names = loaded
+        .raw
+        .knowledge
+        .take()
+        .map(|k| k.bases)
+        .unwrap_or_default();
+    let knowledge = load::kb::load_knowledge(dir, &names, &mut loaded.sources, &mut diagnostics);
     // The raw entities are consumed: their strings move into the model.
     let model = if loaded.sources.is_empty() {
         None
     } else {
-        model::build(loaded.raw, &mut diagnostics)
+        model::build(loaded.raw, knowledge, &mut diagnostics)
     };
     Project {
         sources: loaded.sources,

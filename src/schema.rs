@@ -1,16 +1,29 @@
 //! The JSON Schema of the model files, derived from the raw types with schemars.
 //!
 //! `threatbook schema` prints it; `schema/threatbook.schema.json` is a committed copy
-//! that editors point at, kept identical by a test.
+//! that editors point at, kept identical by a test. `threatbook schema --kb` prints the
+//! schema of knowledge-base files, committed as `schema/knowledge-base.schema.json`.
 
 use crate::load::RawModel;
+use crate::load::kb::RawKbFile;
 
 /// Where the committed copy lives, relative to the repository root.
 pub const COMMITTED_PATH: &str = "schema/threatbook.schema.json";
 
+/// Where the committed copy of the knowledge-base schema lives.
+pub const KB_COMMITTED_PATH: &str = "schema/knowledge-base.schema.json";
+
 /// The schema of a threatbook model file, as pretty JSON with a final newline.
 pub fn model_schema() -> String {
-    let schema = schemars::schema_for!(RawModel);
+    pretty(schemars::schema_for!(RawModel))
+}
+
+/// The schema of a knowledge-base file, as pretty JSON with a final newline.
+pub fn kb_schema() -> String {
+    pretty(schemars::schema_for!(RawKbFile))
+}
+
+fn pretty(schema: schemars::Schema) -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
@@ -51,7 +64,15 @@ mod tests {
     #[test]
     fn the_loader_reads_exactly_the_keys_the_schema_documents() {
         let schema: serde_json::Value = serde_json::from_str(&model_schema()).unwrap();
-        let cases: [(&str, Vec<String>); 10] = [
+        let cases: [(&str, Vec<String>); 12] = [
+            (
+                "RawMitigationStatus",
+                keys_read(|r, d| drop(read_mitigation_status(r, d))),
+            ),
+            (
+                "RawKnowledge",
+                keys_read(|r, d| drop(r.list::<String>("bases", d))),
+            ),
             ("RawProject", keys_read(|r, d| drop(read_project(r, d)))),
             ("RawZone", keys_read(|r, d| drop(read_zone(r, d)))),
             ("RawComponent", keys_read(|r, d| drop(read_component(r, d)))),
@@ -87,19 +108,43 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         expected.push("project".into());
+        expected.push("knowledge".into());
         expected.sort();
         assert_eq!(top, expected);
     }
 
     #[test]
-    fn the_committed_schema_is_up_to_date() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED_PATH);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed != model_schema() {
-            panic!(
-                "{COMMITTED_PATH} is out of date; regenerate it with \
-                 `cargo run -- schema > {COMMITTED_PATH}`"
-            );
+    fn the_knowledge_base_reader_reads_exactly_the_keys_the_schema_documents() {
+        use crate::load::kb::*;
+        let schema: serde_json::Value = serde_json::from_str(&kb_schema()).unwrap();
+        assert_eq!(
+            schema_keys(&schema, "RawPattern"),
+            keys_read(|r, d| drop(read_pattern(r, d)))
+        );
+        assert_eq!(
+            schema_keys(&schema, "RawRecommendation"),
+            keys_read(|r, d| drop(read_recommendation(r, d)))
+        );
+        // A selector reads the keys of both kinds of element (the other kind's are errors).
+        let mut selector: Vec<String> = SELECTOR_KEYS.iter().map(|k| k.to_string()).collect();
+        selector.sort();
+        assert_eq!(schema_keys(&schema, "RawSelector"), selector);
+    }
+
+    #[test]
+    fn the_committed_schemas_are_up_to_date() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (path, schema, flag) in [
+            (COMMITTED_PATH, model_schema(), ""),
+            (KB_COMMITTED_PATH, kb_schema(), " --kb"),
+        ] {
+            let committed = std::fs::read_to_string(root.join(path)).unwrap_or_default();
+            if committed != schema {
+                panic!(
+                    "{path} is out of date; regenerate it with \
+                     `cargo run -- schema{flag} > {path}`"
+                );
+            }
         }
     }
 }

@@ -14,6 +14,9 @@ use crate::diag::{Code, Diagnostic, Diagnostics, Location};
 /// The manifest's file name.
 pub const MANIFEST: &str = "threatbook.toml";
 
+/// A knowledge base's manifest: a folder with one is a knowledge base, not model files.
+pub const KB_MANIFEST: &str = "kb.toml";
+
 /// A TOML file of a model.
 #[derive(Debug)]
 pub struct ModelFile {
@@ -25,6 +28,13 @@ pub struct ModelFile {
 
 /// Lists the TOML files of the model in `dir`, reporting what cannot be walked.
 pub fn discover(dir: &Path, diags: &mut Diagnostics) -> Vec<ModelFile> {
+    discover_with(dir, MANIFEST, diags)
+}
+
+/// Lists the TOML files of the folder `dir` whose manifest is called `manifest` (a
+/// model's or a knowledge base's); sub-folders with a manifest of either kind are
+/// skipped.
+pub fn discover_with(dir: &Path, manifest: &str, diags: &mut Diagnostics) -> Vec<ModelFile> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
@@ -52,7 +62,7 @@ pub fn discover(dir: &Path, diags: &mut Diagnostics) -> Vec<ModelFile> {
     if let Ok(canonical) = dir.canonicalize() {
         ancestors.insert(canonical);
     }
-    walk(dir, dir, "", &mut ancestors, &mut files, diags);
+    walk(dir, dir, "", manifest, &mut ancestors, &mut files, diags);
     if files.is_empty() {
         diags.push(
             Diagnostic::new(
@@ -71,6 +81,7 @@ fn walk(
     root: &Path,
     dir: &Path,
     prefix: &str,
+    manifest: &str,
     ancestors: &mut HashSet<PathBuf>,
     files: &mut Vec<ModelFile>,
     diags: &mut Diagnostics,
@@ -140,14 +151,14 @@ fn walk(
                 );
                 continue;
             }
-            if path.join(MANIFEST).is_file() {
-                continue; // a model of its own
+            if path.join(MANIFEST).is_file() || path.join(KB_MANIFEST).is_file() {
+                continue; // a model or knowledge base of its own
             }
             ancestors.insert(canonical.clone());
-            walk(root, &path, &relative, ancestors, files, diags);
+            walk(root, &path, &relative, manifest, ancestors, files, diags);
             ancestors.remove(&canonical);
         } else if meta.is_file() && name.ends_with(".toml") {
-            let is_manifest = relative == MANIFEST;
+            let is_manifest = relative == manifest;
             files.push(ModelFile {
                 path: root.join(&relative),
                 relative,
@@ -174,6 +185,8 @@ mod tests {
         std::fs::write(root.join(".git/x.toml"), "").unwrap();
         std::fs::create_dir_all(root.join("other")).unwrap();
         std::fs::write(root.join("other").join(MANIFEST), "").unwrap();
+        std::fs::create_dir_all(root.join("kb")).unwrap();
+        std::fs::write(root.join("kb").join(KB_MANIFEST), "").unwrap();
         let mut diags = Diagnostics::default();
         let files = discover(root, &mut diags);
         let names: Vec<_> = files.iter().map(|f| f.relative.as_str()).collect();

@@ -6,7 +6,9 @@
 //! is wrong goes into the [`Diagnostics`]. References between entities are not resolved
 //! here; that is `model::build`'s job.
 
+pub mod bundled;
 mod discover;
+pub mod kb;
 pub mod raw;
 pub mod reader;
 
@@ -14,12 +16,12 @@ use std::path::Path;
 
 use toml::de::{DeTable, DeValue};
 
-pub use self::discover::MANIFEST;
+pub use self::discover::{KB_MANIFEST, MANIFEST};
 use self::discover::{ModelFile, discover};
 pub use self::raw::RawModel;
 use self::raw::{
-    read_acceptance, read_asset, read_component, read_flow, read_mitigation, read_not_applicable,
-    read_project, read_review, read_threat, read_zone,
+    RawKnowledge, read_acceptance, read_asset, read_component, read_flow, read_mitigation,
+    read_mitigation_status, read_not_applicable, read_project, read_review, read_threat, read_zone,
 };
 use self::reader::{TableReader, type_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
@@ -43,6 +45,7 @@ pub const ENTITY_TABLES: &[&str] = &[
     "acceptance",
     "review",
     "not-applicable",
+    "mitigation-status",
 ];
 
 /// Loads the model in `dir`. Problems go into `diags`; whatever could be read is returned.
@@ -192,10 +195,25 @@ fn read_file(id: FileId, file: &ModelFile) -> Parsed {
 fn parse_text(id: FileId, is_manifest: bool, text: String) -> Parsed {
     let mut raw = RawModel::default();
     let mut diags = Diagnostics::default();
-    let (doc, errors) = DeTable::parse_recoverable(&text);
+    parse_document(id, &text, &mut diags, |doc, span, diags| {
+        read_document(id, doc, span, is_manifest, &mut raw, diags);
+    });
+    Parsed { text, raw, diags }
+}
+
+/// Parses one TOML document and hands its root table to `read`; syntax errors are
+/// reported instead, and the document is then not read at all: what the parser recovered
+/// would produce follow-on errors that only confuse.
+fn parse_document(
+    id: FileId,
+    text: &str,
+    diags: &mut Diagnostics,
+    read: impl FnOnce(&DeTable<'_>, Span, &mut Diagnostics),
+) {
+    let (doc, errors) = DeTable::parse_recoverable(text);
     if errors.is_empty() {
         let span = Span::new(id, doc.span());
-        read_document(id, doc.get_ref(), span, is_manifest, &mut raw, &mut diags);
+        read(doc.get_ref(), span, diags);
     } else {
         for e in errors {
             let range = e.span().unwrap_or(0..0);
@@ -204,11 +222,7 @@ fn parse_text(id: FileId, is_manifest: bool, text: String) -> Parsed {
                     .with_label("TOML syntax error"),
             );
         }
-        // A document that does not parse is not read further: what the parser recovered
-        // would produce follow-on errors that only confuse.
     }
-    drop(doc);
-    Parsed { text, raw, diags }
 }
 
 fn syntax_message(e: &toml::de::Error) -> String {
@@ -245,6 +259,14 @@ fn read_document(
             ),
         }
     }
+    if is_manifest
+        && let Some(value) = r.optional_value("knowledge")
+        && let Some(mut t) = TableReader::of_value(file, value, "knowledge table", diags)
+    {
+        let bases = t.list::<String>("bases", diags);
+        raw.knowledge = Some(RawKnowledge { bases });
+        t.finish(diags);
+    }
     for &key in ENTITY_TABLES {
         let Some(value) = r.optional_value(key) else {
             continue;
@@ -280,6 +302,10 @@ fn read_document(
                 "not-applicable" => {
                     push(&mut raw.not_applicable, read_not_applicable(&mut t, diags))
                 }
+                "mitigation-status" => push(
+                    &mut raw.mitigation_status,
+                    read_mitigation_status(&mut t, diags),
+                ),
                 _ => false,
             };
             if !read && let Some(id) = t.peek_str("id") {
@@ -289,8 +315,8 @@ fn read_document(
         }
     }
     r.finish_with(diags, |key| {
-        if key == "project" {
-            return Some(format!("the [project] table belongs in {MANIFEST}"));
+        if key == "project" || key == "knowledge" {
+            return Some(format!("the [{key}] table belongs in {MANIFEST}"));
         }
         let singular = key.strip_suffix('s')?;
         ENTITY_TABLES

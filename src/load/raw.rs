@@ -78,6 +78,8 @@ pub fn to_kebab_case(text: &str) -> String {
 pub struct RawModel {
     /// The project the model describes. Only in threatbook.toml, where it is required.
     pub project: Option<RawProject>,
+    /// The knowledge bases the model uses. Only in threatbook.toml.
+    pub knowledge: Option<RawKnowledge>,
     /// Trust zones.
     #[serde(default)]
     pub zone: Vec<RawZone>,
@@ -106,6 +108,9 @@ pub struct RawModel {
     /// `stride-coverage` check counts them as considered.
     #[serde(default, rename = "not-applicable")]
     pub not_applicable: Vec<RawNotApplicable>,
+    /// The status of mitigations recommended by the knowledge bases.
+    #[serde(default, rename = "mitigation-status")]
+    pub mitigation_status: Vec<RawMitigationStatus>,
     /// Ids of entities that could not be read. A reference to one of them is not
     /// reported again: the entity's own error says what is wrong.
     #[serde(skip)]
@@ -118,6 +123,7 @@ impl RawModel {
     pub fn append(&mut self, other: RawModel) {
         let RawModel {
             project,
+            knowledge,
             zone,
             component,
             asset,
@@ -127,10 +133,14 @@ impl RawModel {
             acceptance,
             review,
             not_applicable,
+            mitigation_status,
             unreadable_ids,
         } = other;
         if project.is_some() {
             self.project = project;
+        }
+        if knowledge.is_some() {
+            self.knowledge = knowledge;
         }
         self.zone.extend(zone);
         self.component.extend(component);
@@ -141,6 +151,7 @@ impl RawModel {
         self.acceptance.extend(acceptance);
         self.review.extend(review);
         self.not_applicable.extend(not_applicable);
+        self.mitigation_status.extend(mitigation_status);
         self.unreadable_ids.extend(unreadable_ids);
     }
 }
@@ -168,6 +179,15 @@ pub struct RawProject {
     pub owners: Vec<Sp<String>>,
     #[serde(skip)]
     pub span: Span,
+}
+
+/// The `[knowledge]` table of threatbook.toml.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawKnowledge {
+    /// Knowledge bases whose patterns apply to the model: bundled ones by name
+    /// (`"stride"`), others as a folder relative to the manifest (`"./kb"`).
+    pub bases: Vec<Sp<String>>,
 }
 
 /// A trust zone: a region of equal trust, bounded by a trust boundary.
@@ -343,21 +363,42 @@ pub struct RawReview {
     pub span: Span,
 }
 
-/// A STRIDE category marked as not applicable to one element, with the reason.
+/// A STRIDE category, or a knowledge-base pattern, marked as not applicable to one
+/// element, with the reason. Give `category` or `pattern`, not both.
 #[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNotApplicable {
     /// The id of the component or flow.
     pub element: Sp<String>,
     /// The STRIDE category that does not apply to it.
-    pub category: Sp<Category>,
+    pub category: Option<Sp<Category>>,
+    /// The id of a knowledge-base pattern that is not to be instantiated on it.
+    pub pattern: Option<Sp<String>>,
     /// Markdown: why the category does not apply.
     pub justification: Sp<String>,
     #[serde(skip)]
     pub span: Span,
 }
 
-fn id(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Sp<String>> {
+/// The status a model gives a mitigation recommended by a knowledge base.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawMitigationStatus {
+    /// The id of a knowledge base's mitigation.
+    pub mitigation: Sp<String>,
+    /// Only on these components or flows (default: everywhere it is recommended).
+    pub elements: Option<Vec<Sp<String>>>,
+    pub status: Sp<Status>,
+    /// Who is responsible for it.
+    pub owner: Option<Sp<String>>,
+    /// Links or citations that show the status.
+    #[serde(default)]
+    pub evidence: Vec<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+pub(super) fn id(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Sp<String>> {
     let id = r.required::<String>("id", diags)?;
     if is_kebab_case(&id.value) {
         return Some(id);
@@ -377,7 +418,7 @@ fn id(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Sp<String>
 }
 
 /// A required string that must say something: empty or blank text is `invalid-value`.
-fn text(
+pub(super) fn text(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,
@@ -397,7 +438,7 @@ fn text(
     None
 }
 
-fn choice<T: crate::model::Choice>(
+pub(super) fn choice<T: crate::model::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,
@@ -406,7 +447,7 @@ fn choice<T: crate::model::Choice>(
         .map(|v| Sp::new(v.value.0, v.span))
 }
 
-fn optional_choice<T: crate::model::Choice>(
+pub(super) fn optional_choice<T: crate::model::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,
@@ -415,7 +456,7 @@ fn optional_choice<T: crate::model::Choice>(
         .map(|v| Sp::new(v.value.0, v.span))
 }
 
-fn number_in<T: TryFrom<i64>>(
+pub(super) fn number_in<T: TryFrom<i64>>(
     v: Sp<i64>,
     key: &str,
     range: std::ops::RangeInclusive<i64>,
@@ -442,7 +483,7 @@ fn number_in<T: TryFrom<i64>>(
     }
 }
 
-fn numbers(
+pub(super) fn numbers(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,
@@ -649,12 +690,68 @@ pub fn read_not_applicable(
     diags: &mut Diagnostics,
 ) -> Option<RawNotApplicable> {
     let element = r.required::<String>("element", diags);
-    let category = choice(r, "category", diags);
+    let category = optional_choice(r, "category", diags);
+    let pattern = r.optional::<String>("pattern", diags);
     let justification = text(r, "justification", diags);
-    Some(RawNotApplicable {
-        element: element?,
-        category: category?,
-        justification: justification?,
+    let which = match (&category, &pattern) {
+        (Some(_), Some(p)) => {
+            diags.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    p.span,
+                    "a [[not-applicable]] names a `category` or a `pattern`, not both",
+                )
+                .with_label("remove this or `category`"),
+            );
+            false
+        }
+        (None, None) if r.value_span("category").is_none() => {
+            diags.push(
+                Diagnostic::at(
+                    Code::MissingField,
+                    r.span(),
+                    "this not-applicable names neither a `category` nor a `pattern`",
+                )
+                .with_label("`category` or `pattern` missing here")
+                .with_help("add `category = \"spoofing\"` (a STRIDE category) or `pattern = \"…\"` (a knowledge-base pattern id)"),
+            );
+            false
+        }
+        (None, None) => false, // the category was there but wrong: already reported
+        _ => true,
+    };
+    let (element, justification) = (element?, justification?);
+    which.then(|| RawNotApplicable {
+        element,
+        category,
+        pattern,
+        justification,
+        span: r.span(),
+    })
+}
+
+/// Reads one `[[mitigation-status]]`.
+pub fn read_mitigation_status(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<RawMitigationStatus> {
+    let mitigation = r.required::<String>("mitigation", diags);
+    r.known(&["elements"]);
+    let elements = r
+        .value_span("elements")
+        .map(|_| r.non_empty_list::<String>("elements", diags));
+    let status = choice(r, "status", diags);
+    let owner = r.optional("owner", diags);
+    let evidence = r.list("evidence", diags);
+    Some(RawMitigationStatus {
+        mitigation: mitigation?,
+        elements: match elements {
+            Some(list) => Some(list?),
+            None => None,
+        },
+        status: status?,
+        owner,
+        evidence,
         span: r.span(),
     })
 }

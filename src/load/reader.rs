@@ -324,6 +324,54 @@ impl<'t, 'i> TableReader<'t, 'i> {
         }
     }
 
+    /// An optional value written either as one value or as a non-empty array of them;
+    /// empty when absent. An empty array is `invalid-value`: a condition that lists
+    /// nothing could never be met.
+    pub fn one_or_more<T: FromToml>(
+        &mut self,
+        key: &'static str,
+        diags: &mut Diagnostics,
+    ) -> Vec<Sp<T>> {
+        let Some(value) = self.raw(key) else {
+            return Vec::new();
+        };
+        let span = Span::new(self.file, value.span());
+        match value.get_ref() {
+            DeValue::Array(items) if items.is_empty() => {
+                diags.push(
+                    Diagnostic::at(
+                        Code::InvalidValue,
+                        span,
+                        format!("`{key}` lists nothing, so it could never match"),
+                    )
+                    .with_label("empty list")
+                    .with_help(format!("remove `{key}`, or list at least one value")),
+                );
+                Vec::new()
+            }
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| self.convert(key, item, diags))
+                .collect(),
+            _ => self.convert(key, value, diags).into_iter().collect(),
+        }
+    }
+
+    /// The span of a key's value, if the key is there; the key is not counted as read.
+    pub fn value_span(&self, key: &str) -> Option<Span> {
+        self.table.get(key).map(|v| Span::new(self.file, v.span()))
+    }
+
+    /// Counts `keys` as known without reading them (their errors are someone else's).
+    pub fn known(&mut self, keys: &[&'static str]) {
+        self.requested.extend_from_slice(keys);
+    }
+
+    /// The file the table is in.
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+
     /// A required array with at least one element.
     pub fn non_empty_list<T: FromToml>(
         &mut self,

@@ -9,9 +9,11 @@ use std::collections::HashMap;
 
 use petgraph::graph::DiGraph;
 
+use super::instantiate::{Facts, Knowledge};
 use super::*;
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
 use crate::load::RawModel;
+use crate::load::kb::RawKnowledgeBase;
 use crate::source::{Sp, Span};
 
 /// The kind of entity an id names, for messages and for type-checking references.
@@ -193,15 +195,21 @@ fn texts(v: Vec<Sp<String>>) -> Vec<String> {
     v.into_iter().map(|s| s.value).collect()
 }
 
-/// Resolves `raw` into a model. Returns `None` if anything did not resolve; every
-/// problem is in `diags`. `diags` may already hold load errors: the model is then not
-/// returned either, but references are still resolved so that all problems show at once.
-pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
+/// Resolves `raw` into a model, instantiating the patterns of the knowledge bases it
+/// uses. Returns `None` if anything did not resolve; every problem is in `diags`. `diags`
+/// may already hold load errors: the model is then not returned either, but references
+/// are still resolved so that all problems show at once.
+pub fn build(
+    mut raw: RawModel,
+    knowledge: Vec<RawKnowledgeBase>,
+    diags: &mut Diagnostics,
+) -> Option<Model> {
     let unreadable = std::mem::take(&mut raw.unreadable_ids);
     let (ids, keep) = declare_ids(&raw, &unreadable, diags);
     // Entities are taken apart from here on: their strings move into the model.
     let RawModel {
         project: raw_project,
+        knowledge: _,
         zone: raw_zones,
         component: raw_components,
         asset: raw_assets,
@@ -211,8 +219,10 @@ pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
         acceptance: raw_acceptances,
         review: raw_reviews,
         not_applicable: raw_not_applicable,
+        mitigation_status: raw_mitigation_status,
         unreadable_ids: _,
     } = raw;
+    let mut ids = ids;
     let [
         keep_zone,
         keep_component,
@@ -403,8 +413,109 @@ pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
             description: text(t.description),
             mitigations: Vec::new(),
             acceptances: Vec::new(),
+            pattern: None,
             span: t.id.span,
         });
+    }
+
+    // Knowledge bases: not-applicable marks first, since a marked pattern is not
+    // instantiated on its element; then every match of every pattern becomes a threat.
+    let knowledge = Knowledge::resolve(knowledge, diags);
+    let facts = Facts::of(&zones, &graph, &assets);
+    let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
+    let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
+    for n in raw_not_applicable {
+        let element = match ids.resolve(
+            &n.element,
+            &[Kind::Component, Kind::Flow],
+            Code::DanglingReference,
+            "element",
+            diags,
+        ) {
+            Some((Kind::Component, i)) => Target::Component(ComponentId::new(i as usize)),
+            Some((_, i)) => Target::Flow(FlowId::new(i as usize)),
+            None => continue,
+        };
+        let (category, pattern) = match (&n.category, &n.pattern) {
+            (Some(c), _) => (c.value, None),
+            (None, Some(r)) => {
+                let Some(p) = knowledge.find_pattern(r, None, "pattern", diags) else {
+                    continue;
+                };
+                if knowledge.applies(p, element, &facts) {
+                    marked.insert((element, p));
+                } else {
+                    let element_id = match element {
+                        Target::Component(c) => &graph[c].id,
+                        Target::Flow(f) => &graph[f].id,
+                    };
+                    diags.push(
+                        Diagnostic::at(
+                            Code::StaleNotApplicable,
+                            r.span,
+                            format!(
+                                "pattern `{}` does not apply to `{element_id}`: the mark is not needed",
+                                r.value
+                            ),
+                        )
+                        .with_label("its selector does not match this element")
+                        .with_related(knowledge.patterns[p.index()].span, "the pattern")
+                        .with_help("remove this [[not-applicable]]"),
+                    );
+                }
+                (knowledge.patterns[p.index()].category, Some(p))
+            }
+            (None, None) => continue,
+        };
+        not_applicable.push(NotApplicable {
+            element,
+            category,
+            pattern,
+            justification: n.justification.value,
+            span: n.element.span,
+        });
+    }
+    let mut knowledge = knowledge;
+    {
+        for (target, p) in knowledge.matches(&facts) {
+            if marked.contains(&(target, p)) {
+                continue;
+            }
+            let id = ThreatId(threats.len() as u32);
+            let (element_id, span) = match target {
+                Target::Component(c) => {
+                    let node = &mut graph[c];
+                    node.threats.push(id);
+                    (&node.id, node.span)
+                }
+                Target::Flow(f) => {
+                    let edge = &mut graph[f];
+                    edge.threats.push(id);
+                    (&edge.id, edge.span)
+                }
+            };
+            let pattern = &mut knowledge.patterns[p.index()];
+            pattern.instances.push(id);
+            let threat_id = format!("{}@{element_id}", pattern.id);
+            ids.map
+                .insert(threat_id.clone(), (Kind::Threat, id.0, span));
+            threats.push(Threat {
+                id: threat_id,
+                title: pattern.title.clone(),
+                category: pattern.category,
+                severity: pattern.severity,
+                likelihood: pattern.likelihood,
+                impact: pattern.impact,
+                targets: vec![target],
+                cwe: pattern.cwe.clone(),
+                capec: pattern.capec.clone(),
+                description: pattern.description.clone(),
+                mitigations: Vec::new(),
+                acceptances: Vec::new(),
+                pattern: Some(p),
+                span,
+            });
+        }
     }
 
     let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw_mitigations.len());
@@ -439,9 +550,117 @@ pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
             mitigates,
             owner: text(m.owner),
             references: texts(m.references),
+            evidence: Vec::new(),
             description: text(m.description),
+            recommendation: None,
             span: m.id.span,
         });
+    }
+
+    // Recommended mitigations: one per element on which a pattern they mitigate was
+    // instantiated, then the statuses the model gives them.
+    let mut recommended: HashMap<(RecommendationId, Target), MitigationId> = HashMap::new();
+    {
+        let mut start = 0;
+        let instances: Vec<(Target, PatternId, ThreatId)> = threats
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| Some((t.targets[0], t.pattern?, ThreatId(i as u32))))
+            .collect();
+        while start < instances.len() {
+            let target = instances[start].0;
+            let end = start
+                + instances[start..]
+                    .iter()
+                    .take_while(|(t, _, _)| *t == target)
+                    .count();
+            let mut recs: std::collections::BTreeMap<RecommendationId, Vec<ThreatId>> =
+                Default::default();
+            for (_, p, t) in &instances[start..end] {
+                for r in &knowledge.recommended_for[p.index()] {
+                    recs.entry(*r).or_default().push(*t);
+                }
+            }
+            let (element_id, span) = match target {
+                Target::Component(c) => (&graph[c].id, graph[c].span),
+                Target::Flow(f) => (&graph[f].id, graph[f].span),
+            };
+            for (r, mitigates) in recs {
+                let id = MitigationId(mitigations.len() as u32);
+                let rec = &mut knowledge.recommendations[r.index()];
+                rec.instances.push(id);
+                for t in &mitigates {
+                    threats[t.index()].mitigations.push(id);
+                }
+                let mitigation_id = format!("{}@{element_id}", rec.id);
+                ids.map
+                    .insert(mitigation_id.clone(), (Kind::Mitigation, id.0, span));
+                recommended.insert((r, target), id);
+                mitigations.push(Mitigation {
+                    id: mitigation_id,
+                    title: rec.title.clone(),
+                    status: Status::Proposed,
+                    reduces: rec.reduces,
+                    mitigates,
+                    owner: None,
+                    references: rec.references.clone(),
+                    evidence: Vec::new(),
+                    description: rec.description.clone(),
+                    recommendation: Some(r),
+                    span,
+                });
+            }
+            start = end;
+        }
+    }
+    for st in raw_mitigation_status {
+        let Some(r) = knowledge.find_recommendation(&st.mitigation, diags) else {
+            continue;
+        };
+        let chosen: Vec<MitigationId> = match &st.elements {
+            None => knowledge.recommendations[r.index()].instances.clone(),
+            Some(elements) => elements
+                .iter()
+                .filter_map(|e| {
+                    let target = match ids.resolve(
+                        e,
+                        &[Kind::Component, Kind::Flow],
+                        Code::DanglingReference,
+                        "elements",
+                        diags,
+                    )? {
+                        (Kind::Component, i) => Target::Component(ComponentId::new(i as usize)),
+                        (_, i) => Target::Flow(FlowId::new(i as usize)),
+                    };
+                    let found = recommended.get(&(r, target)).copied();
+                    if found.is_none() {
+                        diags.push(
+                            Diagnostic::at(
+                                Code::DanglingReference,
+                                e.span,
+                                format!(
+                                    "`{}` is not recommended for `{}`: none of the patterns it mitigates applies there",
+                                    st.mitigation.value, e.value
+                                ),
+                            )
+                            .with_label("not one of its elements")
+                            .with_related(knowledge.recommendations[r.index()].span, "the mitigation"),
+                        );
+                    }
+                    found
+                })
+                .collect(),
+        };
+        for m in chosen {
+            let m = &mut mitigations[m.index()];
+            m.status = st.status.value;
+            if let Some(owner) = &st.owner {
+                m.owner = Some(owner.value.clone());
+            }
+            if !st.evidence.is_empty() {
+                m.evidence = st.evidence.iter().map(|e| e.value.clone()).collect();
+            }
+        }
     }
 
     let mut acceptances = Vec::with_capacity(raw_acceptances.len());
@@ -468,27 +687,6 @@ pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
             expires: a.expires.value,
             expires_span: a.expires.span,
             span: a.threat.span,
-        });
-    }
-
-    let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
-    for n in raw_not_applicable {
-        let element = match ids.resolve(
-            &n.element,
-            &[Kind::Component, Kind::Flow],
-            Code::DanglingReference,
-            "element",
-            diags,
-        ) {
-            Some((Kind::Component, i)) => Target::Component(ComponentId::new(i as usize)),
-            Some((_, i)) => Target::Flow(FlowId::new(i as usize)),
-            None => continue,
-        };
-        not_applicable.push(NotApplicable {
-            element,
-            category: n.category.value,
-            justification: n.justification.value,
-            span: n.element.span,
         });
     }
 
@@ -541,6 +739,9 @@ pub fn build(mut raw: RawModel, diags: &mut Diagnostics) -> Option<Model> {
         acceptances,
         reviews,
         not_applicable,
+        knowledge_bases: knowledge.kbs,
+        patterns: knowledge.patterns,
+        recommendations: knowledge.recommendations,
         ids: lookup,
     })
 }

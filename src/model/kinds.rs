@@ -248,3 +248,26 @@ mod tests {
         assert!(Status::Proposed < Status::Verified);
     }
 }
+
+choice! {
+    /// What a knowledge-base selector applies to.
+    ElementKind, "element" {
+        /// A component: a node of the data-flow diagram.
+        Component = "component",
+        /// A data flow: an edge of the diagram.
+        Flow = "flow",
+    }
+}
+
+impl Choice for super::Direction {
+    const WHAT: &'static str = "direction";
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("inbound", super::Direction::Inbound),
+        ("outbound", super::Direction::Outbound),
+        ("lateral", super::Direction::Lateral),
+    ];
+
+    fn as_str(self) -> &'static str {
+        super::Direction::as_str(self)
+    }
+}

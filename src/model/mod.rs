@@ -8,6 +8,7 @@
 
 mod build;
 mod date;
+mod instantiate;
 mod kinds;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -16,7 +17,7 @@ use petgraph::visit::EdgeRef;
 pub use self::build::build;
 pub use self::date::Date;
 pub use self::kinds::{
-    Category, Choice, Classification, ComponentKind, Decision, Level, Severity, Status,
+    Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity, Status,
 };
 use crate::source::Span;
 
@@ -52,6 +53,12 @@ index_type! {
     MitigationId;
     /// Index of an acceptance in [`Model::acceptances`].
     AcceptanceId;
+    /// Index of a knowledge base in [`Model::knowledge_bases`].
+    KbId;
+    /// Index of a pattern in [`Model::patterns`].
+    PatternId;
+    /// Index of a knowledge base's mitigation in [`Model::recommendations`].
+    RecommendationId;
 }
 
 /// The project the model describes (the manifest's `[project]`).
@@ -178,6 +185,10 @@ pub struct Threat {
     pub mitigations: Vec<MitigationId>,
     /// Acceptances of this threat, in model order.
     pub acceptances: Vec<AcceptanceId>,
+    /// The knowledge-base pattern this threat was instantiated from; `None` for a
+    /// threat written in the model.
+    pub pattern: Option<PatternId>,
+    /// For a written threat its id; for an instance, its element's id in the model.
     pub span: Span,
 }
 
@@ -191,7 +202,12 @@ pub struct Mitigation {
     pub mitigates: Vec<ThreatId>,
     pub owner: Option<String>,
     pub references: Vec<String>,
+    /// Links or citations that show the status (from `[[mitigation-status]]`).
+    pub evidence: Vec<String>,
     pub description: Option<String>,
+    /// The knowledge-base mitigation this one was instantiated from; `None` for a
+    /// mitigation written in the model.
+    pub recommendation: Option<RecommendationId>,
     pub span: Span,
 }
 
@@ -220,9 +236,60 @@ pub struct Review {
 #[derive(Clone, Debug)]
 pub struct NotApplicable {
     pub element: Target,
+    /// The category that does not apply; for a pattern, the pattern's category.
     pub category: Category,
+    /// Set when the mark is for one knowledge-base pattern rather than a whole category.
+    pub pattern: Option<PatternId>,
     pub justification: String,
     /// The `element` value.
+    pub span: Span,
+}
+
+/// A knowledge base the model uses.
+#[derive(Clone, Debug)]
+pub struct KnowledgeBase {
+    pub id: String,
+    pub name: String,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// `bundled`, or the folder it was read from.
+    pub origin: String,
+    pub patterns: Vec<PatternId>,
+    pub recommendations: Vec<RecommendationId>,
+}
+
+/// A threat pattern of a knowledge base.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub id: String,
+    pub kb: KbId,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub likelihood: Option<Level>,
+    pub impact: Option<Level>,
+    pub cwe: Vec<u32>,
+    pub capec: Vec<u32>,
+    pub description: Option<String>,
+    /// What it applies to, in the knowledge base's words (`element = "flow", …`).
+    pub applies_to: Vec<String>,
+    /// The threats made from it, in model order.
+    pub instances: Vec<ThreatId>,
+    pub span: Span,
+}
+
+/// A mitigation a knowledge base recommends.
+#[derive(Clone, Debug)]
+pub struct Recommendation {
+    pub id: String,
+    pub kb: KbId,
+    pub title: String,
+    pub mitigates: Vec<PatternId>,
+    pub reduces: u8,
+    pub references: Vec<String>,
+    pub description: Option<String>,
+    /// The mitigations made from it, in model order.
+    pub instances: Vec<MitigationId>,
     pub span: Span,
 }
 
@@ -250,8 +317,14 @@ pub struct Model {
     pub acceptances: Vec<Acceptance>,
     /// Review sign-offs, in model order.
     pub reviews: Vec<Review>,
-    /// STRIDE categories marked not applicable, in model order.
+    /// STRIDE categories and patterns marked not applicable, in model order.
     pub not_applicable: Vec<NotApplicable>,
+    /// The knowledge bases the manifest names, in its order.
+    pub knowledge_bases: Vec<KnowledgeBase>,
+    /// Their patterns, knowledge base by knowledge base.
+    pub patterns: Vec<Pattern>,
+    /// Their recommended mitigations.
+    pub recommendations: Vec<Recommendation>,
     ids: std::collections::HashMap<String, EntityRef>,
 }
 
@@ -317,6 +390,18 @@ impl Model {
 
     pub fn acceptance(&self, id: AcceptanceId) -> &Acceptance {
         &self.acceptances[id.index()]
+    }
+
+    pub fn knowledge_base(&self, id: KbId) -> &KnowledgeBase {
+        &self.knowledge_bases[id.index()]
+    }
+
+    pub fn pattern(&self, id: PatternId) -> &Pattern {
+        &self.patterns[id.index()]
+    }
+
+    pub fn recommendation(&self, id: RecommendationId) -> &Recommendation {
+        &self.recommendations[id.index()]
     }
 
     /// Components in model order.

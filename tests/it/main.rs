@@ -11,6 +11,7 @@ mod export;
 mod fixtures;
 mod html;
 mod import;
+mod kb;
 mod load_errors;
 mod paths;
 mod risk;

@@ -1,0 +1,318 @@
+//! Knowledge bases: patterns instantiated by their selectors, stable ids, not-applicable
+//! marks, recommended mitigations and their status, and knowledge bases that do not load.
+
+use std::collections::BTreeSet;
+
+use threatbook::Model;
+use threatbook::model::{Coverage, Date, EntityRef, Status};
+
+use crate::support::{TODAY, check_json, codes, root};
+
+fn open(dir: &std::path::Path) -> Model {
+    let project = threatbook::open(dir);
+    let errors: Vec<String> = project
+        .diagnostics
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    project
+        .model
+        .unwrap_or_else(|| panic!("{} loads: {errors:?}", dir.display()))
+}
+
+fn selectors() -> Model {
+    open(&root().join("tests/fixtures/kb/selectors"))
+}
+
+fn instance_ids(model: &Model) -> BTreeSet<String> {
+    model
+        .threats
+        .iter()
+        .filter(|t| t.pattern.is_some())
+        .map(|t| t.id.clone())
+        .collect()
+}
+
+#[test]
+fn each_selector_form_matches_exactly_its_elements() {
+    let model = selectors();
+    let expected: BTreeSet<String> = [
+        // kind
+        "external-spoofing@user",
+        "external-spoofing@partner",
+        // technology as a word, ignoring case ("FastAPI 0.115")
+        "fastapi-component@web",
+        // tags, any of them, ignoring case ("Partner")
+        "tagged@partner",
+        "tagged@worker",
+        // kind and zone trust at most 3
+        "low-trust-process@web",
+        // kind list and zone trust at least 8
+        "high-trust-store@db",
+        // crossing a boundary, or not
+        "crossing-flow@user-web",
+        "crossing-flow@partner-web",
+        "crossing-flow@web-worker",
+        "crossing-flow@worker-db",
+        "crossing-flow@web-user",
+        "internal-flow@worker-cache",
+        // direction and a flag (an absent flag is false)
+        "inbound-cleartext@partner-web",
+        "inbound-cleartext@worker-db",
+        "unauthenticated-inbound@user-web",
+        "unauthenticated-inbound@worker-db",
+        // protocol, ignoring case; HTTPS is not HTTP
+        "http-flow@partner-web",
+        // classification of the data carried
+        "restricted-data@user-web",
+        "restricted-data@worker-db",
+        "restricted-data@web-user",
+        // the destination's kind; the source's kind and tag
+        "into-store@worker-db",
+        "into-store@worker-cache",
+        "from-partner@partner-web",
+        // an array of selectors: any of them
+        "either-form@cache",
+        "either-form@web-user",
+        // every process but the one marked not applicable
+        "any-process@web",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(instance_ids(&model), expected);
+}
+
+#[test]
+fn an_instance_carries_its_pattern_and_targets_only_its_element() {
+    let model = selectors();
+    let Some(EntityRef::Threat(t)) = model.lookup("fastapi-component@web") else {
+        panic!("the instance is a threat");
+    };
+    let threat = model.threat(t);
+    let pattern = model.pattern(threat.pattern.expect("from a pattern"));
+    assert_eq!(pattern.id, "fastapi-component");
+    assert_eq!(model.knowledge_base(pattern.kb).id, "selectors");
+    assert_eq!(threat.title, pattern.title);
+    assert_eq!(threat.likelihood, pattern.likelihood);
+    assert_eq!(threat.impact, pattern.impact);
+    assert_eq!(threat.targets.len(), 1);
+    assert_eq!(model.target_id(threat.targets[0]), "web");
+    assert!(pattern.instances.contains(&t));
+    let Some(EntityRef::Component(web)) = model.lookup("web") else {
+        panic!("web is a component");
+    };
+    assert!(model.component(web).threats.contains(&t));
+    assert_eq!(
+        pattern.applies_to,
+        ["element = \"component\", technology = \"fastapi\""]
+    );
+}
+
+#[test]
+fn a_pattern_marked_not_applicable_is_not_instantiated_and_the_mark_is_kept() {
+    let model = selectors();
+    assert!(model.lookup("any-process@worker").is_none());
+    let mark = model
+        .not_applicable
+        .iter()
+        .find(|n| n.pattern.is_some())
+        .expect("the mark is in the model");
+    assert_eq!(model.target_id(mark.element), "worker");
+    let pattern = model.pattern(mark.pattern.unwrap());
+    assert_eq!(pattern.id, "any-process");
+    assert_eq!(mark.category, pattern.category);
+    assert!(mark.justification.contains("managed queue consumer"));
+}
+
+#[test]
+fn recommended_mitigations_are_instantiated_per_element_with_the_statuses_set() {
+    let model = selectors();
+    let mitigation = |id: &str| {
+        let Some(EntityRef::Mitigation(m)) = model.lookup(id) else {
+            panic!("{id} is a mitigation");
+        };
+        model.mitigation(m)
+    };
+    // A model-wide status, then an exception for one element.
+    let tls = mitigation("encrypt-channel@user-web");
+    assert_eq!(tls.status, Status::Verified);
+    assert_eq!(tls.owner.as_deref(), Some("platform"));
+    assert_eq!(tls.reduces, 2);
+    let mitigated: Vec<&str> = tls
+        .mitigates
+        .iter()
+        .map(|t| model.threat(*t).id.as_str())
+        .collect();
+    assert_eq!(
+        mitigated,
+        ["crossing-flow@user-web", "restricted-data@user-web"]
+    );
+    let planned = mitigation("encrypt-channel@worker-db");
+    assert_eq!(planned.status, Status::Planned);
+    assert_eq!(planned.owner.as_deref(), Some("platform"));
+    // A status for one element, with evidence; elsewhere it stays proposed.
+    let auth = mitigation("authenticate-peer@user");
+    assert_eq!(auth.status, Status::Implemented);
+    assert_eq!(auth.evidence, ["https://example.com/evidence/login-tests"]);
+    assert_eq!(auth.references, ["https://example.com/auth"]);
+    assert_eq!(
+        mitigation("authenticate-peer@partner").status,
+        Status::Proposed
+    );
+    // No recommendation where none of its patterns applies.
+    assert!(model.lookup("encrypt-channel@worker-cache").is_none());
+    let rec = model.recommendation(auth.recommendation.unwrap());
+    assert_eq!(rec.instances.len(), 4, "user, partner, user-web, worker-db");
+}
+
+#[test]
+fn acceptances_and_written_mitigations_name_instances_by_their_stable_id() {
+    let model = selectors();
+    let today = Date::parse(TODAY).unwrap();
+    let coverage = |id: &str| {
+        let Some(EntityRef::Threat(t)) = model.lookup(id) else {
+            panic!("{id} is a threat");
+        };
+        model.coverage(t, today)
+    };
+    assert_eq!(coverage("fastapi-component@web"), Coverage::Accepted);
+    assert_eq!(coverage("http-flow@partner-web"), Coverage::Mitigated);
+    assert_eq!(coverage("crossing-flow@user-web"), Coverage::Mitigated);
+    assert_eq!(coverage("crossing-flow@worker-db"), Coverage::Planned);
+    assert_eq!(coverage("tagged@worker"), Coverage::Uncovered);
+}
+
+#[test]
+fn instance_ids_survive_reordering_and_edits_elsewhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("m");
+    copy_dir(&root().join("tests/fixtures/kb/selectors"), &copy);
+    let before = instance_ids(&open(&copy));
+    // Components in another order, a new one, and the patterns in another order.
+    let model = std::fs::read_to_string(copy.join("model.toml")).unwrap();
+    let mut blocks: Vec<&str> = model.split("\n\n").collect();
+    blocks.reverse();
+    let mut edited = blocks.join("\n\n");
+    edited.push_str(
+        "\n\n[[component]]\nid = \"auditor\"\nname = \"Auditor\"\nkind = \"external-entity\"\nzone = \"internet\"\n",
+    );
+    std::fs::write(copy.join("model.toml"), edited).unwrap();
+    let patterns = std::fs::read_to_string(copy.join("kb/patterns.toml")).unwrap();
+    let mut entries: Vec<String> = patterns
+        .split("[[pattern]]")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("[[pattern]]{p}"))
+        .collect();
+    entries.reverse();
+    std::fs::write(copy.join("kb/patterns.toml"), entries.concat()).unwrap();
+    let after = instance_ids(&open(&copy));
+    let added: Vec<&String> = after.difference(&before).collect();
+    assert_eq!(added, ["external-spoofing@auditor"]);
+    assert!(before.is_subset(&after));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Problems in a knowledge base, each reported where it is written.
+#[test]
+fn a_broken_knowledge_base_reports_every_problem_at_its_place() {
+    let dir = "tests/fixtures/kb/broken";
+    let (exit, json) = check_json(dir);
+    assert_eq!(exit, 2);
+    let found: Vec<(String, u64, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("unknown-field", 8),       // `tag` for `tags`
+        ("invalid-value", 16),      // kind = "proces"
+        ("invalid-value", 23),      // direction = "upward"
+        ("invalid-value", 30),      // data-classification = "secret"
+        ("invalid-value", 37),      // tags = []
+        ("missing-field", 39),      // a pattern without `applies-to`
+        ("missing-field", 50),      // a selector without `element`
+        ("unknown-field", 56),      // `status` on a knowledge base's mitigation
+        ("dangling-reference", 61), // mitigates an unknown pattern
+    ];
+    for (code, line) in expect {
+        assert!(
+            found
+                .iter()
+                .any(|(c, l, f)| c == code && *l == line && f.ends_with("kb/patterns.toml")),
+            "no {code} at line {line}: {found:?}"
+        );
+    }
+    let unknown = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-field" && d["line"] == 8)
+        .unwrap();
+    assert!(
+        unknown.to_string().contains("did you mean `tags`?"),
+        "{unknown}"
+    );
+    let direction = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "invalid-value" && d["line"] == 23)
+        .unwrap();
+    assert!(
+        direction
+            .to_string()
+            .contains("`inbound`, `outbound` or `lateral`"),
+        "{direction}"
+    );
+    // `bad-kind` could not be read: a reference to it is not reported again.
+    let text = json.to_string();
+    assert!(!text.contains("names `bad-kind`"), "{text}");
+    assert_eq!(found.len(), expect.len(), "{found:?}");
+}
+
+#[test]
+fn the_invalid_selector_fixture_names_each_contradiction() {
+    let (_, json) = check_json("tests/fixtures/invalid/invalid-selector");
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "invalid-selector")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(messages[0].contains("`kind` does not apply to a flow"));
+    assert!(messages[1].contains("`direction` does not apply to a component"));
+    assert!(messages[2].contains("no zone can meet it"));
+    assert!(messages[3].contains("has no direction"));
+}
+
+#[test]
+fn unknown_knowledge_bases_suggest_the_bundled_names() {
+    let (exit, json) = check_json("tests/fixtures/invalid/unknown-knowledge-base");
+    assert_eq!(exit, 2);
+    assert_eq!(codes(&json).len(), 3, "{json}");
+    let text = json.to_string();
+    assert!(text.contains("is named twice"), "{text}");
+    assert!(text.contains("there is no folder"), "{text}");
+}
