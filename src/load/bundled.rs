@@ -26,7 +26,14 @@ macro_rules! bundled {
     };
 }
 
-bundled! {}
+bundled! {
+    "fastapi" in "catalog/fastapi/kb": [
+        "kb.toml",
+        "mitigations.toml",
+        "patterns-components.toml",
+        "patterns-flows.toml",
+    ];
+}
 
 /// The bundled knowledge base with this id.
 pub fn get(id: &str) -> Option<&'static BundledKb> {
