@@ -171,11 +171,108 @@ pub fn generate(size: Size) -> Vec<(String, String)> {
 
 /// Writes a generated model into `dir`.
 pub fn write(dir: &std::path::Path, size: Size) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    for (name, text) in generate(size) {
-        std::fs::write(dir.join(name), text)?;
+    write_files(dir, &generate(size))
+}
+
+/// Writes files given as (relative path, text) into `dir`, creating folders.
+pub fn write_files(dir: &std::path::Path, files: &[(String, String)]) -> std::io::Result<()> {
+    for (name, text) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
     }
     Ok(())
+}
+
+/// Adds a knowledge base of `patterns` patterns (and one recommended mitigation per
+/// two patterns) in `kb/`, and names it in the manifest of `files` (from [`generate`]).
+///
+/// The selectors use every form, over the generated model's vocabulary: kinds,
+/// technologies (`Tech 0` … `Tech 6`), tags (`t0` … `t4`), zone trust, and for flows
+/// crossing, direction, flags, data classification and endpoint conditions. About one
+/// pattern in twenty is broad (every element of a kind, as STRIDE-per-element patterns
+/// are); the others combine two or three conditions, as technology-specific knowledge
+/// does.
+pub fn add_knowledge_base(
+    files: &mut [(String, String)],
+    patterns: usize,
+) -> Vec<(String, String)> {
+    if let Some((_, manifest)) = files.iter_mut().find(|(n, _)| n == "threatbook.toml") {
+        manifest.push_str("\n[knowledge]\nbases = [\"./kb\"]\n");
+    }
+    let kinds = ["process", "data-store", "external-entity"];
+    let categories = [
+        "spoofing",
+        "tampering",
+        "repudiation",
+        "information-disclosure",
+        "denial-of-service",
+        "elevation-of-privilege",
+    ];
+    let directions = ["inbound", "outbound", "lateral"];
+    let classes = ["public", "internal", "confidential", "restricted"];
+    let mut p = String::with_capacity(patterns * 400);
+    for i in 0..patterns {
+        let selector = match i % 20 {
+            0 => format!(
+                "element = \"component\", kind = \"{}\"",
+                kinds[(i / 20) % 3]
+            ),
+            1 => "element = \"flow\", crosses-boundary = true".to_string(),
+            2..=7 => format!(
+                "element = \"component\", technology = \"tech {}\", tags = \"t{}\"",
+                i % 7,
+                i % 5
+            ),
+            8..=9 => format!(
+                "element = \"component\", kind = \"{}\", zone-trust = {{ max = {} }}",
+                kinds[i % 3],
+                i % 4
+            ),
+            10..=12 => format!(
+                "element = \"flow\", direction = \"{}\", encrypted = false",
+                directions[i % 3]
+            ),
+            13..=14 => format!(
+                "element = \"flow\", data-classification = \"{}\", authenticated = false",
+                classes[i % 4]
+            ),
+            15..=16 => format!(
+                "element = \"flow\", from = {{ kind = \"external-entity\" }}, to = {{ tags = \"t{}\" }}",
+                i % 5
+            ),
+            _ => format!(
+                "element = \"flow\", protocol = \"https\", to = {{ technology = \"tech {}\", zone-trust = {{ min = {} }} }}",
+                i % 7,
+                5 + i % 5
+            ),
+        };
+        let _ = writeln!(
+            p,
+            "[[pattern]]\nid = \"p-{i}\"\ntitle = \"Pattern {i}\"\ncategory = \"{}\"\nseverity = \"medium\"\n\
+             cwe = [{}]\ncapec = [{}]\ndescription = \"What pattern {i} is about.\"\napplies-to = {{ {selector} }}\n",
+            categories[i % 6],
+            20 + i,
+            100 + i
+        );
+    }
+    for i in 0..patterns.div_ceil(2) {
+        let second = (2 * i + 1).min(patterns - 1);
+        let _ = writeln!(
+            p,
+            "[[mitigation]]\nid = \"r-{i}\"\ntitle = \"Recommendation {i}\"\nmitigates = [\"p-{}\", \"p-{second}\"]\n",
+            2 * i
+        );
+    }
+    vec![
+        (
+            "kb/kb.toml".into(),
+            "[knowledge-base]\nid = \"synthetic\"\nname = \"Synthetic patterns\"\n".into(),
+        ),
+        ("kb/patterns.toml".into(), p),
+    ]
 }
 
 #[cfg(test)]
@@ -192,5 +289,29 @@ mod tests {
         assert_eq!(model.graph.edge_count(), 1000);
         assert_eq!(model.threats.len(), 400);
         assert!(model.zones.iter().any(|z| z.depth > 0), "zones nest");
+    }
+
+    #[test]
+    fn a_generated_knowledge_base_loads_and_every_selector_form_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = generate(Size::scaled(400));
+        let kb = add_knowledge_base(&mut files, 40);
+        write_files(dir.path(), &files).unwrap();
+        write_files(dir.path(), &kb).unwrap();
+        let project = crate::open(dir.path());
+        let errors: Vec<_> = project
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        let model = project.model.expect("loads");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(model.patterns.len(), 40);
+        assert_eq!(model.recommendations.len(), 20);
+        // Each selector form (one per remainder class of 20) matches somewhere.
+        for form in [0, 1, 2, 8, 10, 13, 15, 17] {
+            let p = &model.patterns[form];
+            assert!(!p.instances.is_empty(), "p-{form} matched nothing");
+        }
     }
 }

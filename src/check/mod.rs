@@ -48,6 +48,36 @@ impl Options {
     }
 }
 
+/// Threats split into those written in the model and, per element, those instantiated
+/// from knowledge bases: rules report the former one by one and the latter once per
+/// element, so that a knowledge base applied to a large model does not repeat itself.
+pub(crate) struct ByElement {
+    pub written: Vec<crate::model::ThreatId>,
+    /// (the element, its instances), elements in model order.
+    pub instances: Vec<(crate::model::Target, Vec<crate::model::ThreatId>)>,
+}
+
+impl ByElement {
+    pub fn of(model: &Model, threats: impl Iterator<Item = crate::model::ThreatId>) -> ByElement {
+        let mut by = ByElement {
+            written: Vec::new(),
+            instances: Vec::new(),
+        };
+        for t in threats {
+            let threat = model.threat(t);
+            match (threat.pattern, threat.targets.first()) {
+                (Some(_), Some(target)) => match by.instances.last_mut() {
+                    // Instances are made element by element, so a group is a run.
+                    Some((last, group)) if last == target => group.push(t),
+                    _ => by.instances.push((*target, vec![t])),
+                },
+                _ => by.written.push(t),
+            }
+        }
+        by
+    }
+}
+
 /// Runs every rule on `model`.
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     empty_model::run(model, diags);

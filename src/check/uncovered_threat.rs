@@ -2,40 +2,80 @@
 //! covers. This is the gate most teams run `check` for. With `Options::min_risk` set,
 //! threats of a lower inherent risk are left out.
 
-use super::Options;
+use super::{ByElement, Options};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Coverage, Model};
+use crate::model::{Coverage, Model, ThreatId};
 
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
-    for t in model.threat_ids() {
-        if model.coverage(t, options.today) != Coverage::Uncovered {
+    let uncovered = model.threat_ids().filter(|t| {
+        model.coverage(*t, options.today) == Coverage::Uncovered
+            && !options.min_risk.is_some_and(|min| model.risk(*t) < min)
+    });
+    let by = ByElement::of(model, uncovered);
+    for t in by.written {
+        one(model, t, diags);
+    }
+    for (target, threats) in by.instances {
+        if let [t] = threats[..] {
+            one(model, t, diags);
             continue;
         }
-        if options.min_risk.is_some_and(|min| model.risk(t) < min) {
-            continue;
-        }
-        let threat = model.threat(t);
+        let listed: Vec<String> = threats
+            .iter()
+            .map(|t| {
+                let threat = model.threat(*t);
+                format!("`{}` ({}, {})", threat.id, threat.title, threat.severity)
+            })
+            .collect();
+        let element = model.target_id(target);
         let mut d = Diagnostic::at(
             Code::UncoveredThreat,
-            threat.span,
+            model.threat(threats[0]).span,
             format!(
-                "threat `{}` ({}, {}) has no mitigation and no valid acceptance",
-                threat.id, threat.title, threat.severity
+                "{} threats on `{element}` from knowledge bases have no mitigation and no valid acceptance: {}",
+                threats.len(),
+                listed.join(", ")
             ),
         )
-        .with_label("uncovered");
-        for a in &threat.acceptances {
-            let a = model.acceptance(*a);
-            d = d.with_related(
-                a.expires_span,
-                format!("accepted until {}, no longer valid", a.expires),
-            );
+        .with_label(format!("{} uncovered threats", threats.len()));
+        for t in &threats {
+            if let Some(p) = model.threat(*t).pattern {
+                d = d.with_related(model.pattern(p).span, model.pattern_origin(p));
+            }
         }
-        diags.push(d.with_help(format!(
-            "add a [[mitigation]] with `mitigates = [\"{}\"]`, or an [[acceptance]] of it",
-            threat.id
-        )));
+        diags.push(d.with_help(
+            "mitigate them ([[mitigation]] with `mitigates = [\"pattern@element\", …]`), accept them, \
+             or mark a pattern that does not apply with [[not-applicable]] and `pattern = …`",
+        ));
     }
+}
+
+/// The diagnostic of one uncovered threat.
+fn one(model: &Model, t: ThreatId, diags: &mut Diagnostics) {
+    let threat = model.threat(t);
+    let mut d = Diagnostic::at(
+        Code::UncoveredThreat,
+        threat.span,
+        format!(
+            "threat `{}` ({}, {}) has no mitigation and no valid acceptance",
+            threat.id, threat.title, threat.severity
+        ),
+    )
+    .with_label("uncovered");
+    if let Some(p) = threat.pattern {
+        d = d.with_related(model.pattern(p).span, model.pattern_origin(p));
+    }
+    for a in &threat.acceptances {
+        let a = model.acceptance(*a);
+        d = d.with_related(
+            a.expires_span,
+            format!("accepted until {}, no longer valid", a.expires),
+        );
+    }
+    diags.push(d.with_help(format!(
+        "add a [[mitigation]] with `mitigates = [\"{}\"]`, or an [[acceptance]] of it",
+        threat.id
+    )));
 }
 
 #[cfg(test)]

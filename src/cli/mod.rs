@@ -10,6 +10,7 @@ mod evidence;
 mod export;
 mod import;
 mod init;
+mod kb;
 mod paths;
 mod print;
 mod render;
@@ -76,6 +77,8 @@ enum Command {
     Import(import::Args),
     /// Attack paths from untrusted sources to sensitive targets, uncovered threats first.
     Paths(paths::Args),
+    /// Browse knowledge bases: `kb list`, `kb show NAME|FOLDER`.
+    Kb(kb::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -187,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::Diff(args) => diff::run(args),
         Command::Import(args) => import::run(args),
         Command::Paths(args) => paths::run(args),
+        Command::Kb(args) => kb::run(args),
     };
     exit.into()
 }

@@ -8,7 +8,7 @@ use crate::diag::{Diagnostic, Location, Severity};
 pub use crate::diag::{JsonDiagnostic, json_diagnostic};
 use crate::source::Sources;
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as ReportSeverity};
-use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use codespan_reporting::term::termcolor::{BufferedStandardStream, ColorChoice};
 use codespan_reporting::term::{self, Config};
 
 fn color_choice() -> ColorChoice {
@@ -42,15 +42,19 @@ fn to_report(d: &Diagnostic) -> Report<crate::source::FileId> {
     report.with_notes(notes)
 }
 
-/// Prints diagnostics to standard error, rustc-style, and a one-line tally.
+/// Prints diagnostics to standard error, rustc-style. Output is buffered: a large model
+/// can have tens of thousands of findings, and unbuffered standard error would make a
+/// system call per fragment.
 pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) {
-    let mut stderr = StandardStream::stderr(color_choice());
+    let mut stderr = BufferedStandardStream::stderr(color_choice());
     let config = Config::default();
     for d in diagnostics {
         if term::emit_to_write_style(&mut stderr, &config, sources, &to_report(d)).is_err() {
+            let _ = std::io::Write::flush(&mut stderr);
             eprintln!("{}[{}]: {}", d.severity.as_str(), d.code, d.message);
         }
     }
+    let _ = std::io::Write::flush(&mut stderr);
 }
 
 /// Reports a failure that is not about the model (I/O, templates) and returns exit 2.

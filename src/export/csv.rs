@@ -21,6 +21,9 @@ pub const COLUMNS: &[&str] = &[
     "mitigations",
     "acceptance",
     "owner",
+    "risk",
+    "residual_risk",
+    "pattern",
 ];
 
 /// A cell as a spreadsheet may safely open it: formula triggers neutralised.
@@ -52,7 +55,7 @@ fn push_row<S: AsRef<str>>(out: &mut String, cells: &[S]) {
 /// The threat register of `input`, rows sorted by threat id, then target id.
 pub fn export(input: &Input<'_>) -> String {
     let model = input.model;
-    let mut rows: Vec<[String; 10]> = Vec::new();
+    let mut rows: Vec<[String; 13]> = Vec::new();
     for t in model.threat_ids() {
         let threat = model.threat(t);
         let coverage = model.coverage(t, input.today);
@@ -105,6 +108,15 @@ pub fn export(input: &Input<'_>) -> String {
                 mitigation_cell.join("; "),
                 acceptance_cell.join("; "),
                 owners.join("; "),
+                model.risk(t).as_str().to_string(),
+                model.residual_risk(t, input.today).as_str().to_string(),
+                threat
+                    .pattern
+                    .map(|p| {
+                        let p = model.pattern(p);
+                        format!("{}/{}", model.knowledge_base(p.kb).id, p.id)
+                    })
+                    .unwrap_or_default(),
             ]);
         }
     }

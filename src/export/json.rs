@@ -175,6 +175,11 @@ pub struct ThreatOut<'a> {
     pub coverage: Coverage,
     /// Ids of the mitigations that address it, sorted.
     pub mitigations: Vec<&'a str>,
+    /// The knowledge-base pattern it was instantiated from (its id is
+    /// `pattern@element`); null for a threat written in the model.
+    pub pattern: Option<&'a str>,
+    /// The knowledge base of that pattern.
+    pub knowledge_base: Option<&'a str>,
     pub source: Position<'a>,
 }
 
@@ -189,7 +194,12 @@ pub struct MitigationOut<'a> {
     pub mitigates: Vec<&'a str>,
     pub owner: Option<&'a str>,
     pub references: &'a [String],
+    /// Links or citations that show its status.
+    pub evidence: &'a [String],
     pub description: Option<&'a str>,
+    /// The knowledge-base mitigation it was instantiated from; null for one written in
+    /// the model.
+    pub recommendation: Option<&'a str>,
     pub source: Position<'a>,
 }
 
@@ -300,6 +310,10 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
                 description: threat.description.as_deref(),
                 coverage: model.coverage(t, today),
                 mitigations,
+                pattern: threat.pattern.map(|p| model.pattern(p).id.as_str()),
+                knowledge_base: threat
+                    .pattern
+                    .map(|p| model.knowledge_base(model.pattern(p).kb).id.as_str()),
                 source: pos(threat.span),
             }
         })
@@ -319,7 +333,11 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
                 .collect(),
             owner: m.owner.as_deref(),
             references: &m.references,
+            evidence: &m.evidence,
             description: m.description.as_deref(),
+            recommendation: m
+                .recommendation
+                .map(|r| model.recommendation(r).id.as_str()),
             source: pos(m.span),
         })
         .collect();

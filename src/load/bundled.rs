@@ -27,6 +27,14 @@ macro_rules! bundled {
 }
 
 bundled! {
+    "stride" in "catalog/stride": [
+        "kb.toml",
+        "data-stores.toml",
+        "external-entities.toml",
+        "flows.toml",
+        "mitigations.toml",
+        "processes.toml",
+    ];
     "fastapi" in "catalog/fastapi/kb": [
         "kb.toml",
         "mitigations.toml",

@@ -222,7 +222,7 @@ pub fn build(
         mitigation_status: raw_mitigation_status,
         unreadable_ids: _,
     } = raw;
-    let mut ids = ids;
+
     let [
         keep_zone,
         keep_component,
@@ -497,8 +497,6 @@ pub fn build(
             let pattern = &mut knowledge.patterns[p.index()];
             pattern.instances.push(id);
             let threat_id = format!("{}@{element_id}", pattern.id);
-            ids.map
-                .insert(threat_id.clone(), (Kind::Threat, id.0, span));
             threats.push(Threat {
                 id: threat_id,
                 title: pattern.title.clone(),
@@ -526,14 +524,9 @@ pub fn build(
         let id = MitigationId(mitigations.len() as u32);
         let mut mitigates = Vec::with_capacity(m.mitigates.len());
         for r in &m.mitigates {
-            if let Some((_, n)) = ids.resolve(
-                r,
-                &[Kind::Threat],
-                Code::DanglingReference,
-                "mitigates",
-                diags,
-            ) {
-                let t = ThreatId(n);
+            if let Some(t) =
+                resolve_threat(&ids, &graph, &threats, &knowledge, r, "mitigates", diags)
+            {
                 if !mitigates.contains(&t) {
                     mitigates.push(t);
                     if let Some(threat) = threats.get_mut(t.index()) {
@@ -559,7 +552,6 @@ pub fn build(
 
     // Recommended mitigations: one per element on which a pattern they mitigate was
     // instantiated, then the statuses the model gives them.
-    let mut recommended: HashMap<(RecommendationId, Target), MitigationId> = HashMap::new();
     {
         let mut start = 0;
         let instances: Vec<(Target, PatternId, ThreatId)> = threats
@@ -593,9 +585,6 @@ pub fn build(
                     threats[t.index()].mitigations.push(id);
                 }
                 let mitigation_id = format!("{}@{element_id}", rec.id);
-                ids.map
-                    .insert(mitigation_id.clone(), (Kind::Mitigation, id.0, span));
-                recommended.insert((r, target), id);
                 mitigations.push(Mitigation {
                     id: mitigation_id,
                     title: rec.title.clone(),
@@ -632,7 +621,7 @@ pub fn build(
                         (Kind::Component, i) => Target::Component(ComponentId::new(i as usize)),
                         (_, i) => Target::Flow(FlowId::new(i as usize)),
                     };
-                    let found = recommended.get(&(r, target)).copied();
+                    let found = recommended_on(&graph, &threats, &mitigations, r, target);
                     if found.is_none() {
                         diags.push(
                             Diagnostic::at(
@@ -665,16 +654,11 @@ pub fn build(
 
     let mut acceptances = Vec::with_capacity(raw_acceptances.len());
     for a in raw_acceptances {
-        let Some((_, n)) = ids.resolve(
-            &a.threat,
-            &[Kind::Threat],
-            Code::DanglingReference,
-            "threat",
-            diags,
+        let Some(t) = resolve_threat(
+            &ids, &graph, &threats, &knowledge, &a.threat, "threat", diags,
         ) else {
             continue;
         };
-        let t = ThreatId(n);
         if let Some(threat) = threats.get_mut(t.index()) {
             threat
                 .acceptances
@@ -744,6 +728,98 @@ pub fn build(
         recommendations: knowledge.recommendations,
         ids: lookup,
     })
+}
+
+/// Resolves a reference to a threat: a written threat's id, or an instantiated one's
+/// `pattern@element`. Instances are not in the id table (a model may have hundreds of
+/// thousands); they are found among their element's threats.
+fn resolve_threat(
+    ids: &Ids<'_>,
+    graph: &DiGraph<Component, Flow, u32>,
+    threats: &[Threat],
+    knowledge: &Knowledge,
+    r: &Sp<String>,
+    field: &str,
+    diags: &mut Diagnostics,
+) -> Option<ThreatId> {
+    let Some((pattern, element)) = r.value.split_once('@') else {
+        return ids
+            .resolve(r, &[Kind::Threat], Code::DanglingReference, field, diags)
+            .map(|(_, n)| ThreatId(n));
+    };
+    let on = match ids.map.get(element) {
+        Some((Kind::Component, n, _)) => &graph[ComponentId::new(*n as usize)].threats,
+        Some((Kind::Flow, n, _)) => &graph[FlowId::new(*n as usize)].threats,
+        _ => {
+            diags.push(
+                Diagnostic::at(
+                    Code::DanglingReference,
+                    r.span,
+                    format!(
+                        "`{field}` names `{}`, but `{element}` is not a component or flow of the model",
+                        r.value
+                    ),
+                )
+                .with_label("unknown element")
+                .with_help("an instantiated threat's id is `pattern@element`"),
+            );
+            return None;
+        }
+    };
+    let pattern_of = |t: &ThreatId| {
+        threats
+            .get(t.index())
+            .and_then(|t| t.pattern)
+            .map(|p| knowledge.patterns[p.index()].id.as_str())
+    };
+    if let Some(t) = on.iter().find(|t| pattern_of(t) == Some(pattern)) {
+        return Some(*t);
+    }
+    let instances: Vec<String> = on
+        .iter()
+        .filter_map(|t| Some(format!("{}@{element}", pattern_of(t)?)))
+        .collect();
+    let mut close = suggest(&r.value, instances.iter().map(String::as_str));
+    close.sort();
+    let mut d = Diagnostic::at(
+        Code::DanglingReference,
+        r.span,
+        format!(
+            "`{field}` names `{}`, but no pattern `{pattern}` was instantiated on `{element}`",
+            r.value
+        ),
+    )
+    .with_label("unknown threat");
+    if !close.is_empty() {
+        d = d.with_help(format!("did you mean {}?", quoted_list(&close)));
+    } else if instances.is_empty() {
+        d = d.with_help(format!("no pattern applies to `{element}`"));
+    } else {
+        d = d.with_help(format!(
+            "the threats instantiated on `{element}` are {}",
+            quoted_list(&instances)
+        ));
+    }
+    diags.push(d);
+    None
+}
+
+/// The mitigation instantiated from recommendation `r` on `target`, if there is one.
+fn recommended_on(
+    graph: &DiGraph<Component, Flow, u32>,
+    threats: &[Threat],
+    mitigations: &[Mitigation],
+    r: RecommendationId,
+    target: Target,
+) -> Option<MitigationId> {
+    let on = match target {
+        Target::Component(c) => &graph[c].threats,
+        Target::Flow(f) => &graph[f].threats,
+    };
+    on.iter()
+        .flat_map(|t| threats[t.index()].mitigations.iter())
+        .find(|m| mitigations[m.index()].recommendation == Some(r))
+        .copied()
 }
 
 /// How a flow from zone `a` to zone `b` crosses a trust boundary, if it does.

@@ -15,6 +15,25 @@ use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
 use crate::load::kb::{RawComponentSelector, RawKnowledgeBase, RawSelector};
 use crate::source::Sp;
 
+/// Knowledge bases resolved on their own, without a model: what `kb show` browses.
+#[derive(Debug)]
+pub struct KnowledgeSet {
+    pub knowledge_bases: Vec<KnowledgeBase>,
+    pub patterns: Vec<Pattern>,
+    pub recommendations: Vec<Recommendation>,
+}
+
+/// Resolves knowledge bases without a model to apply them to, reporting every problem
+/// (duplicate ids, `mitigates` naming unknown patterns).
+pub fn resolve_knowledge(raw: Vec<RawKnowledgeBase>, diags: &mut Diagnostics) -> KnowledgeSet {
+    let k = Knowledge::resolve(raw, diags);
+    KnowledgeSet {
+        knowledge_bases: k.kbs,
+        patterns: k.patterns,
+        recommendations: k.recommendations,
+    }
+}
+
 /// The knowledge bases of a model, resolved.
 #[derive(Default)]
 pub(super) struct Knowledge {

@@ -129,6 +129,16 @@ choice! {
 }
 
 impl Level {
+    /// The risk of a threat or pattern: likelihood and impact combined by the risk
+    /// matrix ([`Level::combined`]); a missing one of the two stands in as the severity,
+    /// so that with neither the severity is the risk.
+    pub fn risk(severity: Severity, likelihood: Option<Level>, impact: Option<Level>) -> Level {
+        let severity = Level::from(severity);
+        likelihood
+            .unwrap_or(severity)
+            .combined(impact.unwrap_or(severity))
+    }
+
     const SCALE: [Level; 4] = [Level::Low, Level::Medium, Level::High, Level::Critical];
 
     /// The step on the scale, 0 for low … 3 for critical.

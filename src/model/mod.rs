@@ -16,6 +16,7 @@ use petgraph::visit::EdgeRef;
 
 pub use self::build::build;
 pub use self::date::Date;
+pub use self::instantiate::{KnowledgeSet, resolve_knowledge};
 pub use self::kinds::{
     Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity, Status,
 };
@@ -404,6 +405,16 @@ impl Model {
         &self.recommendations[id.index()]
     }
 
+    /// "pattern `x` of knowledge base `y`", for messages about an instantiated threat.
+    pub fn pattern_origin(&self, id: PatternId) -> String {
+        let p = self.pattern(id);
+        format!(
+            "from pattern `{}` of knowledge base `{}`",
+            p.id,
+            self.knowledge_base(p.kb).id
+        )
+    }
+
     /// Components in model order.
     pub fn component_ids(&self) -> impl Iterator<Item = ComponentId> + '_ {
         self.graph.node_indices()
@@ -439,9 +450,34 @@ impl Model {
         flows
     }
 
-    /// Finds any entity by id.
+    /// Finds any entity by id, instantiated threats and mitigations (`x@element`)
+    /// included.
     pub fn lookup(&self, id: &str) -> Option<EntityRef> {
-        self.ids.get(id).copied()
+        if let Some(found) = self.ids.get(id) {
+            return Some(*found);
+        }
+        let (left, element) = id.split_once('@')?;
+        let on = match self.ids.get(element)? {
+            EntityRef::Component(c) => &self.component(*c).threats,
+            EntityRef::Flow(f) => &self.flow(*f).threats,
+            _ => return None,
+        };
+        let threat = on.iter().find(|t| {
+            self.threat(**t)
+                .pattern
+                .is_some_and(|p| self.pattern(p).id == left)
+        });
+        if let Some(t) = threat {
+            return Some(EntityRef::Threat(*t));
+        }
+        on.iter()
+            .flat_map(|t| self.threat(*t).mitigations.iter())
+            .find(|m| {
+                self.mitigation(**m)
+                    .recommendation
+                    .is_some_and(|r| self.recommendation(r).id == left)
+            })
+            .map(|m| EntityRef::Mitigation(*m))
     }
 
     /// The id of a threat target.
@@ -467,11 +503,7 @@ impl Model {
     /// threat with neither has its severity as its risk.
     pub fn risk(&self, t: ThreatId) -> Level {
         let threat = self.threat(t);
-        let severity = Level::from(threat.severity);
-        threat
-            .likelihood
-            .unwrap_or(severity)
-            .combined(threat.impact.unwrap_or(severity))
+        Level::risk(threat.severity, threat.likelihood, threat.impact)
     }
 
     /// The risk left once effective mitigations are counted: the inherent risk lowered by

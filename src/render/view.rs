@@ -56,6 +56,61 @@ pub struct ReportView<'a> {
     pub svg: Option<String>,
     /// Review sign-offs, oldest first.
     pub reviews: Vec<ReviewView<'a>>,
+    /// The knowledge bases the model uses, their patterns, and the not-applicable marks.
+    pub knowledge: KnowledgeView<'a>,
+}
+
+/// The knowledge bases of a report's model, and its not-applicable marks.
+#[derive(Serialize)]
+pub struct KnowledgeView<'a> {
+    pub bases: Vec<KbView<'a>>,
+    /// Every pattern of every knowledge base; threats point here with `pattern`.
+    pub patterns: Vec<PatternView<'a>>,
+    /// `[[not-applicable]]` marks, in model order.
+    pub not_applicable: Vec<NotApplicableView<'a>>,
+}
+
+/// A knowledge base as a report shows it.
+#[derive(Serialize)]
+pub struct KbView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub version: Option<&'a str>,
+    /// `bundled` or its folder.
+    pub origin: &'a str,
+    pub description: Option<&'a str>,
+    /// Indices into `knowledge.patterns`.
+    pub patterns: Vec<usize>,
+    /// How many mitigations it recommends.
+    pub mitigations: usize,
+}
+
+/// A pattern as a report shows it.
+#[derive(Serialize)]
+pub struct PatternView<'a> {
+    pub id: &'a str,
+    /// The id of its knowledge base.
+    pub kb: &'a str,
+    pub title: &'a str,
+    pub category: &'static str,
+    pub category_title: &'static str,
+    pub severity: &'static str,
+    pub cwe: &'a [u32],
+    pub capec: &'a [u32],
+    /// Its selectors, as the knowledge base wrote them.
+    pub applies_to: &'a [String],
+    /// How many threats it produced in this model.
+    pub instances: usize,
+}
+
+/// A `[[not-applicable]]` mark.
+#[derive(Serialize)]
+pub struct NotApplicableView<'a> {
+    pub element: &'a str,
+    pub category: &'static str,
+    /// The pattern id, for a mark of one pattern rather than a whole category.
+    pub pattern: Option<&'a str>,
+    pub justification: &'a str,
 }
 
 /// A `[[review]]` as the report shows it.
@@ -166,6 +221,8 @@ pub struct ThreatView<'a> {
     pub mitigations: &'a [MitigationId],
     /// Indices into `acceptances`.
     pub acceptances: Vec<usize>,
+    /// Index into `knowledge.patterns` of the pattern it was instantiated from.
+    pub pattern: Option<usize>,
 }
 
 /// A threat's target as a link needs it.
@@ -189,6 +246,8 @@ pub struct MitigationView<'a> {
     /// Ids of the threats it addresses.
     pub threats: Vec<&'a str>,
     pub references: &'a [String],
+    /// Links or citations that show its status.
+    pub evidence: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -265,6 +324,7 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub mermaid: &'v Option<String>,
     pub svg: &'v Option<String>,
     pub reviews: &'v [ReviewView<'a>],
+    pub knowledge: &'v KnowledgeView<'a>,
 }
 
 impl<'a> ReportView<'a> {
@@ -293,6 +353,7 @@ impl<'a> ReportView<'a> {
             mermaid,
             svg,
             reviews,
+            knowledge,
         } = self;
         ViewWithoutLargestLists {
             project,
@@ -315,6 +376,7 @@ impl<'a> ReportView<'a> {
             mermaid,
             svg,
             reviews,
+            knowledge,
         }
     }
 }
@@ -462,6 +524,7 @@ impl<'a> ReportView<'a> {
                         .collect(),
                     mitigations: &threat.mitigations,
                     acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
+                    pattern: threat.pattern.map(|p| p.index()),
                 }
             })
             .collect();
@@ -528,6 +591,7 @@ impl<'a> ReportView<'a> {
                             .map(|t| model.threat(*t).id.as_str())
                             .collect(),
                         references: &mitigation.references,
+                        evidence: &mitigation.evidence,
                     }
                 })
                 .collect(),
@@ -573,7 +637,52 @@ impl<'a> ReportView<'a> {
                 .collect(),
             mermaid,
             svg,
+            knowledge: knowledge_view(model),
         }
+    }
+}
+
+fn knowledge_view(model: &Model) -> KnowledgeView<'_> {
+    KnowledgeView {
+        bases: model
+            .knowledge_bases
+            .iter()
+            .map(|kb| KbView {
+                id: &kb.id,
+                name: &kb.name,
+                version: kb.version.as_deref(),
+                origin: &kb.origin,
+                description: kb.description.as_deref(),
+                patterns: kb.patterns.iter().map(|p| p.index()).collect(),
+                mitigations: kb.recommendations.len(),
+            })
+            .collect(),
+        patterns: model
+            .patterns
+            .iter()
+            .map(|p| PatternView {
+                id: &p.id,
+                kb: &model.knowledge_base(p.kb).id,
+                title: &p.title,
+                category: p.category.as_str(),
+                category_title: p.category.title(),
+                severity: p.severity.as_str(),
+                cwe: &p.cwe,
+                capec: &p.capec,
+                applies_to: &p.applies_to,
+                instances: p.instances.len(),
+            })
+            .collect(),
+        not_applicable: model
+            .not_applicable
+            .iter()
+            .map(|n| NotApplicableView {
+                element: model.target_id(n.element),
+                category: n.category.as_str(),
+                pattern: n.pattern.map(|p| model.pattern(p).id.as_str()),
+                justification: &n.justification,
+            })
+            .collect(),
     }
 }
 

@@ -369,6 +369,7 @@ fn the_report_follows_the_shape_of_the_analysis() {
             "## 5. Mitigation strategies",
             "## 6. Coverage",
             "## 7. Conclusion",
+            "## Appendix: knowledge bases",
         ]
     );
     let m = model();

@@ -316,3 +316,125 @@ fn unknown_knowledge_bases_suggest_the_bundled_names() {
     assert!(text.contains("is named twice"), "{text}");
     assert!(text.contains("there is no folder"), "{text}");
 }
+
+#[test]
+fn reports_name_each_threat_s_pattern_and_list_the_knowledge_bases() {
+    let tmp = tempfile::tempdir().unwrap();
+    let md = tmp.path().join("r.md");
+    let html = tmp.path().join("r.html");
+    let dir = root().join("tests/fixtures/kb/selectors");
+    for (format, out) in [("md", &md), ("html", &html)] {
+        let r = crate::support::run(&[
+            "render",
+            dir.to_str().unwrap(),
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let md = std::fs::read_to_string(md).unwrap();
+    assert!(
+        md.contains("#### Framework flaw (`fastapi-component@web`)"),
+        "{md}"
+    );
+    assert!(md.contains("· accepted · pattern `fastapi-component` of `selectors`"));
+    assert!(md.contains("## Appendix: knowledge bases"));
+    assert!(md.contains(
+        "| `either-form` | Matches by either of two selectors | Denial of service | \
+         `element = \"component\", kind = \"data-store\", technology = \"redis\"` or \
+         `element = \"flow\", direction = \"outbound\"` | 2 |"
+    ));
+    assert!(md.contains("| `worker` | pattern `any-process` (repudiation) |"));
+    assert!(md.contains("Evidence: <https://example.com/evidence/login-tests>"));
+    let html = std::fs::read_to_string(html).unwrap();
+    assert!(
+        html.contains(
+            r##"<a href="#pattern-fastapi-component"><code>fastapi-component</code></a>"##
+        )
+    );
+    assert!(html.contains(r#"<tr id="pattern-fastapi-component">"#));
+}
+
+#[test]
+fn a_reference_to_an_instance_that_does_not_exist_names_those_that_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("m");
+    copy_dir(&root().join("tests/fixtures/kb/selectors"), &copy);
+    let marks = std::fs::read_to_string(copy.join("marks.toml")).unwrap();
+    std::fs::write(
+        copy.join("marks.toml"),
+        marks
+            .replace("fastapi-component@web", "fastapi-componnet@web")
+            .replace("http-flow@partner-web", "http-flow@nowhere"),
+    )
+    .unwrap();
+    let (exit, json) = check_json(copy.to_str().unwrap());
+    assert_eq!(exit, 2);
+    let messages: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.to_string())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m
+            .contains("no pattern `fastapi-componnet` was instantiated on `web`")
+            && m.contains("did you mean `fastapi-component@web`?")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("`nowhere` is not a component or flow of the model")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn instances_and_pattern_marks_count_towards_stride_coverage() {
+    let (_, json) =
+        crate::support::check_json_with("tests/fixtures/kb/selectors", &["--stride-coverage"]);
+    let worker = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "stride-coverage")
+        .map(|d| d["message"].as_str().unwrap())
+        .find(|m| m.contains("`worker`"))
+        .expect("the worker has gaps");
+    // Tampering comes from an instance (`tagged`), repudiation from the pattern marked
+    // not applicable (`any-process`); the other four are gaps.
+    assert!(
+        worker.ends_with(
+            "spoofing, information-disclosure, denial-of-service, elevation-of-privilege"
+        ),
+        "{worker}"
+    );
+}
+
+#[test]
+fn findings_on_instances_come_once_per_element() {
+    let (exit, json) = check_json("tests/fixtures/kb/selectors");
+    assert_eq!(exit, 1);
+    let on_web: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "uncovered-threat")
+        .map(|d| d["message"].as_str().unwrap())
+        .filter(|m| m.contains("@web`"))
+        .collect();
+    assert_eq!(
+        on_web,
+        [
+            "2 threats on `web` from knowledge bases have no mitigation and no valid acceptance: \
+          `low-trust-process@web` (Process in a low-trust zone, medium), `any-process@web` (Any process, low)"
+        ]
+    );
+    // Summary counts stay per threat.
+    assert_eq!(json["summary"]["uncovered_threats"], 11);
+}

@@ -15,6 +15,7 @@ mod kb;
 mod load_errors;
 mod paths;
 mod risk;
+mod stride;
 mod support;
 
 /// The bundled FastAPI model, resolved.
