@@ -129,6 +129,16 @@ mod tests {
         let mut selector: Vec<String> = SELECTOR_KEYS.iter().map(|k| k.to_string()).collect();
         selector.sort();
         assert_eq!(schema_keys(&schema, "RawSelector"), selector);
+        // A condition may be one value or a list; a trust range may leave a bound out.
+        let defs = &schema["$defs"];
+        let kind = defs["RawSelector"]["properties"]["kind"]["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/$defs/"))
+            .expect("kind refers to a definition");
+        let shapes = defs[kind]["anyOf"].as_array().expect("one or a list");
+        assert_eq!(shapes.len(), 2);
+        assert_eq!(shapes[1]["type"], "array");
+        assert!(defs["TrustRange"].get("required").is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::model::{Coverage, Model, ThreatId};
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     let uncovered = model.threat_ids().filter(|t| {
         model.coverage(*t, options.today) == Coverage::Uncovered
-            && !options.min_risk.is_some_and(|min| model.risk(*t) < min)
+            && options.min_risk.is_none_or(|min| model.risk(*t) >= min)
     });
     let by = ByElement::of(model, uncovered);
     for t in by.written {

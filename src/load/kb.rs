@@ -92,6 +92,16 @@ impl Selectors {
     }
 }
 
+/// One value or a list of them, as the schema documents a condition (the loader reads
+/// either into a list).
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum OneOrMore<T> {
+    One(T),
+    More(#[schemars(length(min = 1))] Vec<T>),
+}
+
 /// The conditions a selector sets: every one given must hold.
 #[derive(Debug, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -104,9 +114,11 @@ pub struct RawSelector {
     pub crosses_boundary: Option<Sp<bool>>,
     /// Flows: the way it crosses (one or a list).
     #[serde(default)]
+    #[schemars(with = "OneOrMore<Direction>")]
     pub direction: Vec<Sp<Direction>>,
     /// Flows: its protocol is one of these (ignoring case).
     #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
     pub protocol: Vec<Sp<String>>,
     /// Flows: the value of its `encrypted` flag.
     pub encrypted: Option<Sp<bool>>,
@@ -114,6 +126,7 @@ pub struct RawSelector {
     pub authenticated: Option<Sp<bool>>,
     /// Flows: it carries an asset with one of these classifications.
     #[serde(default)]
+    #[schemars(with = "OneOrMore<Classification>")]
     pub data_classification: Vec<Sp<Classification>>,
     /// Flows: its source component matches.
     pub from: Option<RawComponentSelector>,
@@ -129,12 +142,15 @@ pub struct RawSelector {
 pub struct RawComponentSelector {
     /// Its kind is one of these (one or a list).
     #[serde(default)]
+    #[schemars(with = "OneOrMore<ComponentKind>")]
     pub kind: Vec<Sp<ComponentKind>>,
     /// Its technology contains one of these words (ignoring case).
     #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
     pub technology: Vec<Sp<String>>,
     /// It has one of these tags (ignoring case).
     #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
     pub tags: Vec<Sp<String>>,
     /// Its zone's trust lies in this range.
     pub zone_trust: Option<Sp<TrustRange>>,
@@ -144,8 +160,12 @@ pub struct RawComponentSelector {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrustRange {
+    /// The lowest trust (default 0).
+    #[serde(default)]
     #[schemars(range(min = 0, max = 10))]
     pub min: u8,
+    /// The highest trust (default 10).
+    #[serde(default)]
     #[schemars(range(min = 0, max = 10))]
     pub max: u8,
 }

@@ -315,6 +315,7 @@ fn unknown_knowledge_bases_suggest_the_bundled_names() {
     let text = json.to_string();
     assert!(text.contains("is named twice"), "{text}");
     assert!(text.contains("there is no folder"), "{text}");
+    assert!(text.contains("did you mean `stride`?"), "{text}");
 }
 
 #[test]
@@ -437,4 +438,45 @@ fn findings_on_instances_come_once_per_element() {
     );
     // Summary counts stay per threat.
     assert_eq!(json["summary"]["uncovered_threats"], 11);
+}
+
+#[test]
+fn kb_list_and_show_browse_the_bundled_knowledge_and_check_a_folder() {
+    let list = crate::support::run(&["kb", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout.contains("| stride | STRIDE per element |"),
+        "{}",
+        list.stdout
+    );
+    let show = crate::support::run(&["kb", "show", "stride"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(show.stdout.starts_with("# STRIDE per element (`stride`)"));
+    assert!(
+        show.stdout
+            .contains("- applies to `element = \"component\"")
+    );
+    assert!(show.stdout.contains("## Mitigations ("));
+    let folder = crate::support::run(&["kb", "show", "tests/fixtures/kb/selectors/kb"]);
+    assert_eq!(folder.code, 0, "{}", folder.stderr);
+    assert!(
+        folder
+            .stdout
+            .contains("### `either-form`: Matches by either of two selectors")
+    );
+    let broken = crate::support::run(&["kb", "show", "tests/fixtures/kb/broken/kb"]);
+    assert_eq!(broken.code, 2);
+    assert!(
+        broken
+            .stderr
+            .contains("error[invalid-value]: kind: `proces` is not a component kind")
+    );
+    assert!(
+        broken.stderr.contains("could not be loaded (9 errors)"),
+        "{}",
+        broken.stderr
+    );
+    let unknown = crate::support::run(&["kb", "show", "strid"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("did you mean `stride`?"));
 }
