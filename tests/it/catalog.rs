@@ -187,6 +187,43 @@ fn instance(id: &str) -> (&str, &str) {
 }
 
 #[test]
+fn kb_show_fastapi_lists_every_point_of_the_analysis() {
+    let list = run(&["kb", "list"]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(
+        list.stdout
+            .contains("| fastapi | FastAPI application security | 1.0 | 32 | 41 |"),
+        "{}",
+        list.stdout
+    );
+    let show = run(&["kb", "show", "fastapi"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    assert!(show.stdout.contains("## Patterns (32)"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("## Mitigations (41)"),
+        "{}",
+        show.stdout
+    );
+    for (key, _) in table(ANALYSIS_THREATS)
+        .iter()
+        .chain(&table(ANALYSIS_MITIGATIONS))
+    {
+        assert!(
+            show.stdout.contains(&format!("### `{}`: ", key[0])),
+            "{} missing from kb show",
+            key[0]
+        );
+    }
+    // The folder inside the example is the same knowledge base, read from disk.
+    let folder = run(&["kb", "show", "catalog/fastapi/kb"]);
+    assert_eq!(folder.code, 0, "{}", folder.stderr);
+    assert_eq!(
+        folder.stdout.replace("; catalog/fastapi/kb.", "; bundled."),
+        show.stdout
+    );
+}
+
+#[test]
 fn the_knowledge_base_gives_the_model_exactly_the_threats_of_the_analysis() {
     let m = model();
     let kb = m
