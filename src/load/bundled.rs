@@ -35,6 +35,12 @@ bundled! {
         "mitigations.toml",
         "processes.toml",
     ];
+    "fastapi" in "catalog/fastapi/kb": [
+        "kb.toml",
+        "mitigations.toml",
+        "patterns-components.toml",
+        "patterns-flows.toml",
+    ];
 }
 
 /// The bundled knowledge base with this id.

@@ -133,8 +133,8 @@ fn site_pages_load_without_console_messages() {
         "fastapi/flows.html",
         "fastapi/coverage.html",
         "fastapi/components/router.html",
-        "fastapi/threats/router-starlette-routing-flaws.html",
-        "fastapi/mitigations/route-auth-dependencies.html",
+        "fastapi/threats/router-starlette-routing-flaws@router.html",
+        "fastapi/mitigations/route-auth-dependencies@router.html",
         "search.html?q=cors",
     ] {
         let (path, query) = page.split_once('?').map_or((page, ""), |(p, q)| (p, q));
@@ -160,7 +160,7 @@ fn search_finds_a_threat_by_a_word_of_its_description() {
     let threat = model
         .threats
         .iter()
-        .find(|t| t.id == "router-starlette-routing-flaws")
+        .find(|t| t.id == "router-starlette-routing-flaws@router")
         .unwrap();
     let description = threat.description.as_deref().unwrap();
     let word = description

@@ -66,7 +66,9 @@ fn a_bundle_holds_reports_exports_inputs_and_a_manifest_of_them() {
         "export/threatbook.sarif",
         "export/threat-register.csv",
         "model/threatbook.toml",
-        "model/threats-flows.toml",
+        "model/status.toml",
+        "model/fastapi/kb.toml",
+        "model/fastapi/patterns-flows.toml",
     ] {
         assert!(
             found.contains_key(path),

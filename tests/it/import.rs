@@ -242,6 +242,13 @@ fn otm_to_threatbook_to_otm_keeps_every_object_and_link_of_the_official_example(
     }
 }
 
+/// The id a threat or mitigation has once written out and imported again: an instance
+/// of a knowledge base (`pattern@element`) comes back as an entity of the model, and the
+/// import turns its id into kebab-case (`pattern-element`).
+fn written_id(id: &str) -> String {
+    id.replace('@', "-")
+}
+
 /// Every entity and field of a model, in a comparable form.
 fn fields(m: &threatbook::Model) -> Vec<String> {
     let mut out = vec![format!(
@@ -312,7 +319,7 @@ fn fields(m: &threatbook::Model) -> Vec<String> {
         out.push(format!(
             "{:?}",
             (
-                &t.id,
+                written_id(&t.id),
                 &t.title,
                 t.category,
                 t.severity,
@@ -327,12 +334,12 @@ fn fields(m: &threatbook::Model) -> Vec<String> {
         let mitigates: Vec<_> = x
             .mitigates
             .iter()
-            .map(|t| m.threat(*t).id.clone())
+            .map(|t| written_id(&m.threat(*t).id))
             .collect();
         out.push(format!(
             "{:?}",
             (
-                &x.id,
+                written_id(&x.id),
                 &x.title,
                 x.status,
                 mitigates,
@@ -346,7 +353,7 @@ fn fields(m: &threatbook::Model) -> Vec<String> {
         out.push(format!(
             "{:?}",
             (
-                &m.threat(a.threat).id,
+                written_id(&m.threat(a.threat).id),
                 &a.justification,
                 &a.approved_by,
                 a.expires
