@@ -152,6 +152,10 @@ pub struct RawComponentSelector {
     #[serde(default)]
     #[schemars(with = "OneOrMore<String>")]
     pub tags: Vec<Sp<String>>,
+    /// It has none of these tags (ignoring case).
+    #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
+    pub exclude_tags: Vec<Sp<String>>,
     /// Its zone's trust lies in this range.
     pub zone_trust: Option<Sp<TrustRange>>,
 }
@@ -551,11 +555,12 @@ fn read_applies_to(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
 }
 
 /// Every key a selector may have.
-pub const SELECTOR_KEYS: [&str; 13] = [
+pub const SELECTOR_KEYS: [&str; 14] = [
     "element",
     "kind",
     "technology",
     "tags",
+    "exclude-tags",
     "zone-trust",
     "crosses-boundary",
     "direction",
@@ -568,7 +573,7 @@ pub const SELECTOR_KEYS: [&str; 13] = [
 ];
 
 /// The keys of a component selector, and of a flow selector's own conditions.
-const COMPONENT_KEYS: [&str; 4] = ["kind", "technology", "tags", "zone-trust"];
+const COMPONENT_KEYS: [&str; 5] = ["kind", "technology", "tags", "exclude-tags", "zone-trust"];
 const FLOW_KEYS: [&str; 8] = [
     "crosses-boundary",
     "direction",
@@ -692,6 +697,7 @@ fn read_component_conditions(
         kind: one_or_more_choice(r, "kind", diags, ok),
         technology: non_blank(r, "technology", diags, ok),
         tags: non_blank(r, "tags", diags, ok),
+        exclude_tags: non_blank(r, "exclude-tags", diags, ok),
         zone_trust: trust_range(r, diags, ok),
     }
 }

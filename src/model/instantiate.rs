@@ -4,7 +4,7 @@
 //! Matching is a pure function of the resolved graph: a component is matched on its
 //! kind, technology, tags and zone trust; a flow on its crossing, protocol, flags, the
 //! classification of what it carries and its two endpoints. Text is compared ignoring
-//! case; technologies match as whole words.
+//! case; technologies and protocols match as whole words.
 
 use std::collections::HashMap;
 
@@ -374,6 +374,7 @@ struct ComponentSelector {
     kinds: Vec<ComponentKind>,
     technology: Vec<String>,
     tags: Vec<String>,
+    exclude_tags: Vec<String>,
     trust: Option<(u8, u8)>,
 }
 
@@ -402,6 +403,11 @@ impl ComponentSelector {
                 .iter()
                 .map(|t| t.value.trim().to_lowercase())
                 .collect(),
+            exclude_tags: raw
+                .exclude_tags
+                .iter()
+                .map(|t| t.value.trim().to_lowercase())
+                .collect(),
             trust: raw.zone_trust.as_ref().map(|r| (r.value.min, r.value.max)),
         }
     }
@@ -414,6 +420,7 @@ impl ComponentSelector {
                     .iter()
                     .any(|w| contains_word(&c.technology, w)))
             && (self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)))
+            && !self.exclude_tags.iter().any(|t| c.tags.contains(t))
             && self
                 .trust
                 .is_none_or(|(min, max)| (min..=max).contains(&c.trust))
@@ -461,7 +468,8 @@ impl Selector {
         s.crosses.is_none_or(|c| c == flow.direction.is_some())
             && (s.directions.is_empty()
                 || flow.direction.is_some_and(|d| s.directions.contains(&d)))
-            && (s.protocols.is_empty() || s.protocols.contains(&flow.protocol))
+            && (s.protocols.is_empty()
+                || s.protocols.iter().any(|p| contains_word(&flow.protocol, p)))
             && s.encrypted.is_none_or(|e| e == flow.encrypted)
             && s.authenticated.is_none_or(|a| a == flow.authenticated)
             && (s.classes == 0 || s.classes & flow.classes != 0)
@@ -529,6 +537,11 @@ fn describe_component(c: &RawComponentSelector, parts: &mut Vec<String>) {
         c.technology.iter().map(|t| t.value.as_str()),
     );
     list(parts, "tags", c.tags.iter().map(|t| t.value.as_str()));
+    list(
+        parts,
+        "exclude-tags",
+        c.exclude_tags.iter().map(|t| t.value.as_str()),
+    );
     if let Some(r) = &c.zone_trust {
         parts.push(format!(
             "zone-trust = {{ min = {}, max = {} }}",

@@ -76,6 +76,11 @@ fn each_selector_form_matches_exactly_its_elements() {
         "either-form@web-user",
         // every process but the one marked not applicable
         "any-process@web",
+        // a kind without a tag
+        "not-partner@user",
+        // a protocol as a word, ignoring case ("HTTPS", "https"; not "HTTP")
+        "https-flow@user-web",
+        "https-flow@web-user",
     ]
     .into_iter()
     .map(String::from)
@@ -208,7 +213,7 @@ fn instance_ids_survive_reordering_and_edits_elsewhere() {
     std::fs::write(copy.join("kb/patterns.toml"), entries.concat()).unwrap();
     let after = instance_ids(&open(&copy));
     let added: Vec<&String> = after.difference(&before).collect();
-    assert_eq!(added, ["external-spoofing@auditor"]);
+    assert_eq!(added, ["external-spoofing@auditor", "not-partner@auditor"]);
     assert!(before.is_subset(&after));
 }
 
@@ -437,7 +442,7 @@ fn findings_on_instances_come_once_per_element() {
         ]
     );
     // Summary counts stay per threat.
-    assert_eq!(json["summary"]["uncovered_threats"], 11);
+    assert_eq!(json["summary"]["uncovered_threats"], 14);
 }
 
 #[test]
