@@ -518,3 +518,29 @@ fn the_report_names_each_element_once_above_its_findings() {
         .count();
     assert_eq!((named, continuing), (1, 2), "{rows:#?}");
 }
+
+#[test]
+fn the_starter_model_takes_the_stride_knowledge_base_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("svc");
+    let init = crate::support::run(&["init", dir.to_str().unwrap()]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let manifest = dir.join("threatbook.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("# [knowledge]\n# bases = [\"stride\"]"));
+    std::fs::write(
+        &manifest,
+        text.replace("# [knowledge]\n# bases", "[knowledge]\nbases"),
+    )
+    .unwrap();
+    let (exit, json) = check_json(dir.to_str().unwrap());
+    assert_eq!(exit, 0, "{json}");
+    let model = open(&dir);
+    assert!(
+        model
+            .threats
+            .iter()
+            .any(|t| t.id == "spoofing-external-entity@user")
+    );
+    assert_eq!(model.knowledge_bases[0].origin, "bundled");
+}
