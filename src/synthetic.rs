@@ -30,6 +30,16 @@ impl Size {
     }
 }
 
+/// The STRIDE categories, as generated threats and patterns cycle through them.
+const CATEGORIES: [&str; 6] = [
+    "spoofing",
+    "tampering",
+    "repudiation",
+    "information-disclosure",
+    "denial-of-service",
+    "elevation-of-privilege",
+];
+
 struct Lcg(u64);
 
 impl Lcg {
@@ -48,14 +58,6 @@ pub fn generate(size: Size) -> Vec<(String, String)> {
     let zones = size.zones.max(1);
     let components = size.components.max(1);
     let kinds = ["process", "process", "data-store", "external-entity"];
-    let categories = [
-        "spoofing",
-        "tampering",
-        "repudiation",
-        "information-disclosure",
-        "denial-of-service",
-        "elevation-of-privilege",
-    ];
     let severities = ["low", "medium", "high", "critical"];
     let statuses = ["proposed", "planned", "implemented", "verified"];
     let classes = ["public", "internal", "confidential", "restricted"];
@@ -134,7 +136,7 @@ pub fn generate(size: Size) -> Vec<(String, String)> {
             t,
             "[[threat]]\nid = \"t-{i}\"\ntitle = \"Threat {i}\"\ncategory = \"{}\"\ntargets = [\"{target}\"]\n\
              severity = \"{}\"\ncwe = [{}]\ndescription = \"\"\"\nWhat goes wrong in case {i}, with *Markdown*.\n\"\"\"\n",
-            categories[rng.next(6)],
+            CATEGORIES[rng.next(6)],
             severities[rng.next(4)],
             20 + rng.next(900)
         );
@@ -203,14 +205,6 @@ pub fn add_knowledge_base(
         manifest.push_str("\n[knowledge]\nbases = [\"./kb\"]\n");
     }
     let kinds = ["process", "data-store", "external-entity"];
-    let categories = [
-        "spoofing",
-        "tampering",
-        "repudiation",
-        "information-disclosure",
-        "denial-of-service",
-        "elevation-of-privilege",
-    ];
     let directions = ["inbound", "outbound", "lateral"];
     let classes = ["public", "internal", "confidential", "restricted"];
     let mut p = String::with_capacity(patterns * 400);
@@ -253,7 +247,7 @@ pub fn add_knowledge_base(
             p,
             "[[pattern]]\nid = \"p-{i}\"\ntitle = \"Pattern {i}\"\ncategory = \"{}\"\nseverity = \"medium\"\n\
              cwe = [{}]\ncapec = [{}]\ndescription = \"What pattern {i} is about.\"\napplies-to = {{ {selector} }}\n",
-            categories[i % 6],
+            CATEGORIES[i % 6],
             20 + i,
             100 + i
         );

@@ -13,8 +13,8 @@ use toml::de::{DeTable, DeValue};
 
 use super::discover::{KB_MANIFEST, discover_with};
 use super::raw::{choice, id, number_in, numbers, optional_choice, text};
-use super::reader::{OneOf, TableReader, type_name};
-use super::{bundled, parse_document};
+use super::reader::{OneOf, TableReader};
+use super::{array_of_tables, bundled, manifest_table, parse_document};
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
 use crate::model::{
     Category, Classification, ComponentKind, Direction, ElementKind, Level, Severity,
@@ -397,41 +397,19 @@ fn read_kb_document(
 ) {
     let mut r = TableReader::new(file, doc, span, "knowledge-base file");
     if is_manifest {
-        match r.optional_value("knowledge-base") {
-            Some(value) => {
-                if let Some(mut t) = TableReader::of_value(file, value, "knowledge base", diags) {
-                    kb.meta = read_kb_meta(&mut t, diags);
-                    t.finish(diags);
-                }
-            }
-            None => diags.push(
-                Diagnostic::at(
-                    Code::MissingField,
-                    Span::new(file, 0..0),
-                    format!("{KB_MANIFEST} has no [knowledge-base] table"),
-                )
-                .with_label("[knowledge-base] expected")
-                .with_help("add `[knowledge-base]` with `id = \"…\"` and `name = \"…\"`"),
-            ),
-        }
+        kb.meta = manifest_table(
+            &mut r,
+            ("knowledge-base", KB_MANIFEST),
+            "add `[knowledge-base]` with `id = \"…\"` and `name = \"…\"`",
+            read_kb_meta,
+            diags,
+        );
     }
     for (key, what) in [("pattern", "pattern"), ("mitigation", "mitigation")] {
         let Some(value) = r.optional_value(key) else {
             continue;
         };
-        let DeValue::Array(items) = value.get_ref() else {
-            diags.push(
-                Diagnostic::at(
-                    Code::InvalidType,
-                    Span::new(file, value.span()),
-                    format!(
-                        "`{key}` must be an array of tables, found {}",
-                        type_name(value.get_ref())
-                    ),
-                )
-                .with_label("not an array of tables")
-                .with_help(format!("write each entry under its own `[[{key}]]` header")),
-            );
+        let Some(items) = array_of_tables(file, key, value, diags) else {
             continue;
         };
         for item in items.iter() {

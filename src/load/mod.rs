@@ -241,23 +241,13 @@ fn read_document(
 ) {
     let mut r = TableReader::new(file, doc, span, "model file");
     if is_manifest {
-        match r.optional_value("project") {
-            Some(value) => {
-                if let Some(mut t) = TableReader::of_value(file, value, "project", diags) {
-                    raw.project = read_project(&mut t, diags);
-                    t.finish(diags);
-                }
-            }
-            None => diags.push(
-                Diagnostic::at(
-                    Code::MissingField,
-                    Span::new(file, 0..0),
-                    format!("{MANIFEST} has no [project] table"),
-                )
-                .with_label("[project] expected")
-                .with_help("add `[project]` with at least `name = \"…\"`"),
-            ),
-        }
+        raw.project = manifest_table(
+            &mut r,
+            ("project", MANIFEST),
+            "add `[project]` with at least `name = \"…\"`",
+            read_project,
+            diags,
+        );
     }
     if is_manifest
         && let Some(value) = r.optional_value("knowledge")
@@ -271,19 +261,7 @@ fn read_document(
         let Some(value) = r.optional_value(key) else {
             continue;
         };
-        let DeValue::Array(items) = value.get_ref() else {
-            diags.push(
-                Diagnostic::at(
-                    Code::InvalidType,
-                    Span::new(file, value.span()),
-                    format!(
-                        "`{key}` must be an array of tables, found {}",
-                        type_name(value.get_ref())
-                    ),
-                )
-                .with_label("not an array of tables")
-                .with_help(format!("write each entry under its own `[[{key}]]` header")),
-            );
+        let Some(items) = array_of_tables(file, key, value, diags) else {
             continue;
         };
         for item in items.iter() {
@@ -323,6 +301,59 @@ fn read_document(
             .contains(&singular)
             .then(|| format!("entity arrays are singular: write `[[{singular}]]`"))
     });
+}
+
+/// Reads the table `key` that the manifest `file_name` must have, reporting it when
+/// absent.
+fn manifest_table<T>(
+    r: &mut TableReader<'_, '_>,
+    (key, file_name): (&'static str, &str),
+    help: &str,
+    read: impl FnOnce(&mut TableReader<'_, '_>, &mut Diagnostics) -> Option<T>,
+    diags: &mut Diagnostics,
+) -> Option<T> {
+    let file = r.file();
+    let Some(value) = r.optional_value(key) else {
+        diags.push(
+            Diagnostic::at(
+                Code::MissingField,
+                Span::new(file, 0..0),
+                format!("{file_name} has no [{key}] table"),
+            )
+            .with_label(format!("[{key}] expected"))
+            .with_help(help.to_string()),
+        );
+        return None;
+    };
+    let mut t = TableReader::of_value(file, value, key, diags)?;
+    let read = read(&mut t, diags);
+    t.finish(diags);
+    read
+}
+
+/// The entries of an array of tables (`[[key]]`), or a report that `value` is not one.
+fn array_of_tables<'t, 'i>(
+    file: FileId,
+    key: &str,
+    value: &'t toml::Spanned<DeValue<'i>>,
+    diags: &mut Diagnostics,
+) -> Option<&'t toml::de::DeArray<'i>> {
+    if let DeValue::Array(items) = value.get_ref() {
+        return Some(items);
+    }
+    diags.push(
+        Diagnostic::at(
+            Code::InvalidType,
+            Span::new(file, value.span()),
+            format!(
+                "`{key}` must be an array of tables, found {}",
+                type_name(value.get_ref())
+            ),
+        )
+        .with_label("not an array of tables")
+        .with_help(format!("write each entry under its own `[[{key}]]` header")),
+    );
+    None
 }
 
 /// Keeps an entity that could be read; says whether there was one.
