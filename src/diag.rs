@@ -374,6 +374,30 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     scored.into_iter().take(3).map(|(_, c)| c).collect()
 }
 
+/// A reference to an id that no candidate has: "`field` names `x`, but no {wanted} has
+/// that id", with the closest candidates as a hint.
+pub fn unknown_reference<'a>(
+    code: Code,
+    r: &crate::source::Sp<String>,
+    field: &str,
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Diagnostic {
+    let mut close = suggest(&r.value, candidates);
+    close.sort();
+    let d = Diagnostic::at(
+        code,
+        r.span,
+        format!("`{field}` names `{}`, but no {wanted} has that id", r.value),
+    )
+    .with_label(format!("unknown {wanted}"));
+    if close.is_empty() {
+        d
+    } else {
+        d.with_help(format!("did you mean {}?", quoted_list(&close)))
+    }
+}
+
 /// "`a`, `b` or `c`" for messages.
 pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();

@@ -11,7 +11,7 @@ use petgraph::graph::DiGraph;
 
 use super::instantiate::{Facts, Knowledge};
 use super::*;
-use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest, unknown_reference};
 use crate::load::RawModel;
 use crate::load::kb::RawKnowledgeBase;
 use crate::source::{Sp, Span};
@@ -83,18 +83,7 @@ impl Ids<'_> {
                     .iter()
                     .filter(|(_, (k, _, _))| kinds.contains(k))
                     .map(|(id, _)| id.as_str());
-                let mut close = suggest(&r.value, candidates);
-                close.sort();
-                let mut d = Diagnostic::at(
-                    code,
-                    r.span,
-                    format!("`{field}` names `{}`, but no {wanted} has that id", r.value),
-                )
-                .with_label(format!("unknown {wanted}"));
-                if !close.is_empty() {
-                    d = d.with_help(format!("did you mean {}?", quoted_list(&close)));
-                }
-                diags.push(d);
+                diags.push(unknown_reference(code, r, field, &wanted, candidates));
                 None
             }
         }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use petgraph::graph::DiGraph;
 
 use super::*;
-use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, unknown_reference};
 use crate::load::kb::{RawComponentSelector, RawKnowledgeBase, RawSelector};
 use crate::source::Sp;
 
@@ -182,7 +182,13 @@ impl Knowledge {
                     .iter()
                     .filter(|(_, p)| kb.is_none_or(|kb| self.patterns[p.index()].kb == kb))
                     .map(|(id, _)| id.as_str());
-                report_unknown(r, field, "pattern", candidates, diags);
+                diags.push(unknown_reference(
+                    Code::DanglingReference,
+                    r,
+                    field,
+                    "pattern",
+                    candidates,
+                ));
                 None
             }
         }
@@ -197,13 +203,13 @@ impl Knowledge {
         let found = self.recommendation_ids.get(&r.value).copied();
         if found.is_none() {
             let candidates = self.recommendation_ids.keys().map(String::as_str);
-            report_unknown(
+            diags.push(unknown_reference(
+                Code::DanglingReference,
                 r,
                 "mitigation",
                 "knowledge-base mitigation",
                 candidates,
-                diags,
-            );
+            ));
         }
         found
     }
@@ -280,27 +286,6 @@ fn duplicate(
     }
     first_at.insert(id.value.clone(), id.span);
     false
-}
-
-fn report_unknown<'a>(
-    r: &Sp<String>,
-    field: &str,
-    wanted: &str,
-    candidates: impl Iterator<Item = &'a str>,
-    diags: &mut Diagnostics,
-) {
-    let mut close = suggest(&r.value, candidates);
-    close.sort();
-    let mut d = Diagnostic::at(
-        Code::DanglingReference,
-        r.span,
-        format!("`{field}` names `{}`, but no {wanted} has that id", r.value),
-    )
-    .with_label(format!("unknown {wanted}"));
-    if !close.is_empty() {
-        d = d.with_help(format!("did you mean {}?", quoted_list(&close)));
-    }
-    diags.push(d);
 }
 
 /// What selectors look at, worked out once per element: lower-cased texts, zone trust,
