@@ -67,6 +67,9 @@ pub struct SourceFile {
     /// The path relative to the model folder, with `/` separators.
     pub relative: String,
     pub text: String,
+    /// Whether the file belongs to a knowledge base the model uses rather than to the
+    /// model's own folder.
+    pub is_knowledge: bool,
     line_starts: Vec<usize>,
 }
 
@@ -79,6 +82,7 @@ impl SourceFile {
             path,
             relative,
             text,
+            is_knowledge: false,
             line_starts,
         }
     }
@@ -110,6 +114,14 @@ impl Sources {
         let id = FileId::from_index(self.files.len());
         self.files.push(SourceFile::new(path, relative, text));
         id
+    }
+
+    /// Marks a file as part of a knowledge base, with the name it has in bundles and
+    /// exports (`knowledge/<id>/<file>`).
+    pub fn mark_knowledge(&mut self, id: FileId, relative: String) {
+        let file = &mut self.files[id.0 as usize];
+        file.relative = relative;
+        file.is_knowledge = true;
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

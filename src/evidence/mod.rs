@@ -87,9 +87,14 @@ pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
             bytes: export::export(format, input).into_bytes(),
         });
     }
+    // The model's files under model/, those of its knowledge bases under knowledge/.
     for (_, file) in input.sources.iter() {
         out.push(Artefact {
-            path: format!("model/{}", file.relative),
+            path: if file.is_knowledge {
+                file.relative.clone()
+            } else {
+                format!("model/{}", file.relative)
+            },
             bytes: file.text.clone().into_bytes(),
         });
     }

@@ -247,8 +247,10 @@ pub fn load_knowledge(
             continue;
         };
         let mut kb = KbParts::default();
+        let mut added = Vec::with_capacity(files.len());
         for (path, relative, text, is_manifest) in files {
             let file = sources.add(path, relative, text);
+            added.push(file);
             parse_document(file, &sources.get(file).text, diags, |doc, span, diags| {
                 read_kb_document(file, doc, span, is_manifest, &mut kb, diags);
             });
@@ -256,6 +258,12 @@ pub fn load_knowledge(
         let Some(meta) = kb.meta else {
             continue; // reported by the manifest's reader
         };
+        // In bundles and exports a knowledge base's files sit under its id, whatever
+        // folder they came from: `knowledge/<id>/<file>`.
+        for file in added {
+            let within = sources.get(file).relative.clone();
+            sources.mark_knowledge(file, format!("knowledge/{}/{within}", meta.id.value));
+        }
         loaded.push(RawKnowledgeBase {
             meta,
             origin,
@@ -268,7 +276,8 @@ pub fn load_knowledge(
     loaded
 }
 
-/// Each file of a knowledge base: (path, relative name, text, whether it is kb.toml).
+/// Each file of a knowledge base: (path, name within the knowledge base, text, whether
+/// it is kb.toml).
 type KbFiles = Vec<(PathBuf, String, String, bool)>;
 
 fn bundled_files(name: &Sp<String>, diags: &mut Diagnostics) -> Option<(String, KbFiles)> {
@@ -278,10 +287,9 @@ fn bundled_files(name: &Sp<String>, diags: &mut Diagnostics) -> Option<(String, 
             kb.files
                 .iter()
                 .map(|(file, text)| {
-                    let relative = format!("{}/{file}", kb.id);
                     (
-                        PathBuf::from(format!("<bundled>/{relative}")),
-                        relative,
+                        PathBuf::from(format!("<bundled>/{}/{file}", kb.id)),
+                        file.to_string(),
                         text.to_string(),
                         *file == KB_MANIFEST,
                     )
@@ -357,12 +365,7 @@ fn folder_files(
     let mut files = Vec::new();
     for f in discover_with(&dir, KB_MANIFEST, diags) {
         match std::fs::read(&f.path).map(String::from_utf8) {
-            Ok(Ok(text)) => files.push((
-                f.path,
-                format!("{}/{}", name.value.trim_end_matches('/'), f.relative),
-                text,
-                f.is_manifest,
-            )),
+            Ok(Ok(text)) => files.push((f.path, f.relative, text, f.is_manifest)),
             Ok(Err(_)) => diags.push(Diagnostic::new(
                 Code::NotUtf8,
                 format!("{} is not valid UTF-8", f.path.display()),

@@ -67,8 +67,8 @@ fn a_bundle_holds_reports_exports_inputs_and_a_manifest_of_them() {
         "export/threat-register.csv",
         "model/threatbook.toml",
         "model/status.toml",
-        "model/fastapi/kb.toml",
-        "model/fastapi/patterns-flows.toml",
+        "knowledge/fastapi/kb.toml",
+        "knowledge/fastapi/patterns-flows.toml",
     ] {
         assert!(
             found.contains_key(path),

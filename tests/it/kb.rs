@@ -544,3 +544,34 @@ fn the_starter_model_takes_the_stride_knowledge_base_when_asked() {
     );
     assert_eq!(model.knowledge_bases[0].origin, "bundled");
 }
+
+#[test]
+fn evidence_bundles_keep_knowledge_base_files_under_their_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A knowledge base outside the model folder, named with `..`.
+    let model = tmp.path().join("model");
+    copy_dir(&root().join("tests/fixtures/kb/selectors"), &model);
+    std::fs::rename(model.join("kb"), tmp.path().join("shared-kb")).unwrap();
+    let manifest = std::fs::read_to_string(model.join("threatbook.toml")).unwrap();
+    std::fs::write(
+        model.join("threatbook.toml"),
+        manifest.replace("\"./kb\"", "\"../shared-kb\""),
+    )
+    .unwrap();
+    let out = tmp.path().join("bundle");
+    let r = crate::support::run(&[
+        "evidence",
+        model.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.stderr);
+    assert!(out.join("knowledge/selectors/kb.toml").is_file());
+    assert!(out.join("knowledge/selectors/patterns.toml").is_file());
+    assert!(out.join("model/model.toml").is_file());
+    assert!(!tmp.path().join("shared-kb/kb/kb.toml").exists());
+    let verify = crate::support::run(&["evidence", "verify", out.to_str().unwrap()]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+}
