@@ -42,6 +42,19 @@ const SECTIONS: [&str; 7] = [
     "conclusion",
 ];
 
+/// The sections by the time they take on a typical model, longest first. Coverage lists
+/// every threat and every finding; the flows section every flow and the threats on them;
+/// the components section every threat again.
+const LARGEST_FIRST: [&str; 7] = [
+    "coverage",
+    "flows",
+    "components",
+    "mitigations",
+    "overview",
+    "introduction",
+    "conclusion",
+];
+
 impl Format {
     fn extension(self) -> &'static str {
         match self {
@@ -134,7 +147,10 @@ impl Renderer {
             context.insert("css", self.theme.asset_text("style.css"));
             context.insert("csp", CSP_PLACEHOLDER);
         }
-        let sections = format.sections();
+        let mut sections = format.sections();
+        // Two threads take sections from a queue: largest first, so that neither is left
+        // with a large one at the end while the other idles.
+        sections.sort_by_key(|(name, _)| LARGEST_FIRST.iter().position(|s| s == name));
         let names: Vec<&str> = sections.iter().map(|(_, t)| t.as_str()).collect();
         let texts = self.render_all(&names, &context)?;
         let named: Vec<(&str, &str)> = sections
