@@ -15,19 +15,32 @@ pub fn register(tera: &mut tera::Tera) {
 }
 
 /// Text made safe for one Markdown table cell: no line breaks, pipes escaped.
-fn cell(value: Value, _: Kwargs, _: &State) -> String {
-    let text = value_text(&value);
-    let one = collapse_whitespace(&text);
-    if one.contains('|') {
+fn cell(value: Value, _: Kwargs, _: &State) -> Value {
+    if unchanged_text(&value).is_some_and(|text| !text.contains('|')) {
+        return value;
+    }
+    let one = collapse_whitespace(&value_text(&value));
+    Value::from(if one.contains('|') {
         one.replace('|', "\\|")
     } else {
         one
-    }
+    })
 }
 
 /// Text on one line, for list items and headings.
-fn oneline(value: Value, _: Kwargs, _: &State) -> String {
-    collapse_whitespace(&value_text(&value))
+fn oneline(value: Value, _: Kwargs, _: &State) -> Value {
+    if unchanged_text(&value).is_some() {
+        return value;
+    }
+    Value::from(collapse_whitespace(&value_text(&value)))
+}
+
+/// The text of `value` when the filters above would return it unchanged: a plain (not
+/// safe-marked) string already on one line with single spaces. Most titles and names are;
+/// handing them back as they are spares two copies of each.
+fn unchanged_text(value: &Value) -> Option<&str> {
+    let text = value.as_str().filter(|_| !value.is_safe())?;
+    is_collapsed(text).then_some(text)
 }
 
 /// The text of a value; none and undefined are empty.
@@ -41,13 +54,33 @@ fn value_text(value: &Value) -> String {
     }
 }
 
+/// Whether `text` has no whitespace but single spaces between words.
+fn is_collapsed(text: &str) -> bool {
+    if !text.is_ascii() {
+        return text.trim() == text
+            && !text.contains("  ")
+            && !text.chars().any(|c| c.is_whitespace() && c != ' ');
+    }
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut after_space = false;
+    for &b in bytes {
+        match b {
+            b' ' if after_space => return false,
+            b' ' => after_space = true,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' => return false,
+            _ => after_space = false,
+        }
+    }
+    true
+}
+
 /// Runs of whitespace (line breaks included) as one space, without leading or trailing
-/// space. Most titles need no change, and are returned as they are.
+/// space.
 fn collapse_whitespace(text: &str) -> String {
-    let clean = text.trim() == text
-        && !text.contains("  ")
-        && !text.chars().any(|c| c.is_whitespace() && c != ' ');
-    if clean {
+    if is_collapsed(text) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
@@ -115,6 +148,46 @@ mod tests {
     fn whitespace_collapses_only_when_needed() {
         assert_eq!(collapse_whitespace("plain title"), "plain title");
         assert_eq!(collapse_whitespace(" two\n lines\t "), "two lines");
+        assert_eq!(collapse_whitespace("a  b"), "a b");
+        assert_eq!(collapse_whitespace("a\u{a0}b\u{2028}c é"), "a b c é");
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_the_definition() {
+        let slow = |t: &str| {
+            t.trim() == t && !t.contains("  ") && !t.chars().any(|c| c.is_whitespace() && c != ' ')
+        };
+        for t in [
+            "",
+            " ",
+            "a",
+            "a b",
+            "a  b",
+            " a",
+            "a ",
+            "a\tb",
+            "a\rb",
+            "a\x0bb",
+            "a\x0cb",
+            "a\x1fb",
+            "é b",
+            "é  b",
+            "a\u{a0}",
+            "\u{3000}a",
+            "a\u{85}b",
+            "ab|cd",
+        ] {
+            assert_eq!(is_collapsed(t), slow(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn filters_return_plain_text_even_for_safe_input() {
+        let out = render_str(
+            "{{ x | safe | cell }}|{{ x | safe | oneline }}|{{ y | oneline }}|{{ n | cell }}",
+            &serde_json::json!({"x": "<b>", "y": "a\n b", "n": 3}),
+        );
+        assert_eq!(out, "&lt;b&gt;|&lt;b&gt;|a b|3");
     }
 
     #[test]

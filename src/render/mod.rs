@@ -9,6 +9,7 @@
 mod filters;
 pub mod markdown;
 pub mod theme;
+mod tidy;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 use tera::{Context, Tera};
 
 pub use self::theme::Theme;
+use self::tidy::Tidy;
 pub use self::view::{ReportInput, ReportView};
 
 /// Output formats of `render`.
@@ -37,6 +39,19 @@ const SECTIONS: [&str; 7] = [
     "flows",
     "mitigations",
     "coverage",
+    "conclusion",
+];
+
+/// The sections by the time they take on a typical model, longest first. Coverage lists
+/// every threat and every finding; the flows section every flow and the threats on them;
+/// the components section every threat again.
+const LARGEST_FIRST: [&str; 7] = [
+    "coverage",
+    "flows",
+    "components",
+    "mitigations",
+    "overview",
+    "introduction",
     "conclusion",
 ];
 
@@ -132,26 +147,74 @@ impl Renderer {
             context.insert("css", self.theme.asset_text("style.css"));
             context.insert("csp", CSP_PLACEHOLDER);
         }
-        let sections = format.sections();
+        let mut sections = format.sections();
+        // Two threads take sections from a queue: largest first, so that neither is left
+        // with a large one at the end while the other idles.
+        sections.sort_by_key(|(name, _)| LARGEST_FIRST.iter().position(|s| s == name));
         let names: Vec<&str> = sections.iter().map(|(_, t)| t.as_str()).collect();
         let texts = self.render_all(&names, &context)?;
-        let mut root = context.clone();
-        let map: BTreeMap<&str, &str> = sections
+        let named: Vec<(&str, &str)> = sections
             .iter()
             .zip(&texts)
             .map(|((name, _), text)| (*name, text.as_str()))
             .collect();
-        root.insert("sections", &map);
-        let mut text = self.render_template(&root_name, &root)?;
-        // Freeing a large context takes a while; let another thread do it.
-        std::thread::spawn(move || drop((context, root)));
-        match format {
-            Format::Markdown => tidy_blank_lines(&mut text),
+        let pieces = self.root_pieces(&root_name, &context, &named)?;
+        let mut text = match format {
+            Format::Markdown => {
+                let mut tidy = Tidy::with_capacity(pieces.len());
+                pieces.for_each(|piece| tidy.push(piece));
+                tidy.finish()
+            }
             Format::Html => {
-                text = text.replacen(CSP_PLACEHOLDER, &content_security_policy(&text), 1)
+                let mut text = String::with_capacity(pieces.len());
+                pieces.for_each(|piece| text.push_str(piece));
+                text
+            }
+        };
+        drop(pieces);
+        // Freeing a large context and the sections takes a while; let another thread do it.
+        std::thread::spawn(move || drop((context, texts)));
+        if format == Format::Html {
+            let csp = content_security_policy(&text);
+            if let Some(at) = text.find(CSP_PLACEHOLDER) {
+                text.replace_range(at..at + CSP_PLACEHOLDER.len(), &csp);
             }
         }
         Ok(text)
+    }
+
+    /// The root template rendered around `sections` (name, text).
+    ///
+    /// Handing the sections to tera would copy the whole document twice (into the
+    /// context, then into tera's output), so when the root is the built-in one, whose only
+    /// use of a section is to print it as it is, it is rendered with a marker in place of
+    /// each section and the sections are spliced in at the markers. A root from the
+    /// user's theme, or a marker that the data happens to contain, gets the real thing.
+    fn root_pieces<'s>(
+        &self,
+        root_name: &str,
+        context: &Context,
+        sections: &[(&str, &'s str)],
+    ) -> Result<Pieces<'s>, RenderError> {
+        let mut root = context.clone();
+        if self.theme.is_builtin(root_name) {
+            let markers: BTreeMap<&str, String> = sections
+                .iter()
+                .map(|(name, _)| (*name, section_marker(name)))
+                .collect();
+            root.insert("sections", &markers);
+            let frame = self.render_template(root_name, &root)?;
+            if let Some(pieces) = Pieces::splice(frame, sections) {
+                return Ok(pieces);
+            }
+        }
+        let map: BTreeMap<&str, &str> = sections.iter().copied().collect();
+        root.insert("sections", &map);
+        let text = self.render_template(root_name, &root)?;
+        Ok(Pieces {
+            frame: text,
+            spans: Vec::new(),
+        })
     }
 
     /// Renders several templates with one context, on two threads; results in order.
@@ -182,6 +245,55 @@ impl Renderer {
             texts[i] = text?;
         }
         Ok(texts)
+    }
+}
+
+/// What stands in the root template for section `name` until the section is spliced in.
+fn section_marker(name: &str) -> String {
+    format!("\u{1}threatbook-section:{name}\u{1}")
+}
+
+/// A document: the root template's text (the frame) with sections in it.
+struct Pieces<'s> {
+    frame: String,
+    /// Where each section goes in `frame` (the marker it replaces), in document order.
+    spans: Vec<(std::ops::Range<usize>, &'s str)>,
+}
+
+impl<'s> Pieces<'s> {
+    /// The frame with each section (name, text) in place of its marker; none when a
+    /// marker is not in the frame exactly once.
+    fn splice(frame: String, sections: &[(&str, &'s str)]) -> Option<Pieces<'s>> {
+        let mut spans = Vec::with_capacity(sections.len());
+        for (name, text) in sections {
+            let marker = section_marker(name);
+            let mut found = frame.match_indices(marker.as_str()).map(|(at, _)| at);
+            let at = found.next()?;
+            if found.next().is_some() {
+                return None;
+            }
+            spans.push((at..at + marker.len(), *text));
+        }
+        spans.sort_by_key(|(range, _)| range.start);
+        Some(Pieces { frame, spans })
+    }
+
+    /// The length of the whole document.
+    fn len(&self) -> usize {
+        let markers: usize = self.spans.iter().map(|(range, _)| range.len()).sum();
+        let sections: usize = self.spans.iter().map(|(_, text)| text.len()).sum();
+        self.frame.len() - markers + sections
+    }
+
+    /// Calls `f` with each piece of the document, in order.
+    fn for_each(&self, mut f: impl FnMut(&str)) {
+        let mut at = 0;
+        for (range, text) in &self.spans {
+            f(&self.frame[at..range.start]);
+            f(text);
+            at = range.end;
+        }
+        f(&self.frame[at..]);
     }
 }
 
@@ -236,44 +348,9 @@ fn context_of(view: &ReportView<'_>) -> tera::TeraResult<Context> {
     })
 }
 
-/// Collapses runs of blank lines that template control flow leaves behind, and ends the
-/// document with exactly one newline.
-fn tidy_blank_lines(text: &mut String) {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    let mut in_fence = false;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_fence = !in_fence;
-        }
-        let blank = line.trim().is_empty();
-        if blank && !in_fence {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line.trim_end_matches(' '));
-        out.push('\n');
-    }
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    *text = out;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn blank_lines_collapse_outside_code_fences() {
-        let mut t = "a\n\n\n\nb\n```\n\n\n```\n\n\n".to_string();
-        tidy_blank_lines(&mut t);
-        assert_eq!(t, "a\n\nb\n```\n\n\n```\n");
-    }
 
     #[test]
     fn the_policy_allows_exactly_the_page_s_own_styles() {
@@ -286,6 +363,67 @@ mod tests {
         assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
         assert!(!csp.contains("unsafe"), "{csp}");
         assert!(content_security_policy("<p>no style</p>").contains("style-src 'none'"));
+    }
+
+    /// Renders a small generated model (its project renamed if `name` is given) in
+    /// `format` with each renderer.
+    fn reports(renderers: [&Renderer; 2], format: Format, name: Option<&str>) -> [String; 2] {
+        let dir = tempfile::tempdir().unwrap();
+        crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(40)).unwrap();
+        let today = crate::model::Date::parse("2026-11-27").unwrap();
+        let mut project = crate::open(dir.path());
+        project.check(&crate::check::Options::new(today));
+        let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+        let model = project.model.as_ref().expect("generated model loads");
+        let mut view = ReportView::new(ReportInput {
+            model,
+            sources: &project.sources,
+            today,
+            generated: None,
+            findings: &findings,
+            mermaid: crate::diagram::report_mermaid(model, today),
+            svg: crate::diagram::report_svg(model, today),
+        });
+        if let Some(name) = name {
+            view.project.name = name;
+        }
+        renderers.map(|r| r.render(format, &view).unwrap())
+    }
+
+    #[test]
+    fn splicing_sections_into_the_built_in_root_matches_rendering_it() {
+        let sections = [
+            (
+                Format::Markdown,
+                "## 4. Security implications of the data flows",
+            ),
+            (Format::Html, "<section id=\"flows\">"),
+        ];
+        for (format, flows) in sections {
+            let root = format.root();
+            let spliced = Renderer::new(None).unwrap();
+            assert!(spliced.theme().is_builtin(&root));
+            // The same root with a comment more is a user's: tera gets the sections.
+            let mut theme = Theme::load(None).unwrap();
+            theme
+                .templates
+                .get_mut(&root)
+                .unwrap()
+                .push_str("{# mine #}");
+            let rendered = Renderer::with_theme(theme).unwrap();
+            assert!(!rendered.theme().is_builtin(&root));
+            let [a, b] = reports([&spliced, &rendered], format, None);
+            assert!(a.contains(flows), "{root}");
+            assert!(a == b, "{root}: the spliced report differs");
+            // A marker in the data must not be taken for the place of a section.
+            let marker = section_marker("flows");
+            let [a, b] = reports([&spliced, &rendered], format, Some(&marker));
+            assert!(a.contains(&marker), "{root}");
+            assert!(
+                a == b,
+                "{root}: the spliced report differs with a marker in the data"
+            );
+        }
     }
 
     #[test]

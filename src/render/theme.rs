@@ -107,6 +107,12 @@ impl Theme {
         Ok(theme)
     }
 
+    /// Whether template `name` is the built-in one (not overridden).
+    pub fn is_builtin(&self, name: &str) -> bool {
+        let builtin = BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name);
+        matches!((builtin, self.templates.get(name)), (Some((_, b)), Some(t)) if b == t)
+    }
+
     /// An asset as text (empty if it is missing or not UTF-8).
     pub fn asset_text(&self, name: &str) -> &str {
         self.assets
