@@ -142,6 +142,9 @@ pub struct TableReader<'t, 'i> {
     /// "component", for messages.
     what: &'static str,
     requested: Vec<&'static str>,
+    /// How many of the requested keys the table has: when that is all of its keys,
+    /// none is unknown and `finish` has nothing to look for.
+    found: usize,
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
@@ -151,7 +154,9 @@ impl<'t, 'i> TableReader<'t, 'i> {
             table,
             span,
             what,
-            requested: Vec::new(),
+            // Enough for every kind of entity without growing.
+            requested: Vec::with_capacity(16),
+            found: 0,
         }
     }
 
@@ -203,8 +208,13 @@ impl<'t, 'i> TableReader<'t, 'i> {
     }
 
     fn raw(&mut self, key: &'static str) -> Option<&'t Spanned<DeValue<'i>>> {
+        let value = self.table.get(key);
+        // A key asked for twice counts once.
+        if value.is_some() && !self.requested.contains(&key) {
+            self.found += 1;
+        }
         self.requested.push(key);
-        self.table.get(key)
+        value
     }
 
     fn missing(&self, key: &str, expected: &str, diags: &mut Diagnostics) {
@@ -406,6 +416,9 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// Like [`finish`](Self::finish), with a hint of the caller's for particular keys.
     pub fn finish_with(self, diags: &mut Diagnostics, hint: impl Fn(&str) -> Option<String>) {
+        if self.found == self.table.len() {
+            return; // every key was asked for (keys are unique in a TOML table)
+        }
         for (key, _) in self.table.iter() {
             let name: &str = key.get_ref();
             if self.requested.contains(&name) {

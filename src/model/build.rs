@@ -40,8 +40,13 @@ impl Kind {
     }
 }
 
+/// A map keyed by id. ahash rather than the standard SipHash: a large model has
+/// hundreds of thousands of ids and references, and hashing them was a tenth of
+/// resolving it. (Iteration order is never relied on.)
+type IdMap<V> = HashMap<String, V, ahash::RandomState>;
+
 struct Ids<'r> {
-    map: HashMap<String, (Kind, u32, Span)>,
+    map: IdMap<(Kind, u32, Span)>,
     /// Ids of entities that could not be read: references to them stay quiet.
     unreadable: &'r std::collections::HashSet<String>,
 }
@@ -56,9 +61,16 @@ impl Ids<'_> {
         field: &str,
         diags: &mut Diagnostics,
     ) -> Option<(Kind, u32)> {
+        let found = self.map.get(&r.value);
+        if let Some((kind, index, _)) = found
+            && kinds.contains(kind)
+        {
+            return Some((*kind, *index));
+        }
+        // Only a reference that does not resolve needs the words for its message.
         let wanted = quoted_names(kinds);
-        match self.map.get(&r.value) {
-            Some((kind, index, _)) if kinds.contains(kind) => Some((*kind, *index)),
+        match found {
+            Some((kind, _, _)) if kinds.contains(kind) => None,
             Some((kind, _, at)) => {
                 diags.push(
                     Diagnostic::at(
@@ -114,11 +126,15 @@ fn declare_ids<'r>(
     }
     all.sort_unstable();
     let mut keep: [Vec<bool>; 6] = std::array::from_fn(|k| vec![true; lists[k].len()]);
-    let mut first: HashMap<&str, (Span, Kind)> = HashMap::with_capacity(total);
+    // In file order, each kind's entities come in their list's order: numbering the
+    // kept ones as they come gives each its index among the kept of its kind.
+    let mut next = [0u32; 6];
+    let mut map = IdMap::with_capacity_and_hasher(total, Default::default());
     for (span, k, i) in all {
         let id = lists[k][i];
-        match first.get(id.value.as_str()) {
-            Some((at, kind)) => {
+        match map.entry(id.value.clone()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (kind, _, at): &(Kind, u32, Span) = first.get();
                 keep[k][i] = false;
                 diags.push(
                     Diagnostic::at(
@@ -133,18 +149,9 @@ fn declare_ids<'r>(
                     ),
                 );
             }
-            None => {
-                first.insert(&id.value, (span, KINDS[k]));
-            }
-        }
-    }
-    let mut map = HashMap::with_capacity(total);
-    for (k, list) in lists.iter().enumerate() {
-        let mut next = 0u32;
-        for (i, id) in list.iter().enumerate() {
-            if keep[k][i] {
-                map.insert(id.value.clone(), (KINDS[k], next, id.span));
-                next += 1;
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((KINDS[k], next[k], span));
+                next[k] += 1;
             }
         }
     }
@@ -410,7 +417,12 @@ pub fn build(
     // Knowledge bases: not-applicable marks first, since a marked pattern is not
     // instantiated on its element; then every match of every pattern becomes a threat.
     let knowledge = Knowledge::resolve(knowledge, diags);
-    let facts = Facts::of(&zones, &graph, &assets);
+    // Without patterns there is nothing to match: skip working out the facts.
+    let facts = if knowledge.patterns.is_empty() {
+        Facts::default()
+    } else {
+        Facts::of(&zones, &graph, &assets)
+    };
     let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
     let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
     for n in raw_not_applicable {
@@ -690,7 +702,7 @@ pub fn build(
         span: p.span,
     })?;
 
-    let mut lookup = HashMap::with_capacity(ids.map.len());
+    let mut lookup = IdMap::with_capacity_and_hasher(ids.map.len(), Default::default());
     for (id, (kind, n, _)) in ids.map {
         let r = match kind {
             Kind::Zone => EntityRef::Zone(ZoneId(n)),

@@ -290,6 +290,7 @@ fn duplicate(
 
 /// What selectors look at, worked out once per element: lower-cased texts, zone trust,
 /// the classifications a flow carries.
+#[derive(Default)]
 pub(super) struct Facts {
     components: Vec<ComponentFacts>,
     flows: Vec<FlowFacts>,

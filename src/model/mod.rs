@@ -326,7 +326,7 @@ pub struct Model {
     pub patterns: Vec<Pattern>,
     /// Their recommended mitigations.
     pub recommendations: Vec<Recommendation>,
-    ids: std::collections::HashMap<String, EntityRef>,
+    ids: std::collections::HashMap<String, EntityRef, ahash::RandomState>,
 }
 
 /// How well a threat is handled, as of a date.
