@@ -448,7 +448,31 @@ fn review_views(model: &Model) -> Vec<ReviewView<'_>> {
 }
 
 impl<'a> ReportView<'a> {
+    /// The view of a model. The component and flow views, the largest lists, are built
+    /// on a second thread while this one builds the rest.
     pub fn new(input: ReportInput<'a>) -> Self {
+        let model = input.model;
+        std::thread::scope(|scope| {
+            let lists = scope.spawn(move || {
+                let components: Vec<ComponentView<'a>> = model
+                    .component_ids()
+                    .map(|c| component_view(model, c))
+                    .collect();
+                let flows: Vec<FlowView<'a>> =
+                    model.flow_ids().map(|f| flow_view(model, f)).collect();
+                (components, flows)
+            });
+            let mut view = ReportView::without_components_and_flows(input);
+            (view.components, view.flows) = match lists.join() {
+                Ok(lists) => lists,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            view
+        })
+    }
+
+    /// Everything but `components` and `flows`, which [`ReportView::new`] adds.
+    fn without_components_and_flows(input: ReportInput<'a>) -> Self {
         let ReportInput {
             model,
             sources,
@@ -564,10 +588,7 @@ impl<'a> ReportView<'a> {
             generated,
             summary: Summary::of_model(model, today),
             zones,
-            components: model
-                .component_ids()
-                .map(|c| component_view(model, c))
-                .collect(),
+            components: Vec::new(),
             assets: model
                 .assets
                 .iter()
@@ -578,7 +599,7 @@ impl<'a> ReportView<'a> {
                     description: a.description.as_deref(),
                 })
                 .collect(),
-            flows: model.flow_ids().map(|f| flow_view(model, f)).collect(),
+            flows: Vec::new(),
             threats,
             mitigations: model
                 .mitigation_ids()
