@@ -575,3 +575,52 @@ fn evidence_bundles_keep_knowledge_base_files_under_their_id() {
     let verify = crate::support::run(&["evidence", "verify", out.to_str().unwrap()]);
     assert_eq!(verify.code, 0, "{}", verify.stderr);
 }
+
+/// The knowledge-base examples of docs/knowledge-bases.md load, and each pattern lands
+/// where its selector says.
+#[test]
+fn the_documented_knowledge_base_examples_load() {
+    let doc = std::fs::read_to_string(root().join("docs/knowledge-bases.md")).unwrap();
+    let blocks: Vec<String> = doc
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split_once("```").map(|(block, _)| block.to_string()))
+        .collect();
+    let manifest = blocks
+        .iter()
+        .find(|b| b.contains("[knowledge-base]"))
+        .expect("a kb.toml example");
+    let patterns = blocks
+        .iter()
+        .find(|b| b.contains("[[pattern]]") && b.contains("jinja2"))
+        .expect("the pattern examples");
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    std::fs::create_dir_all(model.join("kb")).unwrap();
+    std::fs::write(model.join("kb/kb.toml"), manifest).unwrap();
+    std::fs::write(model.join("kb/patterns.toml"), patterns).unwrap();
+    std::fs::write(
+        model.join("threatbook.toml"),
+        "[project]\nname = \"Docs\"\n\n[knowledge]\nbases = [\"./kb\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        model.join("model.toml"),
+        "[[zone]]\nid = \"internet\"\nname = \"Internet\"\ntrust = 0\n\
+         [[zone]]\nid = \"app\"\nname = \"App\"\ntrust = 7\n\
+         [[component]]\nid = \"payment-provider\"\nname = \"Payments\"\nkind = \"external-entity\"\nzone = \"internet\"\n\
+         [[component]]\nid = \"web\"\nname = \"Web\"\nkind = \"process\"\nzone = \"app\"\ntechnology = \"Jinja2 3.1\"\n\
+         [[flow]]\nid = \"callback\"\nname = \"Callback\"\nfrom = \"payment-provider\"\nto = \"web\"\n",
+    )
+    .unwrap();
+    let ids = instance_ids(&open(&model));
+    let expected: BTreeSet<String> = [
+        "spoofing-external-entity@payment-provider",
+        "cleartext-into-trusted-zone@callback",
+        "jinja2-template-injection@web",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(ids, expected);
+}
