@@ -805,3 +805,35 @@ pub fn read_recommendation(
         span: r.span(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Code;
+
+    #[test]
+    fn a_model_made_in_memory_cannot_name_a_folder() {
+        let p = crate::open_texts([(
+            "threatbook.toml",
+            "[project]\nname = \"t\"\n[knowledge]\nbases = [\"./kb\"]\n",
+        )]);
+        let d = p
+            .diagnostics
+            .iter()
+            .find(|d| d.code == Code::UnknownKnowledgeBase)
+            .expect("reported");
+        assert!(
+            d.message.contains("no folder to resolve it against"),
+            "{}",
+            d.message
+        );
+        assert!(p.model.is_none());
+    }
+
+    #[test]
+    fn names_with_a_slash_or_a_leading_dot_are_folders() {
+        for path in ["./kb", "../shared", "kb/x", ".kb"] {
+            assert!(super::is_path(path), "{path}");
+        }
+        assert!(!super::is_path("stride"));
+    }
+}

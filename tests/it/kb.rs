@@ -624,3 +624,94 @@ fn the_documented_knowledge_base_examples_load() {
     .collect();
     assert_eq!(ids, expected);
 }
+
+/// How a model and its knowledge bases can fail to fit together, each reported at its
+/// place: knowledge bases sharing an id, a folder without kb.toml, a kb.toml without
+/// [knowledge-base], ids defined by two knowledge bases, a mitigation of another
+/// knowledge base's pattern, and marks and statuses that name nothing.
+#[test]
+fn knowledge_base_wiring_mistakes_are_each_reported_at_their_place() {
+    let (exit, json) = check_json("tests/fixtures/kb/wiring");
+    assert_eq!(exit, 2);
+    let found: Vec<(String, String, u64, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                file.rsplit_once("wiring/")
+                    .map_or(file, |(_, f)| f)
+                    .to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                d.to_string(),
+            )
+        })
+        .collect();
+    let expect: [(&str, &str, u64, &str); 9] = [
+        (
+            "unknown-knowledge-base",
+            "threatbook.toml",
+            7,
+            "have the id `a`",
+        ),
+        (
+            "unknown-knowledge-base",
+            "threatbook.toml",
+            7,
+            "has no kb.toml",
+        ),
+        (
+            "invalid-value",
+            "marks.toml",
+            4,
+            "a `category` or a `pattern`, not both",
+        ),
+        (
+            "missing-field",
+            "marks.toml",
+            7,
+            "neither a `category` nor a `pattern`",
+        ),
+        (
+            "dangling-reference",
+            "marks.toml",
+            12,
+            "did you mean `fix-a` or `fix-b`?",
+        ),
+        (
+            "dangling-reference",
+            "marks.toml",
+            17,
+            "`fix-b` is not recommended for `user`",
+        ),
+        (
+            "dangling-reference",
+            "kb-a/patterns.toml",
+            18,
+            "a pattern of another knowledge base (`b`)",
+        ),
+        (
+            "duplicate-id",
+            "kb-b/patterns.toml",
+            2,
+            "`shared` is used twice",
+        ),
+        (
+            "missing-field",
+            "kb-nometa/kb.toml",
+            1,
+            "has no [knowledge-base] table",
+        ),
+    ];
+    for (code, file, line, text) in expect {
+        assert!(
+            found
+                .iter()
+                .any(|(c, f, l, d)| c == code && f == file && *l == line && d.contains(text)),
+            "no {code} at {file}:{line} saying {text:?}: {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expect.len(), "{found:#?}");
+}
