@@ -22,14 +22,8 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let runs = if quick { 3 } else { 5 };
     let today = Date::parse("2026-11-27").unwrap();
-    let sizes = if quick {
-        vec![10_000]
-    } else {
-        vec![1_000, 10_000]
-    };
+    let (runs, sizes) = timing::plan(5, &[1_000, 10_000]);
     println!(
         "{:>10} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>8}",
         "components", "json", "sarif", "csv", "bundle", "bundle MiB", "sha256", "diff"

@@ -23,14 +23,8 @@ fn open(dir: &Path) -> threatbook::Project {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let runs = if quick { 3 } else { 7 };
     let today = Date::parse("2026-11-27").unwrap();
-    let sizes = if quick {
-        vec![10_000]
-    } else {
-        vec![1_000, 5_000, 10_000]
-    };
+    let (runs, sizes) = timing::plan(7, &[1_000, 5_000, 10_000]);
     const PATTERNS: usize = 200;
     println!(
         "{:>10} {:>8} {:>8} {:>10} {:>12} {:>12} {:>12} {:>14}",

@@ -16,14 +16,8 @@ use threatbook::synthetic::{self, Size};
 use timing::time;
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let runs = if quick { 3 } else { 7 };
     let today = Date::parse("2026-11-27").unwrap();
-    let sizes = if quick {
-        vec![10_000]
-    } else {
-        vec![1_000, 5_000, 10_000]
-    };
+    let (runs, sizes) = timing::plan(7, &[1_000, 5_000, 10_000]);
     println!(
         "{:>10} {:>8} {:>8} {:>8} {:>8} {:>12} {:>12}",
         "components", "flows", "sources", "targets", "paths", "all targets", "k=3 to one"

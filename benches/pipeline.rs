@@ -92,15 +92,9 @@ fn stages(dir: &Path, renderer: &Renderer, today: Date) {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let runs = if quick { 3 } else { 7 };
     let today = Date::parse("2026-11-27").unwrap();
     let renderer = Renderer::new(None).unwrap();
-    let sizes = if quick {
-        vec![10_000]
-    } else {
-        vec![1_000, 2_500, 5_000, 10_000]
-    };
+    let (runs, sizes) = timing::plan(7, &[1_000, 2_500, 5_000, 10_000]);
     println!(
         "{:>10} {:>8} {:>8} {:>9} {:>11} {:>11} {:>7}",
         "components", "flows", "threats", "TOML MiB", "parse only", "pipeline", "ratio"

@@ -126,7 +126,12 @@ mod tests {
             keys_read(|r, d| drop(read_recommendation(r, d)))
         );
         // A selector reads the keys of both kinds of element (the other kind's are errors).
-        let mut selector: Vec<String> = SELECTOR_KEYS.iter().map(|k| k.to_string()).collect();
+        let mut selector: Vec<String> = ["element"]
+            .iter()
+            .chain(&COMPONENT_KEYS)
+            .chain(&FLOW_KEYS)
+            .map(|k| k.to_string())
+            .collect();
         selector.sort();
         assert_eq!(schema_keys(&schema, "RawSelector"), selector);
         // A condition may be one value or a list; a trust range may leave a bound out.

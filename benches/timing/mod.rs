@@ -19,3 +19,15 @@ pub fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
 }
+
+/// How many runs of which model sizes a benchmark makes: `-- --quick` runs the target
+/// size (10,000 components) only, three times; otherwise every size in `sizes`, `runs`
+/// times each.
+#[allow(dead_code)] // every benchmark includes this module; not all of them have sizes
+pub fn plan(runs: usize, sizes: &[usize]) -> (usize, Vec<usize>) {
+    if std::env::args().any(|a| a == "--quick") {
+        (3, vec![10_000])
+    } else {
+        (runs, sizes.to_vec())
+    }
+}

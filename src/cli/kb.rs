@@ -114,8 +114,8 @@ fn describe(set: &KnowledgeSet) -> String {
             let _ = writeln!(out, "{}\n", d.trim_end());
         }
         let _ = writeln!(out, "## Patterns ({})\n", kb.patterns.len());
-        for p in &kb.patterns {
-            let p = &set.patterns[p.index()];
+        for &id in &kb.patterns {
+            let p = &set.patterns[id.index()];
             let _ = writeln!(out, "### `{}`: {}\n", p.id, p.title);
             let risk = Level::risk(p.severity, p.likelihood, p.impact);
             let _ = writeln!(
@@ -138,11 +138,7 @@ fn describe(set: &KnowledgeSet) -> String {
             let recs: Vec<String> = set
                 .recommendations
                 .iter()
-                .filter(|r| {
-                    r.mitigates
-                        .iter()
-                        .any(|m| set.patterns[m.index()].id == p.id)
-                })
+                .filter(|r| r.mitigates.contains(&id))
                 .map(|r| format!("`{}`", r.id))
                 .collect();
             if recs.is_empty() {

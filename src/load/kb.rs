@@ -535,27 +535,9 @@ fn read_applies_to(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
     }
 }
 
-/// Every key a selector may have.
-pub const SELECTOR_KEYS: [&str; 14] = [
-    "element",
-    "kind",
-    "technology",
-    "tags",
-    "exclude-tags",
-    "zone-trust",
-    "crosses-boundary",
-    "direction",
-    "protocol",
-    "encrypted",
-    "authenticated",
-    "data-classification",
-    "from",
-    "to",
-];
-
 /// The keys of a component selector, and of a flow selector's own conditions.
-const COMPONENT_KEYS: [&str; 5] = ["kind", "technology", "tags", "exclude-tags", "zone-trust"];
-const FLOW_KEYS: [&str; 8] = [
+pub const COMPONENT_KEYS: [&str; 5] = ["kind", "technology", "tags", "exclude-tags", "zone-trust"];
+pub const FLOW_KEYS: [&str; 8] = [
     "crosses-boundary",
     "direction",
     "protocol",

@@ -52,6 +52,25 @@ struct Ids<'r> {
 }
 
 impl Ids<'_> {
+    /// Resolves a reference to a component or flow.
+    fn resolve_element(
+        &self,
+        r: &Sp<String>,
+        field: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Target> {
+        match self.resolve(
+            r,
+            &[Kind::Component, Kind::Flow],
+            Code::DanglingReference,
+            field,
+            diags,
+        )? {
+            (Kind::Component, i) => Some(Target::Component(ComponentId::new(i as usize))),
+            (_, i) => Some(Target::Flow(FlowId::new(i as usize))),
+        }
+    }
+
     /// Resolves a reference to one of `kinds`, reporting it under `code` if it fails.
     fn resolve(
         &self,
@@ -426,16 +445,8 @@ pub fn build(
     let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
     let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
     for n in raw_not_applicable {
-        let element = match ids.resolve(
-            &n.element,
-            &[Kind::Component, Kind::Flow],
-            Code::DanglingReference,
-            "element",
-            diags,
-        ) {
-            Some((Kind::Component, i)) => Target::Component(ComponentId::new(i as usize)),
-            Some((_, i)) => Target::Flow(FlowId::new(i as usize)),
-            None => continue,
+        let Some(element) = ids.resolve_element(&n.element, "element", diags) else {
+            continue;
         };
         let (category, pattern) = match (&n.category, &n.pattern) {
             (Some(c), _) => (c.value, None),
@@ -612,16 +623,7 @@ pub fn build(
             Some(elements) => elements
                 .iter()
                 .filter_map(|e| {
-                    let target = match ids.resolve(
-                        e,
-                        &[Kind::Component, Kind::Flow],
-                        Code::DanglingReference,
-                        "elements",
-                        diags,
-                    )? {
-                        (Kind::Component, i) => Target::Component(ComponentId::new(i as usize)),
-                        (_, i) => Target::Flow(FlowId::new(i as usize)),
-                    };
+                    let target = ids.resolve_element(e, "elements", diags)?;
                     let found = recommended_on(&graph, &threats, &mitigations, r, target);
                     if found.is_none() {
                         diags.push(
