@@ -775,8 +775,8 @@ fn resolve_threat(
             .and_then(|t| t.pattern)
             .map(|p| knowledge.patterns[p.index()].id.as_str())
     };
-    if let Some(t) = on.iter().find(|t| pattern_of(t) == Some(pattern)) {
-        return Some(*t);
+    if let Some(t) = instance_of(on, threats, &knowledge.patterns, pattern) {
+        return Some(t);
     }
     let instances: Vec<String> = on
         .iter()

@@ -329,6 +329,21 @@ pub struct Model {
     ids: std::collections::HashMap<String, EntityRef, ahash::RandomState>,
 }
 
+/// The threat among `on` (an element's threats) instantiated from the pattern with the
+/// id `pattern`: how `pattern@element` ids are looked up.
+fn instance_of(
+    on: &[ThreatId],
+    threats: &[Threat],
+    patterns: &[Pattern],
+    pattern: &str,
+) -> Option<ThreatId> {
+    on.iter().copied().find(|t| {
+        threats[t.index()]
+            .pattern
+            .is_some_and(|p| patterns[p.index()].id == pattern)
+    })
+}
+
 /// How well a threat is handled, as of a date.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
@@ -462,13 +477,8 @@ impl Model {
             EntityRef::Flow(f) => &self.flow(*f).threats,
             _ => return None,
         };
-        let threat = on.iter().find(|t| {
-            self.threat(**t)
-                .pattern
-                .is_some_and(|p| self.pattern(p).id == left)
-        });
-        if let Some(t) = threat {
-            return Some(EntityRef::Threat(*t));
+        if let Some(t) = instance_of(on, &self.threats, &self.patterns, left) {
+            return Some(EntityRef::Threat(t));
         }
         on.iter()
             .flat_map(|t| self.threat(*t).mitigations.iter())
