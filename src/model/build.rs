@@ -45,13 +45,15 @@ impl Kind {
 /// resolving it. (Iteration order is never relied on.)
 type IdMap<V> = HashMap<String, V, ahash::RandomState>;
 
-struct Ids<'r> {
+struct Ids {
     map: IdMap<(Kind, u32, Span)>,
-    /// Ids of entities that could not be read: references to them stay quiet.
-    unreadable: &'r std::collections::HashSet<String>,
+    /// Ids of entities that could not be read, or were dropped while resolving (a flow
+    /// whose endpoint is missing): their own error is reported, references to them stay
+    /// quiet.
+    quiet: std::collections::HashSet<String>,
 }
 
-impl Ids<'_> {
+impl Ids {
     /// Resolves a reference to a component or flow.
     fn resolve_element(
         &self,
@@ -69,6 +71,36 @@ impl Ids<'_> {
             (Kind::Component, i) => Some(Target::Component(ComponentId::new(i as usize))),
             (_, i) => Some(Target::Flow(FlowId::new(i as usize))),
         }
+    }
+
+    /// Points flow ids at their graph edges once flows are built: `edge_of[n]` is the
+    /// edge of the flow declared as `n`, `None` when it was dropped. A dropped flow's id
+    /// leaves the table (references to it stay quiet), so that every flow index resolved
+    /// afterwards is a valid edge by construction.
+    fn renumber_flows(&mut self, edge_of: &[Option<u32>]) {
+        if edge_of
+            .iter()
+            .enumerate()
+            .all(|(n, e)| *e == Some(n as u32))
+        {
+            return;
+        }
+        let quiet = &mut self.quiet;
+        self.map.retain(|id, (kind, n, _)| {
+            if *kind != Kind::Flow {
+                return true;
+            }
+            match edge_of.get(*n as usize).copied().flatten() {
+                Some(e) => {
+                    *n = e;
+                    true
+                }
+                None => {
+                    quiet.insert(id.clone());
+                    false
+                }
+            }
+        });
     }
 
     /// Resolves a reference to one of `kinds`, reporting it under `code` if it fails.
@@ -107,7 +139,7 @@ impl Ids<'_> {
                 );
                 None
             }
-            None if self.unreadable.contains(&r.value) => None,
+            None if self.quiet.contains(&r.value) => None,
             None => {
                 let candidates = self
                     .map
@@ -125,11 +157,11 @@ impl Ids<'_> {
 /// entities with one id, the one written first (in file order) keeps it and the other
 /// is reported and dropped. Returns the ids and, per kind in [`KINDS`] order, which
 /// entities were kept.
-fn declare_ids<'r>(
+fn declare_ids(
     raw: &RawModel,
-    unreadable: &'r std::collections::HashSet<String>,
+    unreadable: std::collections::HashSet<String>,
     diags: &mut Diagnostics,
-) -> (Ids<'r>, [Vec<bool>; 6]) {
+) -> (Ids, [Vec<bool>; 6]) {
     let lists: [Vec<&Sp<String>>; 6] = [
         raw.zone.iter().map(|x| &x.id).collect(),
         raw.component.iter().map(|x| &x.id).collect(),
@@ -174,7 +206,10 @@ fn declare_ids<'r>(
             }
         }
     }
-    let ids = Ids { map, unreadable };
+    let ids = Ids {
+        map,
+        quiet: unreadable,
+    };
     (ids, keep)
 }
 
@@ -220,7 +255,7 @@ pub fn build(
     diags: &mut Diagnostics,
 ) -> Option<Model> {
     let unreadable = std::mem::take(&mut raw.unreadable_ids);
-    let (ids, keep) = declare_ids(&raw, &unreadable, diags);
+    let (mut ids, keep) = declare_ids(&raw, unreadable, diags);
     // Entities are taken apart from here on: their strings move into the model.
     let RawModel {
         project: raw_project,
@@ -272,9 +307,8 @@ pub fn build(
         });
     }
     if report_zone_cycles(&mut zones, &zone_inside, diags) {
+        set_depths(&mut zones);
         for i in 0..zones.len() {
-            let depth = std::iter::successors(zones[i].parent, |p| zones[p.index()].parent).count();
-            zones[i].depth = depth as u32;
             if let Some(p) = zones[i].parent {
                 zones[p.index()].children.push(ZoneId(i as u32));
             }
@@ -323,11 +357,15 @@ pub fn build(
         })
         .collect();
 
-    // Flows: the graph's edges.
+    // Flows: the graph's edges. A flow whose endpoint does not resolve is dropped, so
+    // edge indices can differ from the indices `declare_ids` gave: `edge_of` maps the one
+    // to the other, and the id table is renumbered below.
+    let mut edge_of: Vec<Option<u32>> = Vec::with_capacity(raw_flows.len());
     for (i, f) in raw_flows.into_iter().enumerate() {
         if !kept(keep_flow, i) {
             continue;
         }
+        edge_of.push(None);
         let from = ids.resolve(
             &f.from,
             &[Kind::Component],
@@ -356,6 +394,9 @@ pub fn build(
             ComponentId::new(to as usize),
         );
         let crossing = crossing(&zones, graph[from].zone, graph[to].zone);
+        if let Some(slot) = edge_of.last_mut() {
+            *slot = Some(graph.edge_count() as u32);
+        }
         graph.add_edge(
             from,
             to,
@@ -375,6 +416,8 @@ pub fn build(
             },
         );
     }
+
+    ids.renumber_flows(&edge_of);
 
     // Threats, and the reverse links from their targets.
     let mut threats = Vec::with_capacity(raw_threats.len());
@@ -569,7 +612,7 @@ pub fn build(
         let instances: Vec<(Target, PatternId, ThreatId)> = threats
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| Some((t.targets[0], t.pattern?, ThreatId(i as u32))))
+            .filter_map(|(i, t)| Some((*t.targets.first()?, t.pattern?, ThreatId(i as u32))))
             .collect();
         while start < instances.len() {
             let target = instances[start].0;
@@ -737,7 +780,7 @@ pub fn build(
 /// `pattern@element`. Instances are not in the id table (a model may have hundreds of
 /// thousands); they are found among their element's threats.
 fn resolve_threat(
-    ids: &Ids<'_>,
+    ids: &Ids,
     graph: &DiGraph<Component, Flow, u32>,
     threats: &[Threat],
     knowledge: &Knowledge,
@@ -753,6 +796,7 @@ fn resolve_threat(
     let on = match ids.map.get(element) {
         Some((Kind::Component, n, _)) => &graph[ComponentId::new(*n as usize)].threats,
         Some((Kind::Flow, n, _)) => &graph[FlowId::new(*n as usize)].threats,
+        _ if ids.quiet.contains(element) => return None,
         _ => {
             diags.push(
                 Diagnostic::at(
@@ -823,6 +867,34 @@ fn recommended_on(
         .flat_map(|t| threats[t.index()].mitigations.iter())
         .find(|m| mitigations[m.index()].recommendation == Some(r))
         .copied()
+}
+
+/// Sets each zone's depth in the tree (0 for a top-level zone). Each zone is walked up
+/// only as far as the first ancestor whose depth is known, so deep nesting costs linear
+/// time, not the square of the depth. The parent links must be free of loops.
+fn set_depths(zones: &mut [Zone]) {
+    let mut known = vec![false; zones.len()];
+    let mut path = Vec::new();
+    for start in 0..zones.len() {
+        let mut at = start;
+        while !known[at] {
+            path.push(at);
+            match zones[at].parent {
+                Some(p) => at = p.index(),
+                None => break,
+            }
+        }
+        // `at` is either known or the root the walk ended at (then last on the path).
+        let mut depth = if known[at] { zones[at].depth + 1 } else { 0 };
+        while let Some(z) = path.pop() {
+            if known[z] {
+                continue;
+            }
+            zones[z].depth = depth;
+            known[z] = true;
+            depth += 1;
+        }
+    }
 }
 
 /// How a flow from zone `a` to zone `b` crosses a trust boundary, if it does.
