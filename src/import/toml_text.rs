@@ -44,11 +44,27 @@ fn number_array(items: &[u32]) -> String {
     format!("[{}]", parts.join(", "))
 }
 
-/// A `#` comment, one line per line of `text`.
+/// A `#` comment, one line per line of `text`. Lines break at LF, CRLF and a lone CR;
+/// other control characters, which TOML does not allow in a comment, are written as
+/// visible `\u{..}` escapes, so that any text an imported file carries stays a comment.
 fn comment(out: &mut String, prefix: &str, text: &str) {
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in text.split(['\n', '\r']).enumerate() {
         let lead = if i == 0 { prefix } else { "  " };
-        let _ = writeln!(out, "# {lead}{}", line.trim_end());
+        if i > 0 && line.is_empty() {
+            continue;
+        }
+        out.push_str("# ");
+        out.push_str(lead);
+        for c in line.trim_end().chars() {
+            match c {
+                '\t' => out.push(c),
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:04X}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\n');
     }
 }
 
@@ -286,6 +302,28 @@ fn notes(draft: &Draft) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comments_with_control_characters_and_lone_returns_stay_comments() {
+        for text in [
+            "a\u{1}b",
+            "nul \0 here",
+            "lone\rreturn",
+            "crlf\r\nline",
+            "del\u{7f}",
+            "\u{85}next line",
+        ] {
+            let mut doc = String::new();
+            comment(&mut doc, "note: ", text);
+            doc.push_str("v = 1\n");
+            let parsed: toml::Table = toml::from_str(&doc).expect(&doc);
+            assert_eq!(parsed["v"].as_integer(), Some(1), "{doc:?}");
+            assert!(
+                doc.lines().all(|l| l.starts_with('#') || l == "v = 1"),
+                "{doc:?}"
+            );
+        }
+    }
 
     #[test]
     fn strings_round_trip_through_the_toml_parser() {

@@ -839,3 +839,23 @@ fn imported_folders_read_as_the_snapshots_show() {
         });
     }
 }
+
+#[test]
+fn control_characters_and_lone_returns_in_imported_notes_stay_inside_comments() {
+    // An OTM trust-zone `type` of "a\u0001b" and a Threagile asset type with NUL were
+    // written into `# note:` comments raw: the staged model then failed to parse.
+    for (from, file) in [
+        ("otm", "otm-control-characters.json"),
+        ("threagile", "threagile-control-characters.yaml"),
+    ] {
+        let (model, tmp) = import_and_load(from, &fixture(file));
+        assert!(model.graph.node_count() >= 1, "{file}");
+        let text = folder_text(&tmp.path().join("model"));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{file}: a control character was written raw"
+        );
+    }
+}
