@@ -115,11 +115,7 @@ fn autolink(value: Value, _: Kwargs, _: &State) -> Value {
 
 /// `text` with the characters HTML gives meaning to escaped.
 fn escape_html(text: &str) -> String {
-    let mut out: Vec<u8> = Vec::with_capacity(text.len());
-    match tera::escape_html(text, &mut out) {
-        Ok(()) => String::from_utf8(out).unwrap_or_default(),
-        Err(_) => String::new(),
-    }
+    super::escape::html_string(text)
 }
 
 #[cfg(test)]

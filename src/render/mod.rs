@@ -6,6 +6,7 @@
 //! sections; the sections are rendered in parallel, then handed to the root. This module
 //! returns text; writing it anywhere is the caller's business.
 
+pub mod escape;
 mod filters;
 pub mod markdown;
 pub mod theme;
@@ -116,6 +117,7 @@ impl Renderer {
     pub fn with_theme(theme: Theme) -> Result<Renderer, RenderError> {
         let mut tera = Tera::new();
         tera.autoescape_on([".html.tera", ".svg.tera"]);
+        tera.set_escape_fn(escape::html);
         // Filters first: tera checks at load time that every filter a template uses exists.
         filters::register(&mut tera);
         tera.add_raw_templates(
