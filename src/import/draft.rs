@@ -264,3 +264,58 @@ impl IdMap {
         self.map.get(source).map(String::as_str)
     }
 }
+
+/// The first entry, in order, whose chain of `parent` links runs into a loop, if any.
+/// Each entry is walked once: linear in the number of entries, whatever the depth.
+pub fn first_on_a_loop(parent: &[Option<usize>]) -> Option<usize> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let mut mark = vec![Mark::New; parent.len()];
+    let mut path = Vec::new();
+    for start in 0..parent.len() {
+        let mut at = Some(start);
+        let mut looped = false;
+        while let Some(i) = at.filter(|i| *i < parent.len()) {
+            match mark[i] {
+                Mark::Done => break,
+                Mark::OnPath => {
+                    looped = true;
+                    break;
+                }
+                Mark::New => {
+                    mark[i] = Mark::OnPath;
+                    path.push(i);
+                    at = parent[i];
+                }
+            }
+        }
+        if looped {
+            return Some(start);
+        }
+        for i in path.drain(..) {
+            mark[i] = Mark::Done;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod loop_tests {
+    use super::first_on_a_loop;
+
+    #[test]
+    fn finds_the_first_entry_that_runs_into_a_loop() {
+        assert_eq!(first_on_a_loop(&[None, Some(0), Some(1)]), None);
+        assert_eq!(first_on_a_loop(&[None, Some(2), Some(1)]), Some(1));
+        // An entry leading into a loop is reported first, as its chain never ends.
+        assert_eq!(first_on_a_loop(&[Some(1), Some(2), Some(1)]), Some(0));
+        assert_eq!(first_on_a_loop(&[Some(0)]), Some(0));
+        // A chain of 100,000 is walked once.
+        let chain: Vec<Option<usize>> = (0..100_000).map(|i| i.checked_sub(1)).collect();
+        assert_eq!(first_on_a_loop(&chain), None);
+    }
+}

@@ -6,7 +6,7 @@
 //! round trip keeps every object and link of a file. `attributes.threatbook` objects,
 //! written by threatbook's own OTM export, restore the fields OTM has no place for.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -336,7 +336,11 @@ fn status_of(state: &str) -> Status {
 /// Sorts `ids` into the order of `order` (ids it does not name go last). The ids
 /// are threatbook's, which equal the OTM ids threatbook's export wrote.
 fn in_order(ids: &mut [String], order: &[String]) {
-    ids.sort_by_key(|id| order.iter().position(|o| o == id).unwrap_or(usize::MAX));
+    let mut position: HashMap<&str, usize> = HashMap::with_capacity(order.len());
+    for (i, o) in order.iter().enumerate() {
+        position.entry(o.as_str()).or_insert(i);
+    }
+    ids.sort_by_key(|id| position.get(id.as_str()).copied().unwrap_or(usize::MAX));
 }
 
 fn strings(items: &Option<Vec<Option<String>>>) -> Vec<String> {
@@ -646,26 +650,28 @@ impl<'a> Importer<'a> {
             });
         }
         // Zones must form a tree.
-        for (i, z) in self.draft.zones.iter().enumerate() {
-            let mut seen = HashSet::new();
-            let mut at = Some(z.id.as_str());
-            while let Some(id) = at {
-                if !seen.insert(id) {
-                    return Err(self.err(
-                        format!("$.trustZones[{i}].parent.trustZone"),
-                        format!(
-                            "trust zone `{}` is nested inside itself",
-                            z.origin.source_id.as_deref().unwrap_or(&z.id)
-                        ),
-                    ));
-                }
-                at = self
-                    .draft
-                    .zones
-                    .iter()
-                    .find(|x| x.id == id)
-                    .and_then(|x| x.inside.as_deref());
-            }
+        let index: HashMap<&str, usize> = self
+            .draft
+            .zones
+            .iter()
+            .enumerate()
+            .map(|(i, z)| (z.id.as_str(), i))
+            .collect();
+        let parent: Vec<Option<usize>> = self
+            .draft
+            .zones
+            .iter()
+            .map(|z| z.inside.as_deref().and_then(|p| index.get(p).copied()))
+            .collect();
+        if let Some(i) = super::draft::first_on_a_loop(&parent) {
+            let z = &self.draft.zones[i];
+            return Err(self.err(
+                format!("$.trustZones[{i}].parent.trustZone"),
+                format!(
+                    "trust zone `{}` is nested inside itself",
+                    z.origin.source_id.as_deref().unwrap_or(&z.id)
+                ),
+            ));
         }
         Ok(())
     }
@@ -682,14 +688,33 @@ impl<'a> Importer<'a> {
             .enumerate()
             .map(|(i, c)| (c.id.as_str(), i))
             .collect();
-        for (i, c) in components.iter().enumerate() {
+        let parent: Vec<Option<usize>> = components
+            .iter()
+            .map(|c| match (&c.parent.trust_zone, &c.parent.component) {
+                (None, Some(pc)) => index.get(pc.as_str()).copied(),
+                _ => None,
+            })
+            .collect();
+        if let Some(i) = super::draft::first_on_a_loop(&parent) {
+            return Err(self.err(
+                format!("$.components[{i}].parent.component"),
+                format!("component `{}` is nested inside itself", components[i].id),
+            ));
+        }
+        // Each component's zone is its own or, walking up, the first one found; the
+        // components on the way learn it too, so every chain is walked once.
+        let mut path = Vec::new();
+        for i in 0..components.len() {
             let mut at = i;
-            let mut hops = 0;
-            loop {
+            let found = loop {
+                if let Some(z) = &zone_of[at] {
+                    break z.clone();
+                }
+                path.push(at);
                 let p = &components[at].parent;
                 if let Some(z) = &p.trust_zone {
                     match self.zones.get(z) {
-                        Some(zid) => zone_of[i] = Some(zid.to_string()),
+                        Some(zid) => break zid.to_string(),
                         None => {
                             return Err(self.err(
                                 format!("$.components[{at}].parent.trustZone"),
@@ -697,7 +722,6 @@ impl<'a> Importer<'a> {
                             ));
                         }
                     }
-                    break;
                 }
                 let Some(pc) = &p.component else {
                     return Err(self.err(
@@ -711,14 +735,10 @@ impl<'a> Importer<'a> {
                         format!("no component has the id `{pc}`"),
                     ));
                 };
-                hops += 1;
-                if hops > components.len() {
-                    return Err(self.err(
-                        format!("$.components[{i}].parent.component"),
-                        format!("component `{}` is nested inside itself", c.id),
-                    ));
-                }
                 at = next;
+            };
+            for j in path.drain(..) {
+                zone_of[j] = Some(found.clone());
             }
         }
         for (i, (c, (id, mut origin))) in components.iter().zip(origins).enumerate() {

@@ -7,7 +7,7 @@
 //! Threagile itself, so a tracked built-in risk is imported as a threat named after its
 //! risk id, on the assets the id names.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -489,18 +489,21 @@ impl Importer<'_> {
                 }
             }
         }
-        for (path, _, b, id) in &parsed {
-            let mut seen = HashSet::new();
-            let mut at = Some(id.clone());
-            while let Some(z) = at {
-                if !seen.insert(z.clone()) {
-                    return Err(self.err(
-                        format!("{path}.trust_boundaries_nested"),
-                        format!("trust boundary `{}` is nested inside itself", b.id),
-                    ));
-                }
-                at = parent.get(&z).cloned();
-            }
+        let index: HashMap<&str, usize> = parsed
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, _, id))| (id.as_str(), i))
+            .collect();
+        let parents: Vec<Option<usize>> = parsed
+            .iter()
+            .map(|(_, _, _, id)| parent.get(id).and_then(|p| index.get(p.as_str()).copied()))
+            .collect();
+        if let Some(i) = super::draft::first_on_a_loop(&parents) {
+            let (path, _, b, _) = &parsed[i];
+            return Err(self.err(
+                format!("{path}.trust_boundaries_nested"),
+                format!("trust boundary `{}` is nested inside itself", b.id),
+            ));
         }
         let mut zone_of: HashMap<String, String> = HashMap::new();
         for (path, title, b, id) in parsed {
