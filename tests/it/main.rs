@@ -9,6 +9,9 @@ mod docs;
 mod evidence;
 mod export;
 mod fixtures;
+#[path = "../fuzz/mod.rs"]
+mod fuzz;
+mod fuzzing;
 mod html;
 mod import;
 mod kb;
