@@ -13,6 +13,7 @@ mod html;
 mod import;
 mod kb;
 mod load_errors;
+mod output;
 mod paths;
 mod risk;
 mod stride;
