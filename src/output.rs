@@ -29,12 +29,16 @@ pub enum Target {
     Path(PathBuf),
 }
 
+/// Names of the process's own standard output: written through it, so that its offset
+/// and append mode hold (reopening it would start again at the top of a file).
+const STDOUT_NAMES: &[&str] = &["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"];
+
 impl Target {
-    /// The target of an `-o` argument: none, or `-`, is standard output.
+    /// The target of an `-o` argument: none, `-` or `/dev/stdout` is standard output.
     pub fn from_arg(arg: Option<&Path>) -> Target {
         match arg {
             None => Target::Stdout,
-            Some(p) if p.as_os_str() == "-" => Target::Stdout,
+            Some(p) if STDOUT_NAMES.iter().any(|n| p.as_os_str() == *n) => Target::Stdout,
             Some(p) => Target::Path(p.to_path_buf()),
         }
     }
@@ -236,27 +240,58 @@ pub fn check(target: &Target, inputs: &Inputs) -> Result<(), WriteError> {
 
 /// What is at a file target, once links are followed.
 enum Found {
+    /// Nothing yet: a new file at this (link-resolved) path.
     Nothing(PathBuf),
+    /// A regular file, at this real path.
     Regular(PathBuf, std::fs::Metadata),
-    Special(PathBuf),
+    /// A FIFO, device or socket, or an open file reached through `/dev` or `/proc`
+    /// (`/dev/fd/3`): opened by the path given, appending when `append`.
+    InPlace { append: bool },
+}
+
+/// Whether `path` names an open file of a process (`/dev/stderr`, `/dev/fd/N`,
+/// `/proc/self/fd/N`), whose links are not paths to follow by hand.
+fn through_system_folder(path: &Path) -> bool {
+    cfg!(unix)
+        && (path.starts_with("/proc")
+            || path.starts_with("/dev/fd")
+            || ["/dev/stdout", "/dev/stderr"]
+                .iter()
+                .any(|n| path == Path::new(n)))
 }
 
 fn inspect(path: &Path, inputs: &Inputs) -> Result<Found, WriteError> {
-    let resolved = follow_links(path).map_err(WriteError::io(path))?;
-    match std::fs::metadata(&resolved) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Found::Nothing(resolved)),
-        Err(e) => Err(WriteError::io(path)(e)),
-        Ok(meta) if meta.is_dir() => Err(WriteError::IsAFolder {
-            path: path.to_path_buf(),
-        }),
-        Ok(meta) if meta.is_file() => match inputs.file_matching(&resolved, &meta) {
+    let refuse_input =
+        |meta: &std::fs::Metadata, real: &Path| match inputs.file_matching(real, meta) {
             Some(input) => Err(WriteError::InputFile {
                 path: path.to_path_buf(),
                 input: input.to_path_buf(),
             }),
-            None => Ok(Found::Regular(resolved, meta)),
-        },
-        Ok(_) => Ok(Found::Special(resolved)),
+            None => Ok(()),
+        };
+    // The system follows the links first: this also sees through the links of `/proc`
+    // (`/dev/stdout` to `pipe:[…]`) that lead nowhere on the file system.
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let resolved = follow_links(path).map_err(WriteError::io(path))?;
+            Ok(Found::Nothing(resolved))
+        }
+        Err(e) => Err(WriteError::io(path)(e)),
+        Ok(meta) if meta.is_dir() => Err(WriteError::IsAFolder {
+            path: path.to_path_buf(),
+        }),
+        Ok(meta) if meta.is_file() && through_system_folder(path) => {
+            refuse_input(&meta, path)?;
+            Ok(Found::InPlace { append: true })
+        }
+        Ok(meta) if meta.is_file() => {
+            let real = std::fs::canonicalize(path)
+                .or_else(|_| follow_links(path))
+                .map_err(WriteError::io(path))?;
+            refuse_input(&meta, &real)?;
+            Ok(Found::Regular(real, meta))
+        }
+        Ok(_) => Ok(Found::InPlace { append: false }),
     }
 }
 
@@ -267,7 +302,7 @@ pub fn write_file(path: &Path, bytes: &[u8], inputs: &Inputs) -> Result<(), Writ
     match inspect(path, inputs)? {
         Found::Nothing(resolved) => replace(path, &resolved, bytes, None),
         Found::Regular(resolved, meta) => replace(path, &resolved, bytes, Some(meta.permissions())),
-        Found::Special(resolved) => write_in_place(path, &resolved, bytes),
+        Found::InPlace { append } => write_in_place(path, append, bytes),
     }
 }
 
@@ -413,17 +448,19 @@ fn replace(
 }
 
 /// Writes into a FIFO, device or socket as it is: such a file is a channel, not a
-/// document, and replacing it would break whoever set it up.
-fn write_in_place(shown: &Path, resolved: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+/// document, and replacing it would break whoever set it up. An open file reached
+/// through `/dev/fd` is appended to, as a shell's `>>` would.
+fn write_in_place(path: &Path, append: bool, bytes: &[u8]) -> Result<(), WriteError> {
     let written = OpenOptions::new()
         .write(true)
-        .open(resolved)
+        .append(append)
+        .open(path)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()));
     match written {
         Ok(()) => Ok(()),
         // A reader that went away (`-o >(head)`) is like a closed standard output.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(WriteError::io(shown)(e)),
+        Err(e) => Err(WriteError::io(path)(e)),
     }
 }
 
@@ -460,6 +497,10 @@ mod tests {
     fn a_dash_and_no_argument_are_standard_output() {
         assert_eq!(Target::from_arg(None), Target::Stdout);
         assert_eq!(Target::from_arg(Some(Path::new("-"))), Target::Stdout);
+        assert_eq!(
+            Target::from_arg(Some(Path::new("/dev/stdout"))),
+            Target::Stdout
+        );
         assert_eq!(
             Target::from_arg(Some(Path::new("./-"))),
             Target::Path("./-".into())

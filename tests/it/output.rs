@@ -185,6 +185,33 @@ fn dev_null_output_is_written_into_and_stays_a_device() {
 }
 
 #[test]
+fn dev_stdout_output_goes_to_standard_output_whatever_it_is() {
+    // A pipe: /dev/stdout is a link to `pipe:[…]`, which is no path on disk.
+    let r = run(&["diagram", MODEL, "--today", TODAY, "-o", "/dev/stdout"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("<svg"), "{}", r.stdout);
+    // A file opened for appending (`>>`), and /dev/stderr likewise: written to, not
+    // replaced, so what was there stays.
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, redirect) in [("/dev/stdout", ">>"), ("/dev/stderr", "2>>")] {
+        let log = tmp.path().join("log");
+        std::fs::write(&log, "before\n").unwrap();
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec \"$0\" \"$@\" {redirect} \"$LOG\""))
+            .arg(env!("CARGO_BIN_EXE_threatbook"))
+            .args(["diagram", MODEL, "--today", TODAY, "-o", name])
+            .env("LOG", &log)
+            .current_dir(root())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{name}");
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.starts_with("before\n<svg"), "{name}: {text}");
+    }
+}
+
+#[test]
 fn dev_full_output_fails_with_exit_2_and_says_why() {
     if !Path::new("/dev/full").exists() {
         return;
