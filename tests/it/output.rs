@@ -124,6 +124,31 @@ fn dash_output_is_standard_output_not_a_file_named_dash() {
 }
 
 #[test]
+fn a_closed_standard_output_is_quiet_and_not_a_failure() {
+    use std::process::Stdio;
+    // The HTML report of the catalog model is larger than a pipe's buffer, so the write
+    // meets the closed pipe whatever the timing.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_threatbook"))
+        .args([
+            "render",
+            "catalog/fastapi",
+            "--format",
+            "html",
+            "--today",
+            TODAY,
+        ])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
 fn a_symlinked_output_keeps_the_link_and_replaces_its_target() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::create_dir(tmp.path().join("real")).unwrap();
