@@ -230,7 +230,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), WriteError> {
 }
 
 /// Refuses `target` early, before any work, when it is a folder or one of `inputs`.
-/// [`write`] checks again; this lets a command say so before anything else.
+/// [`write()`] checks again; this lets a command say so before anything else.
 pub fn check(target: &Target, inputs: &Inputs) -> Result<(), WriteError> {
     match target {
         Target::Stdout => Ok(()),
