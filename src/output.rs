@@ -1,13 +1,14 @@
 //! The one writer of every command's output: where the bytes of a report, diagram,
 //! export, site or evidence bundle go, and how they get there without harm.
 //!
-//! Responsible for the rules of `-o`: no `-o` or `-o -` is standard output (a closed
-//! pipe is not an error); a regular file is replaced atomically (a new file in the same
-//! folder, synced, then renamed) and gets the mode a new file gets under the umask, or
-//! keeps the mode of the file it replaces; a symbolic link is followed and its target
-//! replaced, the link kept; a FIFO, device or socket is written in place, never replaced;
-//! a file or folder the model was read from ([`Inputs`]) is refused. Folders of files
-//! ([`tree`]) are staged beside their target and renamed into place whole.
+//! Responsible for the rules of `-o`: no `-o`, `-o -` or `-o /dev/stdout` is standard
+//! output (a closed pipe is not an error); a regular file is replaced atomically (a new
+//! file in the same folder, synced, then renamed) and gets the mode a new file gets under
+//! the umask, or keeps the mode of the file it replaces; a symbolic link is followed and
+//! its target replaced, the link kept; a FIFO, device or socket is written in place,
+//! never replaced (an open file reached through `/dev/fd` is appended to); a file or
+//! folder the model was read from ([`Inputs`]) is refused. Folders of files ([`tree`])
+//! are staged beside their target and renamed into place whole.
 //!
 //! It must not print, choose exit codes, or know any output format: callers hand it bytes
 //! and get a typed [`WriteError`] back.
