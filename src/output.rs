@@ -66,6 +66,9 @@ pub enum WriteError {
     /// A file was to be written where a folder is.
     #[error("{} is a folder; give a file name", path.display())]
     IsAFolder { path: PathBuf },
+    /// A folder was to be written where a file (or other non-folder) is.
+    #[error("{} is not a folder; give a folder name", path.display())]
+    NotAFolder { path: PathBuf },
     /// A folder to replace was not written by threatbook and is not empty.
     #[error(
         "{} is not empty and was not written by threatbook; choose another folder",

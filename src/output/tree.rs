@@ -50,7 +50,12 @@ pub fn write_tree(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(WriteError::io(dir)(e)),
     };
-    if exists && !(is_empty_folder(dir)? || dir.is_dir() && replaceable(dir)) {
+    if exists && !dir.is_dir() {
+        return Err(WriteError::NotAFolder {
+            path: dir.to_path_buf(),
+        });
+    }
+    if exists && !(is_empty_folder(dir)? || replaceable(dir)) {
         return Err(WriteError::NotReplaceable {
             path: dir.to_path_buf(),
         });
@@ -87,6 +92,11 @@ pub fn write_new_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), Write
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
         Err(e) => return Err(WriteError::io(dir)(e)),
     };
+    if exists && !dir.is_dir() {
+        return Err(WriteError::NotAFolder {
+            path: dir.to_path_buf(),
+        });
+    }
     if exists && !is_empty_folder(dir)? {
         return Err(WriteError::NotEmpty {
             path: dir.to_path_buf(),
@@ -276,6 +286,19 @@ mod tests {
             write_tree_atomic(&model, &files(), &inputs),
             Err(WriteError::InputFolder { .. })
         ));
+    }
+
+    #[test]
+    fn a_file_where_the_folder_should_be_is_refused_and_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("public");
+        std::fs::write(&file, b"keep").unwrap();
+        let err = write_tree_atomic(&file, &files(), &Inputs::default()).unwrap_err();
+        assert!(matches!(err, WriteError::NotAFolder { .. }), "{err}");
+        let err = write_new_folder(&file, &[("a.toml", b"a")]).unwrap_err();
+        assert!(matches!(err, WriteError::NotAFolder { .. }), "{err}");
+        assert_eq!(std::fs::read(&file).unwrap(), b"keep");
+        assert_eq!(names(tmp.path()), ["public"]);
     }
 
     #[test]
