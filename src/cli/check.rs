@@ -119,7 +119,7 @@ pub fn run(args: Args) -> Exit {
             };
             let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
             text.push('\n');
-            if let Exit::Failure = (super::OutputArgs { output: None }).write(&text) {
+            if let Exit::Failure = super::OutputArgs::stdout().write(&text, &Default::default()) {
                 return Exit::Failure;
             }
         }

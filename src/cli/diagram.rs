@@ -6,7 +6,7 @@ use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::diagram::{self, Options, Scope};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// A self-contained SVG laid out by threatbook (no Graphviz needed).
     Svg,
@@ -20,9 +20,9 @@ enum Format {
 pub struct Args {
     /// The model folder.
     dir: PathBuf,
-    /// Diagram format.
-    #[arg(long, value_enum, default_value = "svg")]
-    format: Format,
+    /// Diagram format [default: from the -o extension (.svg, .dot, .mmd or .mermaid), else svg].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Draw only this zone (with the zones inside it) and the components it exchanges
     /// flows with.
     #[arg(long, value_name = "ZONE", conflicts_with = "focus")]
@@ -39,6 +39,14 @@ pub struct Args {
     output: OutputArgs,
 }
 
+/// The extension of each format's files, for `-o` without `--format`.
+const EXTENSIONS: &[(&str, Format)] = &[
+    (".svg", Format::Svg),
+    (".dot", Format::Dot),
+    (".mmd", Format::Mermaid),
+    (".mermaid", Format::Mermaid),
+];
+
 pub fn run(args: Args) -> Exit {
     let today = match args.date.resolve() {
         Ok(d) => d,
@@ -51,6 +59,14 @@ pub fn run(args: Args) -> Exit {
     let Some(model) = &project.model else {
         return Exit::Failure;
     };
+    let inputs = super::inputs_of(&project, &args.dir);
+    let format = match args
+        .output
+        .format(args.format, EXTENSIONS, Some(Format::Svg), &inputs)
+    {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
     let scope = match (args.zone, args.focus) {
         (Some(z), _) => Scope::Zone(z),
         (None, Some(id)) => Scope::Focus {
@@ -59,7 +75,7 @@ pub fn run(args: Args) -> Exit {
         },
         (None, None) => Scope::All,
     };
-    let format = match args.format {
+    let format = match format {
         Format::Svg => diagram::Format::Svg,
         Format::Dot => diagram::Format::Dot,
         Format::Mermaid => diagram::Format::Mermaid,
@@ -69,7 +85,7 @@ pub fn run(args: Args) -> Exit {
             if !text.ends_with('\n') {
                 text.push('\n');
             }
-            args.output.write(&text)
+            args.output.write(&text, &inputs)
         }
         Err(e) => print::failure(&format!("{e}; nothing was written")),
     }

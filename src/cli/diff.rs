@@ -8,7 +8,7 @@ use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// Markdown that fits a pull-request comment.
     Md,
@@ -30,9 +30,9 @@ pub struct Args {
     /// Compare the model folder as it was at this git revision with the work tree.
     #[arg(long, value_name = "REV")]
     git: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "md")]
-    format: Format,
+    /// Output format [default: from the -o extension (.md, .json), else md].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Make the command a CI gate.
     #[arg(long, value_enum, value_name = "CONDITION")]
     fail_on: Option<FailOn>,
@@ -41,6 +41,9 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
 }
+
+/// The extension of each format's files, for `-o` without `--format`.
+const EXTENSIONS: &[(&str, Format)] = &[(".md", Format::Md), (".json", Format::Json)];
 
 pub fn run(args: Args) -> Exit {
     let today = match args.date.resolve() {
@@ -81,8 +84,21 @@ pub fn run(args: Args) -> Exit {
     let (Some(old_model), Some(new_model)) = (&old.model, &new.model) else {
         return Exit::Failure;
     };
+    // With --git the old side is a private copy; only the work tree's files are inputs.
+    let mut inputs = super::inputs_of(&new, &new_dir);
+    if args.git.is_none() {
+        inputs.add_sources(&old.sources);
+        inputs.add_folder(&old_dir);
+    }
+    let format = match args
+        .output
+        .format(args.format, EXTENSIONS, Some(Format::Md), &inputs)
+    {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
     let d = crate::diff::diff(old_model, new_model, today);
-    let text = match args.format {
+    let text = match format {
         Format::Md => crate::diff::markdown::render(&d),
         Format::Json => {
             let mut t = serde_json::to_string_pretty(&d).unwrap_or_default();
@@ -90,7 +106,7 @@ pub fn run(args: Args) -> Exit {
             t
         }
     };
-    if let Exit::Failure = args.output.write(&text) {
+    if let Exit::Failure = args.output.write(&text, &inputs) {
         return Exit::Failure;
     }
     if args.fail_on == Some(FailOn::NewUncovered) && !d.newly_uncovered.is_empty() {

@@ -71,7 +71,8 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
         generated,
         crate::git::state(dir),
     );
-    match evidence::write(out, &artefacts, meta) {
+    let inputs = super::inputs_of(&project, dir);
+    match evidence::write(out, &artefacts, meta, &inputs) {
         Ok(manifest) => {
             eprintln!(
                 "wrote {} ({} files and {})",

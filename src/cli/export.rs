@@ -12,7 +12,7 @@ use crate::check::Options;
 use crate::export::{self, Input};
 use crate::model::Date;
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// The resolved model and every finding (`threatbook schema --export` describes it).
     Json,
@@ -28,9 +28,9 @@ enum Format {
 pub struct Args {
     /// The model folder.
     dir: PathBuf,
-    /// Export format.
+    /// Export format [default: from the -o extension (.json, .sarif, .csv, .otm.json)].
     #[arg(long, value_enum)]
-    format: Format,
+    format: Option<Format>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
@@ -47,6 +47,14 @@ pub(super) fn input(project: &crate::Project, today: Date) -> Option<Input<'_>> 
     })
 }
 
+/// The extension of each format's files, for `-o` without `--format`.
+const EXTENSIONS: &[(&str, Format)] = &[
+    (".json", Format::Json),
+    (".sarif", Format::Sarif),
+    (".csv", Format::Csv),
+    (".otm.json", Format::Otm),
+];
+
 pub fn run(args: Args) -> Exit {
     let today = match args.date.resolve() {
         Ok(d) => d,
@@ -59,11 +67,20 @@ pub fn run(args: Args) -> Exit {
     let Some(input) = input(&project, today) else {
         return Exit::Failure;
     };
-    let format = match args.format {
+    let inputs = super::inputs_of(&project, &args.dir);
+    let format = match args.output.format(args.format, EXTENSIONS, None, &inputs) {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
+    let format = match format {
         Format::Json => export::Format::Json,
         Format::Sarif => export::Format::Sarif,
         Format::Csv => export::Format::Csv,
-        Format::Otm => return args.output.write(&export::otm::to_otm(input.model)),
+        Format::Otm => {
+            return args
+                .output
+                .write(&export::otm::to_otm(input.model), &inputs);
+        }
     };
-    args.output.write(&export::export(format, &input))
+    args.output.write(&export::export(format, &input), &inputs)
 }

@@ -1,8 +1,8 @@
 //! `threatbook init`: write a small, valid, commented starter model.
 //!
 //! The starter lives in `catalog/starter/` and is embedded here; a test checks that it
-//! loads and checks cleanly. Nothing is overwritten, and the files are written into a
-//! temporary folder that is renamed into place, so a failure leaves nothing behind.
+//! loads and checks cleanly. Nothing is overwritten: the files are written by
+//! [`crate::output::write_new_folder`], so a failure leaves nothing behind.
 
 use std::path::{Path, PathBuf};
 
@@ -91,31 +91,16 @@ pub fn run(args: Args) -> Exit {
             );
             Exit::Ok
         }
-        Err(e) => print::failure(&format!("cannot write {}: {e}", dir.display())),
+        Err(e) => print::failure(&e.to_string()),
     }
 }
 
-fn write_starter(dir: &Path, name: &str) -> std::io::Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".threatbook-init-")
-        .tempdir_in(&parent)?;
-    for (file, text) in starter_files(name) {
-        std::fs::write(staging.path().join(file), text)?;
-    }
-    if dir.exists() {
-        // An empty folder: move the files in one by one (each rename is atomic).
-        for (file, _) in starter_files(name) {
-            std::fs::rename(staging.path().join(file), dir.join(file))?;
-        }
-    } else {
-        std::fs::rename(staging.keep(), dir)?;
-    }
-    Ok(())
+/// Writes the starter through [`crate::output::write_new_folder`], which never replaces
+/// a file (a folder filled since the check above is refused, not overwritten).
+fn write_starter(dir: &Path, name: &str) -> Result<(), crate::output::WriteError> {
+    let files = starter_files(name);
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(f, t)| (*f, t.as_bytes())).collect();
+    crate::output::write_new_folder(dir, &files)
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ struct ShowArgs {
 
 pub fn run(args: Args) -> Exit {
     match args.command {
-        Command::List(a) => a.output.write(&list()),
+        Command::List(a) => a.output.write(&list(), &Default::default()),
         Command::Show(a) => show(a),
     }
 }
@@ -99,7 +99,8 @@ fn show(args: ShowArgs) -> Exit {
             if n == 1 { "" } else { "s" }
         ));
     }
-    args.output.write(&describe(&set))
+    let inputs = crate::output::Inputs::of_sources(&sources);
+    args.output.write(&describe(&set), &inputs)
 }
 
 /// A knowledge base as Markdown.

@@ -126,33 +126,109 @@ impl DateArgs {
     }
 }
 
-/// Where output goes: a file (written atomically) or standard output.
+/// Where output goes: standard output, or a path written by [`crate::output`]'s rules.
 #[derive(Debug, clap::Args)]
 struct OutputArgs {
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (`-` is standard output). A file is
+    /// replaced atomically, a link's target is replaced, a FIFO or device is written into;
+    /// a file the command reads is refused.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
 
 impl OutputArgs {
-    fn write(&self, text: &str) -> Exit {
-        match &self.output {
-            None => {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                    Ok(()) => Exit::Ok,
-                    // A closed pipe (`| head`) is not an error worth a message.
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
-                    Err(e) => print::failure(&format!("cannot write to standard output: {e}")),
-                }
-            }
-            Some(path) => match crate::output::write_atomic(path, text.as_bytes()) {
-                Ok(()) => Exit::Ok,
-                Err(e) => print::failure(&format!("cannot write {}: {e}", path.display())),
-            },
+    /// Standard output: for commands whose only output is the terminal.
+    fn stdout() -> OutputArgs {
+        OutputArgs { output: None }
+    }
+
+    fn target(&self) -> crate::output::Target {
+        crate::output::Target::from_arg(self.output.as_deref())
+    }
+
+    /// Writes `text`, refusing to write over any of `inputs`.
+    fn write(&self, text: &str, inputs: &crate::output::Inputs) -> Exit {
+        match crate::output::write(&self.target(), text.as_bytes(), inputs) {
+            Ok(()) => Exit::Ok,
+            Err(e) => print::failure(&e.to_string()),
         }
     }
+
+    /// The output format: `--format` when given, else the one the `-o` file's extension
+    /// names in `table` (the longest matching extension wins, so `.otm.json` beats
+    /// `.json`), else `default`. An extension that no format has, or that contradicts
+    /// `--format`, is an error naming the choices. A target that is one of `inputs` is
+    /// refused first, since that is the mistake to report.
+    fn format<F: Copy + PartialEq + clap::ValueEnum>(
+        &self,
+        explicit: Option<F>,
+        table: &[(&str, F)],
+        default: Option<F>,
+        inputs: &crate::output::Inputs,
+    ) -> Result<F, String> {
+        crate::output::check(&self.target(), inputs).map_err(|e| e.to_string())?;
+        let name = |f: F| {
+            f.to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        };
+        let choices = || {
+            table
+                .iter()
+                .map(|(ext, f)| format!("{ext} for {}", name(*f)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let from_extension = match self.target() {
+            crate::output::Target::Stdout => None,
+            crate::output::Target::Path(path) => {
+                let file = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                let known = table
+                    .iter()
+                    .filter(|(ext, _)| file.len() > ext.len() && file.ends_with(ext))
+                    .max_by_key(|(ext, _)| ext.len());
+                match (known, path.extension()) {
+                    (Some((ext, f)), _) => Some((*ext, *f)),
+                    (None, None) => None,
+                    (None, Some(ext)) => {
+                        return Err(format!(
+                            "-o {}: no format of this command is written as .{}; end the name in {}, or leave the extension out and give --format",
+                            path.display(),
+                            ext.to_string_lossy(),
+                            choices()
+                        ));
+                    }
+                }
+            }
+        };
+        match (explicit, from_extension) {
+            (Some(f), Some((ext, g))) if f != g => Err(format!(
+                "--format {} contradicts the {ext} extension of -o, which means {}; drop one of them ({})",
+                name(f),
+                name(g),
+                choices()
+            )),
+            (Some(f), _) => Ok(f),
+            (None, Some((_, g))) => Ok(g),
+            (None, None) => default.ok_or_else(|| {
+                format!(
+                    "give --format, or an -o file name ending in one of {}",
+                    choices()
+                )
+            }),
+        }
+    }
+}
+
+/// Everything `project` read from disk (its model folder `dir` and every file it loaded),
+/// which no output of the command may replace.
+fn inputs_of(project: &crate::Project, dir: &std::path::Path) -> crate::output::Inputs {
+    let mut inputs = crate::output::Inputs::of_sources(&project.sources);
+    inputs.add_folder(dir);
+    inputs
 }
 
 /// Loads and checks the model in `dir`; prints its load errors and returns exit 2 when

@@ -7,7 +7,7 @@ use super::{DateArgs, Exit, OutputArgs};
 use crate::diag::Severity;
 use crate::paths::{self, AnalysisOut, Query};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// One block per path.
     Text,
@@ -28,14 +28,17 @@ pub struct Args {
     /// How many shortest paths to list for the `--to` target.
     #[arg(short, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
     k: u16,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    /// Output format [default: from the -o extension (.txt, .json), else text].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
     output: OutputArgs,
 }
+
+/// The extension of each format's files, for `-o` without `--format`.
+const EXTENSIONS: &[(&str, Format)] = &[(".txt", Format::Text), (".json", Format::Json)];
 
 pub fn run(args: Args) -> Exit {
     let today = match args.date.resolve() {
@@ -52,6 +55,14 @@ pub fn run(args: Args) -> Exit {
             project.diagnostics.count(Severity::Error)
         ));
     };
+    let inputs = super::inputs_of(&project, &args.dir);
+    let format = match args
+        .output
+        .format(args.format, EXTENSIONS, Some(Format::Text), &inputs)
+    {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
     let query = Query {
         from: args.from,
         to: args.to,
@@ -62,7 +73,7 @@ pub fn run(args: Args) -> Exit {
         Ok(a) => a,
         Err(e) => return print::failure(&e.to_string()),
     };
-    let text = match args.format {
+    let text = match format {
         Format::Text => paths::text(model, &analysis),
         Format::Json => {
             let mut json = serde_json::to_string_pretty(&AnalysisOut::new(model, &analysis))
@@ -71,5 +82,5 @@ pub fn run(args: Args) -> Exit {
             json
         }
     };
-    args.output.write(&text)
+    args.output.write(&text, &inputs)
 }

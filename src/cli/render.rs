@@ -7,7 +7,7 @@ use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
 use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// A Markdown document shaped like a security review.
     Md,
@@ -19,9 +19,9 @@ enum Format {
 pub struct Args {
     /// The model folder.
     dir: PathBuf,
-    /// Document format.
-    #[arg(long, value_enum, default_value = "md")]
-    format: Format,
+    /// Document format [default: from the -o extension (.md, .html), else md].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// A folder whose templates replace the built-in ones of the same file name.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -33,6 +33,9 @@ pub struct Args {
     #[command(flatten)]
     output: OutputArgs,
 }
+
+/// The extension of each format's files, for `-o` without `--format`.
+const EXTENSIONS: &[(&str, Format)] = &[(".md", Format::Md), (".html", Format::Html)];
 
 pub fn run(args: Args) -> Exit {
     let today = match args.date.resolve() {
@@ -54,13 +57,31 @@ pub fn run(args: Args) -> Exit {
     let Some(model) = &project.model else {
         return Exit::Failure;
     };
+    let mut inputs = super::inputs_of(&project, &args.dir);
+    if let Some(templates) = &args.templates {
+        // Its templates and the built-in assets it may replace, not an earlier report
+        // written beside them.
+        inputs.add_files_in(templates, |name| {
+            name.ends_with(".tera")
+                || crate::render::theme::BUILTIN_ASSETS
+                    .iter()
+                    .any(|(asset, _)| *asset == name)
+        });
+    }
+    let format = match args
+        .output
+        .format(args.format, EXTENSIONS, Some(Format::Md), &inputs)
+    {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
     let renderer = match Renderer::new(args.templates.as_deref()) {
         Ok(r) => r,
         Err(e) => return print::failure(&e.to_string()),
     };
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
     // Each format embeds the diagram in the notation it can show.
-    let (mermaid, svg) = match args.format {
+    let (mermaid, svg) = match format {
         Format::Md => (crate::diagram::report_mermaid(model, today), None),
         Format::Html => (None, crate::diagram::report_svg(model, today)),
     };
@@ -73,12 +94,12 @@ pub fn run(args: Args) -> Exit {
         mermaid,
         svg,
     });
-    let format = match args.format {
+    let format = match format {
         Format::Md => RenderFormat::Markdown,
         Format::Html => RenderFormat::Html,
     };
     let exit = match renderer.render(format, &view) {
-        Ok(text) => args.output.write(&text),
+        Ok(text) => args.output.write(&text, &inputs),
         Err(e) => print::failure(&e.to_string()),
     };
     // The process ends now: freeing a large model piece by piece would only delay that

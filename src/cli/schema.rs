@@ -23,5 +23,5 @@ pub fn run(args: Args) -> Exit {
     } else {
         crate::schema::model_schema()
     };
-    args.output.write(&text)
+    args.output.write(&text, &Default::default())
 }

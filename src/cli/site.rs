@@ -99,11 +99,19 @@ pub fn run(args: Args) -> Exit {
     };
     let count = files.len();
     let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
-    match crate::output::write_tree_atomic(&args.output, &files) {
+    let mut inputs = crate::output::Inputs::default();
+    for (project, dir) in projects.iter().zip(&args.dirs) {
+        inputs.add_sources(&project.sources);
+        inputs.add_folder(dir);
+    }
+    if let Some(templates) = &args.templates {
+        inputs.add_folder(templates);
+    }
+    match crate::output::write_tree_atomic(&args.output, &files, &inputs) {
         Ok(()) => {
             eprintln!("wrote {count} files to {}", args.output.display());
             Exit::Ok
         }
-        Err(e) => print::failure(&format!("cannot write {}: {e}", args.output.display())),
+        Err(e) => print::failure(&e.to_string()),
     }
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub use self::manifest::{FileEntry, MANIFEST, Manifest};
 pub use self::verify::{Verification, verify};
 use crate::export::{self, Input};
+use crate::output::{self, Inputs, WriteError};
 use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 
 /// One file of a bundle: its path inside the bundle (with `/`) and its bytes.
@@ -29,11 +30,8 @@ pub struct Artefact {
 pub enum EvidenceError {
     #[error("{0} exists and is not an evidence bundle; refusing to overwrite it")]
     NotABundle(PathBuf),
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] WriteError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -102,83 +100,35 @@ pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
     Ok(out)
 }
 
-/// Whether `dir` may be replaced by a new bundle: it is one, or it is an empty folder.
+/// Whether `dir` may be replaced by a new bundle: it is one (an empty folder may be
+/// replaced too; the writer allows that itself).
 fn replaceable(dir: &Path) -> bool {
-    let manifest = dir.join(MANIFEST);
-    if let Ok(text) = std::fs::read_to_string(&manifest) {
-        return Manifest::parse(&text).is_ok();
-    }
-    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
-}
-
-fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
-    move |source| EvidenceError::Write {
-        path: path.to_path_buf(),
-        source,
-    }
+    std::fs::read_to_string(dir.join(MANIFEST)).is_ok_and(|text| Manifest::parse(&text).is_ok())
 }
 
 /// Writes a bundle of `artefacts` with a manifest (`meta` supplies everything but the
-/// file list) to `out`, replacing an earlier bundle there. Returns the manifest.
+/// file list) to `out`, replacing an earlier bundle there but never a folder that is or
+/// holds one of `inputs`. The bundle is staged beside `out` and renamed into place by
+/// [`crate::output::write_tree`]. Returns the manifest.
 pub fn write(
     out: &Path,
     artefacts: &[Artefact],
     mut meta: Manifest,
+    inputs: &Inputs,
 ) -> Result<Manifest, EvidenceError> {
-    if out.exists() && !(out.is_dir() && replaceable(out)) {
-        return Err(EvidenceError::NotABundle(out.to_path_buf()));
-    }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(parent).map_err(write_err(parent))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".threatbook-evidence-")
-        .tempdir_in(parent)
-        .map_err(write_err(parent))?;
     meta.files = artefacts.iter().map(FileEntry::of).collect();
     meta.files.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest_text = meta.to_json();
-    let all = artefacts
+    let all: Vec<(&str, &[u8])> = artefacts
         .iter()
-        .map(|a| (a.path.as_str(), a.bytes.as_slice()));
-    for (path, bytes) in all.chain([(MANIFEST, manifest_text.as_bytes())]) {
-        let target = staging.path().join(path);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-        }
-        std::fs::write(&target, bytes).map_err(write_err(&target))?;
+        .map(|a| (a.path.as_str(), a.bytes.as_slice()))
+        .chain([(MANIFEST, manifest_text.as_bytes())])
+        .collect();
+    match output::write_tree(out, &all, inputs, &replaceable) {
+        Ok(()) => Ok(meta),
+        Err(WriteError::NotReplaceable { path }) => Err(EvidenceError::NotABundle(path)),
+        Err(e) => Err(e.into()),
     }
-    // A temporary folder is private to its owner; a bundle is read like any output.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::Permissions::from_mode(0o755);
-        std::fs::set_permissions(staging.path(), mode).map_err(write_err(staging.path()))?;
-    }
-    // Move an old bundle aside first, so that a failed rename can put it back.
-    let old = if out.exists() {
-        let aside = tempfile::Builder::new()
-            .prefix(".threatbook-evidence-old-")
-            .tempdir_in(parent)
-            .map_err(write_err(parent))?;
-        let target = aside.path().join("bundle");
-        std::fs::rename(out, &target).map_err(write_err(out))?;
-        Some((aside, target))
-    } else {
-        None
-    };
-    if let Err(e) = std::fs::rename(staging.path(), out) {
-        if let Some((_, target)) = &old {
-            let _ = std::fs::rename(target, out);
-        }
-        return Err(write_err(out)(e));
-    }
-    // The staging folder is now `out`; keep its guard from deleting anything.
-    let _ = staging.keep();
-    drop(old);
-    Ok(meta)
 }
 
 #[cfg(test)]
@@ -212,8 +162,8 @@ mod tests {
         // The second file needs `a` to be a folder, but the first made it a file.
         let clash = [artefact("a", "file"), artefact("a/b", "under a file")];
         assert!(matches!(
-            write(&out, &clash, meta()),
-            Err(EvidenceError::Write { .. })
+            write(&out, &clash, meta(), &Inputs::default()),
+            Err(EvidenceError::Write(_))
         ));
         assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
     }
@@ -222,13 +172,25 @@ mod tests {
     fn a_failed_rewrite_keeps_the_earlier_bundle() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("bundle");
-        write(&out, &[artefact("x.txt", "one")], meta()).unwrap();
+        write(
+            &out,
+            &[artefact("x.txt", "one")],
+            meta(),
+            &Inputs::default(),
+        )
+        .unwrap();
         let clash = [artefact("a", "file"), artefact("a/b", "under a file")];
-        assert!(write(&out, &clash, meta()).is_err());
+        assert!(write(&out, &clash, meta(), &Inputs::default()).is_err());
         assert_eq!(std::fs::read_to_string(out.join("x.txt")).unwrap(), "one");
         assert_eq!(names(tmp.path()), ["bundle"]);
         assert!(verify(&out).unwrap().is_intact());
-        write(&out, &[artefact("y.txt", "two")], meta()).unwrap();
+        write(
+            &out,
+            &[artefact("y.txt", "two")],
+            meta(),
+            &Inputs::default(),
+        )
+        .unwrap();
         assert_eq!(names(&out), ["manifest.json", "y.txt"]);
         assert_eq!(names(tmp.path()), ["bundle"], "the old bundle is gone");
     }

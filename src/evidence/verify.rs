@@ -114,7 +114,7 @@ mod tests {
             bytes: b"a".to_vec(),
         }];
         let meta = Manifest::new("p", "2026-11-27".into(), None, Default::default());
-        write(&out, &files, meta).unwrap();
+        write(&out, &files, meta, &Default::default()).unwrap();
         // A link back to the bundle itself would loop if followed.
         std::os::unix::fs::symlink(&out, out.join("loop")).unwrap();
         std::fs::remove_file(out.join("a.txt")).unwrap();

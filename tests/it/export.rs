@@ -25,9 +25,9 @@ fn assert_valid(schema: &serde_json::Value, instance: &serde_json::Value) {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
-/// The official SARIF 2.1.0 schema, kept in the shared folder beside the clone.
+/// The official SARIF 2.1.0 schema, kept in `tests/fixtures/corpus/sarif/`.
 fn sarif_schema() -> serde_json::Value {
-    let path: PathBuf = root().join("../shared/corpus/sarif/sarif-schema-2.1.0.json");
+    let path: PathBuf = root().join("tests/fixtures/corpus/sarif/sarif-schema-2.1.0.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read the SARIF schema {}: {e}", path.display()));
     // The `language` pattern has a bare `]`, a literal under ECMAScript's Annex B that

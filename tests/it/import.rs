@@ -1,6 +1,6 @@
-//! `threatbook import` and `threatbook export --format otm` on the real models of the
-//! shared corpus and on bad-input fixtures. Expected counts are computed from each
-//! source file itself.
+//! `threatbook import` and `threatbook export --format otm` on the real models of
+//! `tests/fixtures/corpus/` and on bad-input fixtures. Expected counts are computed from
+//! each source file itself.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{TODAY, root, run};
 
 fn corpus(rel: &str) -> PathBuf {
-    root().join("../shared/corpus").join(rel)
+    root().join("tests/fixtures/corpus").join(rel)
 }
 
 fn fixture(name: &str) -> PathBuf {
