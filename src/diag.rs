@@ -89,6 +89,9 @@ codes! {
     /// A symbolic link leads back to a folder that is already being read.
     SymlinkLoop = "symlink-loop", Load, Error,
         "A symbolic link points at one of its own parent folders; the loop is skipped. Remove the link.";
+    /// A file, string, nesting or count beyond threatbook's input limits.
+    InputLimit = "input-limit", Load, Error,
+        "An input is far beyond any real model (file size, string length, key nesting, number of files, entities or knowledge-base instances); docs/format.md lists the limits.";
     /// The TOML itself does not parse.
     TomlSyntax = "toml-syntax", Load, Error,
         "The file is not valid TOML; the caret shows where the parser gave up.";

@@ -74,6 +74,10 @@ pub fn discover_with(dir: &Path, manifest: &str, diags: &mut Diagnostics) -> Vec
         );
     }
     files.sort_by(|a, b| (!a.is_manifest, &a.relative).cmp(&(!b.is_manifest, &b.relative)));
+    if files.len() > super::limits::MAX_FILES {
+        diags.push(super::limits::too_many_files(dir, files.len()));
+        files.truncate(super::limits::MAX_FILES);
+    }
     files
 }
 

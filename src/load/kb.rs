@@ -364,6 +364,11 @@ fn folder_files(
     }
     let mut files = Vec::new();
     for f in discover_with(&dir, KB_MANIFEST, diags) {
+        let size = std::fs::metadata(&f.path).map_or(0, |m| m.len());
+        if size > super::limits::MAX_FILE_BYTES {
+            diags.push(super::limits::file_too_large(&f.path, size));
+            continue;
+        }
         match std::fs::read(&f.path).map(String::from_utf8) {
             Ok(Ok(text)) => files.push((f.path, f.relative, text, f.is_manifest)),
             Ok(Err(_)) => diags.push(Diagnostic::new(

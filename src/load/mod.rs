@@ -9,6 +9,7 @@
 pub mod bundled;
 mod discover;
 pub mod kb;
+pub mod limits;
 pub mod raw;
 pub mod reader;
 
@@ -151,6 +152,16 @@ fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
 }
 
 fn read_file(id: FileId, file: &ModelFile) -> Parsed {
+    let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    if size > limits::MAX_FILE_BYTES {
+        let mut diags = Diagnostics::default();
+        diags.push(limits::file_too_large(&file.path, size));
+        return Parsed {
+            text: String::new(),
+            raw: RawModel::default(),
+            diags,
+        };
+    }
     let bytes = match std::fs::read(&file.path) {
         Ok(b) => b,
         Err(e) => {
@@ -210,6 +221,10 @@ fn parse_document(
     diags: &mut Diagnostics,
     read: impl FnOnce(&DeTable<'_>, Span, &mut Diagnostics),
 ) {
+    if let Some(d) = limits::scan(id, text) {
+        diags.push(d);
+        return;
+    }
     let (doc, errors) = DeTable::parse_recoverable(text);
     if errors.is_empty() {
         let span = Span::new(id, doc.span());

@@ -176,6 +176,19 @@ fn declare_ids(
         all.extend(list.iter().enumerate().map(|(i, id)| (id.span, k, i)));
     }
     all.sort_unstable();
+    if let Some((span, _, _)) = all.get(crate::load::limits::MAX_ENTITIES) {
+        diags.push(
+            Diagnostic::at(
+                Code::InputLimit,
+                *span,
+                format!(
+                    "the model has {total} entities; a model is limited to {}",
+                    crate::load::limits::MAX_ENTITIES
+                ),
+            )
+            .with_label("the first entity over the limit"),
+        );
+    }
     let mut keep: [Vec<bool>; 6] = std::array::from_fn(|k| vec![true; lists[k].len()]);
     // In file order, each kind's entities come in their list's order: numbering the
     // kept ones as they come gives each its index among the kept of its kind.
@@ -532,9 +545,25 @@ pub fn build(
     }
     let mut knowledge = knowledge;
     {
+        let written = threats.len();
         for (target, p) in knowledge.matches(&facts) {
             if marked.contains(&(target, p)) {
                 continue;
+            }
+            if threats.len() - written >= crate::load::limits::MAX_INSTANCES {
+                diags.push(
+                    Diagnostic::at(
+                        Code::InputLimit,
+                        knowledge.patterns[p.index()].span,
+                        format!(
+                            "the knowledge bases instantiate more than {} threats on this model",
+                            crate::load::limits::MAX_INSTANCES
+                        ),
+                    )
+                    .with_label("this pattern went over the limit")
+                    .with_help("narrow the broadest selectors, or split the model"),
+                );
+                break;
             }
             let id = ThreatId(threats.len() as u32);
             let (element_id, span) = match target {
