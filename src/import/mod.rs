@@ -227,14 +227,11 @@ pub fn parse_at<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Writes `draft` as a model folder at `target`: files are rendered, written into a
-/// temporary folder beside the target, loaded back with [`crate::open`], and only then
-/// renamed into place. An existing non-empty `target` is refused.
+/// Writes `draft` as a model folder at `target`: files are rendered, loaded back in
+/// memory with [`crate::open_texts`], and only then written, through the one folder
+/// writer ([`crate::output::write_new_folder`]: atomic, umask modes, never over an
+/// existing file). An existing non-empty `target` is refused.
 pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
-    let write_err = |source| ImportError::Write {
-        path: target.to_path_buf(),
-        source,
-    };
     if target.exists() {
         let empty = std::fs::read_dir(target)
             .map(|mut d| d.next().is_none())
@@ -246,19 +243,12 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
         }
     }
     let files = render_files(draft);
-    let parent = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(write_err)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".threatbook-import-")
-        .tempdir_in(&parent)
-        .map_err(write_err)?;
-    for (name, text) in &files {
-        std::fs::write(staging.path().join(name), text).map_err(write_err)?;
-    }
-    let project = crate::open(staging.path());
+    let project = crate::open_texts(
+        files
+            .iter()
+            .filter(|(name, _)| name.ends_with(".toml"))
+            .map(|(n, t)| (n.as_str(), t.as_str())),
+    );
     let load_errors: Vec<String> = project
         .diagnostics
         .iter()
@@ -271,19 +261,17 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
             problems: load_errors.join("; "),
         });
     }
-    if target.exists() {
-        for (name, _) in &files {
-            std::fs::rename(staging.path().join(name), target.join(name)).map_err(write_err)?;
-        }
-    } else {
-        let kept = staging.keep();
-        if let Err(e) = std::fs::rename(&kept, target) {
-            // Leave nothing behind: the staging folder is ours alone.
-            let _ = std::fs::remove_dir_all(&kept);
-            return Err(write_err(e));
-        }
-    }
-    Ok(())
+    let bytes: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .collect();
+    crate::output::write_new_folder(target, &bytes).map_err(|e| match e {
+        crate::output::WriteError::NotEmpty { path } => ImportError::TargetNotEmpty { path },
+        other => ImportError::Write {
+            path: target.to_path_buf(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })
 }
 
 /// Reads a source file of `format` into a draft.

@@ -66,6 +66,29 @@ fn output_files_get_the_umask_mode_not_0600() {
 }
 
 #[test]
+fn an_imported_model_folder_gets_the_umask_mode_not_0700() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("imported");
+    let source = "tests/fixtures/corpus/otm/EXAMPLE.json";
+    let r = run_with_umask(
+        "022",
+        &[
+            "import",
+            "--from",
+            "otm",
+            source,
+            "-o",
+            arg(&out),
+            "--accept-until",
+            "2027-06-30",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(mode(&out), 0o755);
+    assert_eq!(mode(&out.join("threatbook.toml")), 0o644);
+}
+
+#[test]
 fn a_replaced_output_file_keeps_its_mode() {
     use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
