@@ -315,7 +315,7 @@ mod loop_tests {
         assert_eq!(first_on_a_loop(&[Some(1), Some(2), Some(1)]), Some(0));
         assert_eq!(first_on_a_loop(&[Some(0)]), Some(0));
         // A chain of 100,000 is walked once.
-        let chain: Vec<Option<usize>> = (0..100_000).map(|i| i.checked_sub(1)).collect();
+        let chain: Vec<Option<usize>> = (0..100_000usize).map(|i| i.checked_sub(1)).collect();
         assert_eq!(first_on_a_loop(&chain), None);
     }
 }

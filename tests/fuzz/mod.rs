@@ -175,8 +175,9 @@ pub fn seeds() -> Vec<Seed> {
             .unwrap_or_default()
             .to_string_lossy()
             .into_owned();
-        let format = if name.starts_with("otm") || name.contains(".otm.") || name == "EXAMPLE.json"
-        {
+        let format = if name.contains("schema") || name == "SOURCE" {
+            continue;
+        } else if name.starts_with("otm") || name.contains(".otm.") || name == "EXAMPLE.json" {
             ImportFormat::Otm
         } else if name.starts_with("td-") || name.starts_with("v2-") || name.starts_with("demo-") {
             ImportFormat::ThreatDragon

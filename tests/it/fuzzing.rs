@@ -79,3 +79,48 @@ fn every_regression_case_runs_clean() {
     }
     assert!(n >= 5, "only {n} regression cases");
 }
+
+#[test]
+fn references_to_flows_after_a_dropped_flow_name_the_flow_they_name() {
+    // A flow dropped for a missing endpoint used to shift every later flow's index:
+    // `pattern@f1` crashed, and a mark on `f1` was judged against `f2`.
+    let dir = root().join("tests/fixtures/regressions/pattern-at-flow-after-a-dropped-flow");
+    let project = threatbook::open(&dir);
+    assert!(project.model.is_none(), "the dropped flow is an error");
+    let found: Vec<(&str, &str)> = project
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.message.as_str()))
+        .collect();
+    assert_eq!(
+        found.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        ["unknown-flow-endpoint"],
+        "{found:?}"
+    );
+    assert!(found.iter().all(|(_, m)| !m.contains("f2")), "{found:?}");
+}
+
+#[test]
+fn threats_whose_targets_all_fail_to_resolve_are_reported_not_a_crash() {
+    for (case, code) in [
+        ("threat-whose-only-target-is-a-typo", "dangling-reference"),
+        ("threat-whose-only-target-is-a-zone", "dangling-reference"),
+        (
+            "threat-whose-only-target-could-not-be-read",
+            "invalid-value",
+        ),
+        (
+            "threat-on-a-flow-dropped-for-a-missing-endpoint",
+            "unknown-flow-endpoint",
+        ),
+    ] {
+        let project = threatbook::open(&root().join("tests/fixtures/regressions").join(case));
+        assert!(project.model.is_none(), "{case}");
+        let codes: Vec<&str> = project
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
+        assert!(codes.contains(&code), "{case}: {codes:?}");
+    }
+}

@@ -859,3 +859,38 @@ fn control_characters_and_lone_returns_in_imported_notes_stay_inside_comments() 
         );
     }
 }
+
+#[test]
+fn deeply_nested_trust_zones_import_in_linear_time() {
+    // Each zone's chain was walked with a linear search per step: 5,000 nested zones
+    // took 95 s. 20,000 now import as fast as any other 20,000 zones.
+    let n = 20_000;
+    let zones: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut z = serde_json::json!({
+                "id": format!("z{i}"), "name": format!("Zone {i}"), "risk": {"trustRating": 50}
+            });
+            if i > 0 {
+                z["parent"] = serde_json::json!({ "trustZone": format!("z{}", i - 1) });
+            }
+            z
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "otmVersion": "0.2.0",
+        "project": { "name": "Deep", "id": "deep" },
+        "trustZones": zones,
+        "components": [
+            { "id": "c", "name": "C", "type": "web-service", "parent": { "trustZone": format!("z{}", n - 1) } }
+        ]
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("deep.otm.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let (model, _dir) = import_and_load("otm", &file);
+    assert_eq!(model.zones.len(), n);
+    assert_eq!(
+        model.zones.iter().map(|z| z.depth).max(),
+        Some(n as u32 - 1)
+    );
+}
