@@ -262,10 +262,7 @@ pub fn k_shortest(
                 Walk { nodes, flows }
             };
             if !found_set.contains(&walk) {
-                candidates.insert(Candidate {
-                    walk,
-                    deviation: i,
-                });
+                candidates.insert(Candidate { walk, deviation: i });
                 // Only the best `k - found` candidates can still be picked.
                 if candidates.len() > k - found.len() {
                     candidates.pop_last();
@@ -409,7 +406,11 @@ mod tests {
                 let mut banned_flows = HashSet::new();
                 let spur_starts: Vec<ComponentId> = if i == 0 {
                     let used: HashSet<ComponentId> = found.iter().map(|w| w.nodes[0]).collect();
-                    starts.iter().copied().filter(|s| !used.contains(s)).collect()
+                    starts
+                        .iter()
+                        .copied()
+                        .filter(|s| !used.contains(s))
+                        .collect()
                 } else {
                     for w in &found {
                         if w.nodes.len() >= i
@@ -423,13 +424,22 @@ mod tests {
                     }
                     vec![root_nodes[i - 1]]
                 };
-                let banned_nodes = if i == 0 { &[][..] } else { &root_nodes[..i - 1] };
+                let banned_nodes = if i == 0 {
+                    &[][..]
+                } else {
+                    &root_nodes[..i - 1]
+                };
                 if spur_starts.is_empty() {
                     continue;
                 }
-                let Some(spur) =
-                    shortest(model, &out, &spur_starts, target, banned_nodes, &banned_flows)
-                else {
+                let Some(spur) = shortest(
+                    model,
+                    &out,
+                    &spur_starts,
+                    target,
+                    banned_nodes,
+                    &banned_flows,
+                ) else {
                     continue;
                 };
                 let walk = if i == 0 {
@@ -445,9 +455,11 @@ mod tests {
                     candidates.push(walk);
                 }
             }
-            let Some(best) = (0..candidates.len())
-                .min_by(|a, b| candidates[*a].ordering_key().cmp(&candidates[*b].ordering_key()))
-            else {
+            let Some(best) = (0..candidates.len()).min_by(|a, b| {
+                candidates[*a]
+                    .ordering_key()
+                    .cmp(&candidates[*b].ordering_key())
+            }) else {
                 break;
             };
             found.push(candidates.swap_remove(best));
