@@ -101,9 +101,8 @@ fn main() {
         ];
         for case in cases {
             let input: usize = case.files.iter().map(|(_, t)| t.len()).sum();
-            let open = || {
-                threatbook::open_texts(case.files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            };
+            let open =
+                || threatbook::open_texts(case.files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
             let load = time(runs, open);
             let model = open().model.expect("the limit case resolves");
             let mut output = 0;
