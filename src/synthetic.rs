@@ -171,6 +171,116 @@ pub fn generate(size: Size) -> Vec<(String, String)> {
     ]
 }
 
+/// A model of `depth` zones, each inside the one before, with one component in the
+/// innermost: the shape that overflowed recursive zone walks and made indented text
+/// grow with the square of the depth.
+pub fn nested_zones(depth: usize) -> Vec<(String, String)> {
+    let mut z = String::with_capacity(depth * 70);
+    for i in 0..depth.max(1) {
+        let _ = write!(
+            z,
+            "[[zone]]\nid = \"z{i}\"\nname = \"Zone {i}\"\ntrust = {}\n",
+            i % 11
+        );
+        if i > 0 {
+            let _ = writeln!(z, "inside = \"z{}\"", i - 1);
+        }
+        z.push('\n');
+    }
+    let _ = writeln!(
+        z,
+        "[[component]]\nid = \"inner\"\nname = \"Inner\"\nkind = \"process\"\nzone = \"z{}\"",
+        depth.max(1) - 1
+    );
+    limit_case("Nested zones", z)
+}
+
+/// A ladder of `layers` layers of two components (`a-i`, `b-i`), each joined by flows
+/// to both of the next layer, from an external entity `source` to a data store
+/// `target` receiving restricted data: 2^layers shortest attack paths, the worst case
+/// for `paths --to target -k N`.
+pub fn ladder(layers: usize) -> Vec<(String, String)> {
+    let layers = layers.max(1);
+    let mut m = String::with_capacity(layers * 400);
+    m.push_str(
+        "[[zone]]\nid = \"outside\"\nname = \"Outside\"\ntrust = 0\n\n\
+         [[zone]]\nid = \"inside\"\nname = \"Inside\"\ntrust = 8\n\n\
+         [[asset]]\nid = \"secret\"\nname = \"Secret\"\nclassification = \"restricted\"\n\n\
+         [[component]]\nid = \"source\"\nname = \"Source\"\nkind = \"external-entity\"\nzone = \"outside\"\n\n\
+         [[component]]\nid = \"target\"\nname = \"Target\"\nkind = \"data-store\"\nzone = \"inside\"\n\n",
+    );
+    for i in 0..layers {
+        for side in ["a", "b"] {
+            let _ = writeln!(
+                m,
+                "[[component]]\nid = \"{side}-{i}\"\nname = \"{side} {i}\"\nkind = \"process\"\nzone = \"inside\"\n"
+            );
+        }
+    }
+    let mut flows: Vec<(String, String)> = vec![
+        ("source".into(), "a-0".into()),
+        ("source".into(), "b-0".into()),
+    ];
+    for i in 0..layers - 1 {
+        for from in ["a", "b"] {
+            for to in ["a", "b"] {
+                flows.push((format!("{from}-{i}"), format!("{to}-{}", i + 1)));
+            }
+        }
+    }
+    for side in ["a", "b"] {
+        flows.push((format!("{side}-{}", layers - 1), "target".into()));
+    }
+    for (n, (from, to)) in flows.iter().enumerate() {
+        let _ = writeln!(
+            m,
+            "[[flow]]\nid = \"f{n}\"\nname = \"Flow {n}\"\nfrom = \"{from}\"\nto = \"{to}\"\ndata = [\"secret\"]\n"
+        );
+    }
+    m.push_str(
+        "[[threat]]\nid = \"theft\"\ntitle = \"Theft\"\ncategory = \"information-disclosure\"\n\
+         targets = [\"target\"]\nseverity = \"high\"\n",
+    );
+    limit_case("Ladder", m)
+}
+
+/// A model whose one component `big` has a name of `chars` characters (words of
+/// varied length), with `flows` flows to a second component: text wrapping, cutting and
+/// tooltips must handle the name in time and space linear in it.
+pub fn long_name(chars: usize, flows: usize) -> Vec<(String, String)> {
+    let mut rng = Lcg(0x6e61_6d65);
+    let mut name = String::with_capacity(chars + 16);
+    while name.len() < chars {
+        let word = 1 + rng.next(12);
+        name.extend(std::iter::repeat_n('w', word));
+        name.push(' ');
+    }
+    name.truncate(chars);
+    let mut m = format!(
+        "[[zone]]\nid = \"z\"\nname = \"Zone\"\ntrust = 3\n\n\
+         [[component]]\nid = \"big\"\nname = \"{}\"\nkind = \"process\"\nzone = \"z\"\n\n\
+         [[component]]\nid = \"small\"\nname = \"Small\"\nkind = \"data-store\"\nzone = \"z\"\n\n",
+        name.trim_end()
+    );
+    for n in 0..flows {
+        let _ = writeln!(
+            m,
+            "[[flow]]\nid = \"f{n}\"\nname = \"Flow {n}\"\nfrom = \"big\"\nto = \"small\"\n"
+        );
+    }
+    limit_case("Long name", m)
+}
+
+fn limit_case(name: &str, model: String) -> Vec<(String, String)> {
+    vec![
+        (
+            "threatbook.toml".into(),
+            format!("[project]\nname = \"{name}\"\n"),
+        ),
+        ("model.toml".into(), model),
+    ]
+}
+
 /// Writes a generated model into `dir`.
 pub fn write(dir: &std::path::Path, size: Size) -> std::io::Result<()> {
     write_files(dir, &generate(size))
@@ -283,6 +393,20 @@ mod tests {
         assert_eq!(model.graph.edge_count(), 1000);
         assert_eq!(model.threats.len(), 400);
         assert!(model.zones.iter().any(|z| z.depth > 0), "zones nest");
+    }
+
+    #[test]
+    fn the_limit_cases_resolve() {
+        for (files, components, zones) in [
+            (nested_zones(50), 1, 50),
+            (ladder(10), 22, 2),
+            (long_name(10_000, 3), 2, 1),
+        ] {
+            let project = crate::open_texts(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+            let model = project.model.expect("a limit case resolves");
+            assert_eq!(model.graph.node_count(), components);
+            assert_eq!(model.zones.len(), zones);
+        }
     }
 
     #[test]

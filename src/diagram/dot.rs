@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use super::{Diagram, Edge};
+use super::{Diagram, Edge, ZoneStep, indent};
 use crate::model::{Choice, ComponentKind};
 
 /// `text` escaped for a DOT double-quoted string. Backslashes are doubled so that
@@ -59,9 +59,13 @@ pub fn render(d: &Diagram) -> String {
     s.push_str(
         "  edge [fontname=\"Helvetica,Arial,sans-serif\", fontsize=9, color=\"#555555\"];\n",
     );
-    for z in 0..d.zones.len() {
-        if d.zones[z].parent.is_none() {
-            write_zone(&mut s, d, z, 1);
+    let nodes = d.nodes_by_zone();
+    for step in d.zone_walk() {
+        match step {
+            ZoneStep::Enter { zone, depth } => open_zone(&mut s, d, &nodes[zone], zone, depth + 1),
+            ZoneStep::Leave { depth, .. } => {
+                let _ = writeln!(s, "{}}}", indent(depth + 1));
+            }
         }
     }
     for e in &d.edges {
@@ -71,8 +75,9 @@ pub fn render(d: &Diagram) -> String {
     s
 }
 
-fn write_zone(s: &mut String, d: &Diagram, z: usize, depth: usize) {
-    let pad = "  ".repeat(depth);
+/// A zone's `subgraph` line, label and own nodes; [`render`] closes it after its children.
+fn open_zone(s: &mut String, d: &Diagram, nodes: &[usize], z: usize, depth: usize) {
+    let pad = indent(depth);
     let zone = &d.zones[z];
     let _ = writeln!(s, "{pad}subgraph cluster_z{z} {{");
     let _ = writeln!(
@@ -80,10 +85,8 @@ fn write_zone(s: &mut String, d: &Diagram, z: usize, depth: usize) {
         "{pad}  label={}; style=\"dashed,rounded\"; color=\"#5a6b85\"; fontcolor=\"#5a6b85\";",
         quote(&format!("{} (trust {})", zone.name, zone.trust))
     );
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.zone != z {
-            continue;
-        }
+    for &i in nodes {
+        let n = &d.nodes[i];
         let colour = if n.uncovered > 0 {
             "#c62828"
         } else {
@@ -117,10 +120,6 @@ fn write_zone(s: &mut String, d: &Diagram, z: usize, depth: usize) {
             }
         }
     }
-    for &c in &zone.children {
-        write_zone(s, d, c, depth + 1);
-    }
-    let _ = writeln!(s, "{pad}}}");
 }
 
 fn edge(s: &mut String, e: &Edge) {

@@ -8,7 +8,7 @@
 
 use std::fmt::Write;
 
-use super::Diagram;
+use super::{Diagram, ZoneStep, indent};
 use crate::model::ComponentKind;
 
 /// `text` escaped for a quoted Mermaid label: quotes and markup characters become
@@ -33,10 +33,24 @@ pub fn escape(text: &str) -> String {
 
 /// Writes `d` as a Mermaid flowchart (without a Markdown fence).
 pub fn render(d: &Diagram) -> String {
+    render_within(d, usize::MAX).unwrap_or_default()
+}
+
+/// [`render`], or `None` as soon as the text grows longer than `limit` bytes: the
+/// Markdown report embeds only diagrams up to a limit, and writing the rest of one that
+/// is already over it would be work thrown away.
+pub fn render_within(d: &Diagram, limit: usize) -> Option<String> {
     let mut s = String::from("flowchart LR\n");
-    for z in 0..d.zones.len() {
-        if d.zones[z].parent.is_none() {
-            write_zone(&mut s, d, z, 1);
+    let nodes = d.nodes_by_zone();
+    for step in d.zone_walk() {
+        match step {
+            ZoneStep::Enter { zone, depth } => open_zone(&mut s, d, &nodes[zone], zone, depth + 1),
+            ZoneStep::Leave { depth, .. } => {
+                let _ = writeln!(s, "{}end", indent(depth + 1));
+            }
+        }
+        if s.len() > limit {
+            return None;
         }
     }
     let mut crossing = Vec::new();
@@ -49,6 +63,9 @@ pub fn render(d: &Diagram) -> String {
             e.label()
         };
         let _ = writeln!(s, "  n{} {arrow}|\"{}\"| n{}", e.from, escape(&label), e.to);
+        if s.len() > limit {
+            return None;
+        }
         if e.uncovered > 0 {
             uncovered.push(i.to_string());
         } else if e.crossing.is_some() {
@@ -78,21 +95,20 @@ pub fn render(d: &Diagram) -> String {
     }
     // The report template adds its own line break after the diagram.
     s.pop();
-    s
+    (s.len() <= limit).then_some(s)
 }
 
-fn write_zone(s: &mut String, d: &Diagram, z: usize, depth: usize) {
-    let pad = "  ".repeat(depth);
+/// A zone's `subgraph` line and own nodes; [`render`] ends it after its children.
+fn open_zone(s: &mut String, d: &Diagram, nodes: &[usize], z: usize, depth: usize) {
+    let pad = indent(depth);
     let zone = &d.zones[z];
     let _ = writeln!(
         s,
         "{pad}subgraph z{z}[\"{}\"]",
         escape(&format!("{} (trust {})", zone.name, zone.trust))
     );
-    for (i, n) in d.nodes.iter().enumerate() {
-        if n.zone != z {
-            continue;
-        }
+    for &i in nodes {
+        let n = &d.nodes[i];
         let label = escape(&if n.uncovered > 0 {
             format!("⚠ {}", n.name)
         } else {
@@ -105,10 +121,6 @@ fn write_zone(s: &mut String, d: &Diagram, z: usize, depth: usize) {
         };
         let _ = writeln!(s, "{pad}  n{i}{open}\"{label}\"{close}");
     }
-    for &c in &zone.children {
-        write_zone(s, d, c, depth + 1);
-    }
-    let _ = writeln!(s, "{pad}end");
 }
 
 #[cfg(test)]

@@ -107,8 +107,12 @@ impl<'a> Diagram<'a> {
         let picked = select::select(model, &options.scope)?;
         let mut shown = vec![false; model.zones.len()];
         for c in &picked.components {
+            // A shown zone's ancestors are shown already: climbing on would make deep
+            // nesting quadratic.
             for z in model.zone_chain(model.component(*c).zone) {
-                shown[z.index()] = true;
+                if std::mem::replace(&mut shown[z.index()], true) {
+                    break;
+                }
             }
         }
         // Pre-order over the zone tree, keeping only zones that hold something drawn.
@@ -199,6 +203,26 @@ impl<'a> Diagram<'a> {
         })
     }
 
+    /// The zone tree depth first, top-level zones and children in drawing order: every
+    /// zone is entered, then its children are walked, then it is left. Iterative, so
+    /// that nesting as deep as a model can write does not overflow the stack.
+    pub fn zone_walk(&self) -> ZoneWalk<'_, 'a> {
+        ZoneWalk {
+            diagram: self,
+            next_root: 0,
+            stack: Vec::new(),
+        }
+    }
+
+    /// The indices of the nodes in each zone (directly, not in zones below), in order.
+    pub fn nodes_by_zone(&self) -> Vec<Vec<usize>> {
+        let mut by_zone = vec![Vec::new(); self.zones.len()];
+        for (i, n) in self.nodes.iter().enumerate() {
+            by_zone[n.zone].push(i);
+        }
+        by_zone
+    }
+
     /// The zones from `z` up to its top-level ancestor, `z` first.
     pub fn zone_chain(&self, z: usize) -> impl Iterator<Item = usize> + '_ {
         std::iter::successors(Some(z), |z| self.zones[*z].parent)
@@ -235,6 +259,64 @@ impl<'a> Diagram<'a> {
     }
 }
 
+/// A step of [`Diagram::zone_walk`], with the zone's depth (0 for a top-level zone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneStep {
+    Enter { zone: usize, depth: usize },
+    Leave { zone: usize, depth: usize },
+}
+
+/// The iterator of [`Diagram::zone_walk`]: an explicit stack of (zone, next child).
+pub struct ZoneWalk<'d, 'a> {
+    diagram: &'d Diagram<'a>,
+    next_root: usize,
+    stack: Vec<(usize, usize)>,
+}
+
+impl Iterator for ZoneWalk<'_, '_> {
+    type Item = ZoneStep;
+
+    fn next(&mut self) -> Option<ZoneStep> {
+        let zones = &self.diagram.zones;
+        if let Some((zone, next)) = self.stack.last_mut() {
+            let zone = *zone;
+            if let Some(&child) = zones[zone].children.get(*next) {
+                *next += 1;
+                self.stack.push((child, 0));
+                return Some(ZoneStep::Enter {
+                    zone: child,
+                    depth: self.stack.len() - 1,
+                });
+            }
+            self.stack.pop();
+            return Some(ZoneStep::Leave {
+                zone,
+                depth: self.stack.len(),
+            });
+        }
+        while self.next_root < zones.len() {
+            let zone = self.next_root;
+            self.next_root += 1;
+            if zones[zone].parent.is_none() {
+                self.stack.push((zone, 0));
+                return Some(ZoneStep::Enter { zone, depth: 0 });
+            }
+        }
+        None
+    }
+}
+
+/// How many levels text formats (DOT, Mermaid) indent nested zones at most. Deeper zones
+/// are indented no further: indenting every level would make the text grow with the
+/// square of the nesting depth (10,000 nested zones would take hundreds of megabytes).
+pub const MAX_INDENT: usize = 8;
+
+/// The indentation of a line `depth` levels in, capped at [`MAX_INDENT`] levels.
+pub fn indent(depth: usize) -> &'static str {
+    const SPACES: &str = "                ";
+    &SPACES[..2 * depth.min(MAX_INDENT)]
+}
+
 fn plural<'s>(n: usize, one: &'s str, many: &'s str) -> &'s str {
     if n == 1 { one } else { many }
 }
@@ -247,6 +329,7 @@ pub const REPORT_MERMAID_LIMIT: usize = 50_000;
 /// to render (see [`REPORT_MERMAID_LIMIT`]).
 pub fn report_mermaid(model: &Model, today: Date) -> Option<String> {
     // Every node and edge takes at least ten characters: skip drawing what cannot fit.
+    // What can still be too long (deep zones, long names) stops at the limit.
     if (model.graph.node_count() + model.graph.edge_count()) * 10 > REPORT_MERMAID_LIMIT {
         return None;
     }
@@ -254,8 +337,8 @@ pub fn report_mermaid(model: &Model, today: Date) -> Option<String> {
         today,
         scope: Scope::All,
     };
-    let text = render(model, Format::Mermaid, &options).ok()?;
-    (text.len() <= REPORT_MERMAID_LIMIT).then_some(text)
+    let diagram = Diagram::new(model, &options).ok()?;
+    mermaid::render_within(&diagram, REPORT_MERMAID_LIMIT)
 }
 
 /// The largest SVG a report or site page inlines (about 1,000 components); above it the
@@ -285,4 +368,127 @@ pub fn render(model: &Model, format: Format, options: &Options) -> Result<String
         Format::Dot => dot::render(&diagram),
         Format::Mermaid => mermaid::render(&diagram),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic;
+
+    fn load(files: &[(String, String)]) -> Model {
+        crate::open_texts(files.iter().map(|(n, t)| (n.as_str(), t.as_str())))
+            .model
+            .expect("the limit case resolves")
+    }
+
+    fn input_bytes(files: &[(String, String)]) -> usize {
+        files.iter().map(|(_, t)| t.len()).sum()
+    }
+
+    /// Runs `f` on a thread with a 256 KiB stack: a walk that recursed once per zone
+    /// level would overflow it long before 10,000 levels.
+    fn on_a_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn_scoped(scope, f)
+                .expect("a thread starts")
+                .join()
+                .expect("no stack overflow")
+        })
+    }
+
+    fn options(scope: Scope) -> Options {
+        Options {
+            today: Date::parse("2026-11-27").unwrap(),
+            scope,
+        }
+    }
+
+    #[test]
+    fn ten_thousand_nested_zones_do_not_overflow_the_stack_in_any_format() {
+        // DOT writing recursed once per zone level and aborted the process on 23,000
+        // nested zones.
+        let files = synthetic::nested_zones(10_000);
+        let model = load(&files);
+        on_a_small_stack(|| {
+            for format in [Format::Dot, Format::Mermaid, Format::Svg] {
+                let text = render(&model, format, &options(Scope::All)).unwrap();
+                assert!(text.contains("Zone 9999"), "{format:?}");
+            }
+            let zone = render(&model, Format::Dot, &options(Scope::Zone("z0".into()))).unwrap();
+            assert!(zone.contains("Zone 9999"));
+        });
+    }
+
+    #[test]
+    fn dot_and_mermaid_of_deeply_nested_zones_stay_linear_in_the_model() {
+        // Indenting every level made 10,000 nested zones (661 KB of TOML) 294 MB of DOT.
+        let files = synthetic::nested_zones(10_000);
+        let model = load(&files);
+        let input = input_bytes(&files);
+        for format in [Format::Dot, Format::Mermaid] {
+            let text = render(&model, format, &options(Scope::All)).unwrap();
+            assert!(
+                text.len() < 20 * input,
+                "{format:?}: {} bytes from {input}",
+                text.len()
+            );
+        }
+        // Normal nesting keeps its indentation.
+        assert_eq!(indent(3), "      ");
+        assert_eq!(indent(MAX_INDENT + 100).len(), 2 * MAX_INDENT);
+    }
+
+    #[test]
+    fn the_report_stops_drawing_mermaid_at_its_limit() {
+        let model = load(&synthetic::nested_zones(10_000));
+        let today = Date::parse("2026-11-27").unwrap();
+        assert_eq!(report_mermaid(&model, today), None);
+        let small = load(&synthetic::nested_zones(20));
+        let text = report_mermaid(&small, today).expect("small enough to embed");
+        assert!(text.len() < REPORT_MERMAID_LIMIT && text.contains("Zone 19"));
+    }
+
+    #[test]
+    fn a_megabyte_name_is_drawn_once_not_once_per_flow() {
+        // Each flow's tooltip and table line repeated both component names in full.
+        let files = synthetic::long_name(1 << 20, 50);
+        let model = load(&files);
+        let svg = render(&model, Format::Svg, &options(Scope::All)).unwrap();
+        let input = input_bytes(&files);
+        assert!(
+            svg.len() < 3 * input,
+            "{} bytes of SVG from {input}",
+            svg.len()
+        );
+    }
+
+    #[test]
+    fn thousands_of_flows_between_two_components_get_their_labels_placed() {
+        // Counting every overlapping label for every candidate place made placing the
+        // labels of 3,000 parallel flows take seconds, 10,000 minutes.
+        let mut text = String::from(
+            "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 3\n\n\
+             [[component]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\nzone = \"z\"\n\n\
+             [[component]]\nid = \"b\"\nname = \"B\"\nkind = \"process\"\nzone = \"z\"\n\n",
+        );
+        for i in 0..3_000 {
+            text.push_str(&format!(
+                "[[flow]]\nid = \"f{i}\"\nname = \"F\"\nfrom = \"a\"\nto = \"b\"\n\n"
+            ));
+        }
+        let files = [
+            (
+                "threatbook.toml".to_string(),
+                "[project]\nname = \"P\"\n".to_string(),
+            ),
+            ("model.toml".to_string(), text),
+        ];
+        let model = load(&files);
+        let diagram = Diagram::new(&model, &options(Scope::All)).unwrap();
+        let placed = layout::layout(&diagram);
+        assert_eq!(placed.edges.len(), 3_000);
+        assert!(placed.edges.iter().all(|r| r.label.w > 0.0));
+    }
 }

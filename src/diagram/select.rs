@@ -99,9 +99,17 @@ pub fn select(model: &Model, scope: &Scope) -> Result<Selected, SelectError> {
                     });
                 }
             };
+            // The zone and every zone below it, walked down once: asking each component's
+            // chain of zones would be quadratic in the nesting depth.
+            let mut below = vec![false; model.zones.len()];
+            let mut stack = vec![zone];
+            while let Some(z) = stack.pop() {
+                below[z.index()] = true;
+                stack.extend(model.zone(z).children.iter().copied());
+            }
             let inside: Vec<bool> = model
                 .component_ids()
-                .map(|c| model.zone_chain(model.component(c).zone).any(|z| z == zone))
+                .map(|c| below[model.component(c).zone.index()])
                 .collect();
             let mut keep = inside.clone();
             let mut flows = Vec::new();

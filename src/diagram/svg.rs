@@ -8,6 +8,7 @@
 //! alone: a flow that crosses a trust boundary is drawn thick, and a component or flow
 //! with an uncovered threat carries a warning triangle as well as a red outline.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use super::layout::{
@@ -30,6 +31,20 @@ const TABLE_LINE: f64 = 16.0;
 const TABLE_COL: f64 = 520.0;
 const NUMBER_W: f64 = 34.0;
 const SIDE: f64 = 16.0;
+
+/// The most characters of another element's name that a tooltip or table line repeats.
+/// A flow's tooltip and table line name both its components, and a component's tooltip
+/// its zone: repeating a huge name in full for every flow would make the drawing grow
+/// with flows × name length. Each element's own tooltip keeps its name in full.
+const NAME_ELSEWHERE: usize = 200;
+
+/// `name` cut to [`NAME_ELSEWHERE`] characters, with an ellipsis when cut.
+fn elsewhere(name: &str) -> Cow<'_, str> {
+    match name.char_indices().nth(NAME_ELSEWHERE) {
+        None => Cow::Borrowed(name),
+        Some((end, _)) => Cow::Owned(format!("{}{}", &name[..end], text::ELLIPSIS)),
+    }
+}
 
 /// `text` escaped for XML character data and attribute values; characters XML 1.0 does
 /// not allow become U+FFFD.
@@ -222,7 +237,13 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         };
         let kind = n.kind.as_str();
         let zone = &d.zones[n.zone];
-        let mut title = format!("{} ({}): {} in {}", n.name, n.id, kind, zone.name);
+        let mut title = format!(
+            "{} ({}): {} in {}",
+            n.name,
+            n.id,
+            kind,
+            elsewhere(zone.name)
+        );
         if marked {
             let _ = write!(
                 title,
@@ -357,7 +378,11 @@ fn flow_classes(e: &Edge) -> String {
 fn flow_title(d: &Diagram, e: &Edge) -> String {
     let mut t = format!(
         "{}. {} ({}): {} → {}",
-        e.number, e.name, e.id, d.nodes[e.from].name, d.nodes[e.to].name
+        e.number,
+        e.name,
+        e.id,
+        elsewhere(d.nodes[e.from].name),
+        elsewhere(d.nodes[e.to].name)
     );
     if let Some(p) = e.protocol {
         let _ = write!(t, ", {p}");
@@ -551,7 +576,9 @@ fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
         }
         let mut line = format!(
             "{}: {} → {}",
-            e.name, d.nodes[e.from].name, d.nodes[e.to].name
+            e.name,
+            elsewhere(d.nodes[e.from].name),
+            elsewhere(d.nodes[e.to].name)
         );
         if let Some(p) = e.protocol {
             let _ = write!(line, " ({p})");

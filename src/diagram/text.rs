@@ -58,9 +58,51 @@ pub fn width(text: &str, size: f64) -> f64 {
     text.chars().map(char_em).sum::<f64>() * size * SAFETY
 }
 
-/// `text` cut to fit in `max` px at `size`, ending with an ellipsis when cut.
+/// A running width measurement: characters are added one at a time, in order, so the sum
+/// is the one [`width`] computes and a caller can stop as soon as a limit is passed,
+/// instead of measuring a whole (possibly huge) string again for every cut.
+#[derive(Clone, Copy)]
+struct Measure {
+    em: f64,
+    size: f64,
+}
+
+impl Measure {
+    fn new(size: f64) -> Measure {
+        Measure { em: 0.0, size }
+    }
+
+    fn add(&mut self, c: char) {
+        self.em += char_em(c);
+    }
+
+    fn px(&self) -> f64 {
+        self.em * self.size * SAFETY
+    }
+
+    /// Adds the characters of `text` until the width passes `max`; whether it did.
+    /// Widths never shrink as characters are added, so a prefix wider than `max` means
+    /// the whole is too.
+    fn add_exceeds(&mut self, text: &str, max: f64) -> bool {
+        for c in text.chars() {
+            self.add(c);
+            if self.px() > max {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Whether `text` is wider than `max` px at `size`; reads only as far as it must.
+fn wider_than(text: &str, max: f64, size: f64) -> bool {
+    Measure::new(size).add_exceeds(text, max)
+}
+
+/// `text` cut to fit in `max` px at `size`, ending with an ellipsis when cut. Reads only
+/// as much of `text` as fits, so cutting a huge string costs no more than a short one.
 pub fn truncate(text: &str, max: f64, size: f64) -> String {
-    if width(text, size) <= max {
+    if !wider_than(text, max, size) {
         return text.to_string();
     }
     let budget = max - width(&ELLIPSIS.to_string(), size);
@@ -82,25 +124,40 @@ pub fn truncate(text: &str, max: f64, size: f64) -> String {
 /// `text` broken into at most `max_lines` lines of at most `max` px each, at spaces where
 /// possible; a word wider than a line is broken inside, and text that does not fit in
 /// `max_lines` ends with an ellipsis. Runs of whitespace count as one space.
+///
+/// Linear in the part of `text` it shows: every character is measured a bounded number
+/// of times, and wrapping stops once the last line's cut is decided.
 pub fn wrap(text: &str, max: f64, size: f64, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
+    let mut out = Wrapped {
+        keep: max_lines.max(1),
+        max,
+        lines: Vec::new(),
+        rest: String::new(),
+        rest_lines: 0,
+        rest_width: Measure::new(size),
+    };
     let mut current = String::new();
-    for word in text.split_whitespace() {
-        let candidate = if current.is_empty() {
-            word.to_string()
-        } else {
-            format!("{current} {word}")
-        };
-        if width(&candidate, size) <= max {
-            current = candidate;
+    let mut current_width = Measure::new(size);
+    'words: for word in text.split_whitespace() {
+        // The word on the current line, if the line can take it.
+        let mut candidate = current_width;
+        if !current.is_empty() {
+            candidate.add(' ');
+        }
+        if !candidate.add_exceeds(word, max) {
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+            current_width = candidate;
             continue;
         }
-        if !current.is_empty() {
-            lines.push(std::mem::take(&mut current));
+        if !current.is_empty() && !out.push(std::mem::take(&mut current)) {
+            break 'words;
         }
         // The word alone: break it inside when it is wider than a line.
         let mut rest = word;
-        while width(rest, size) > max {
+        while wider_than(rest, max, size) {
             let mut cut = 0;
             let mut used = 0.0;
             for (i, c) in rest.char_indices() {
@@ -111,21 +168,63 @@ pub fn wrap(text: &str, max: f64, size: f64, max_lines: usize) -> Vec<String> {
                 used += w;
                 cut = i + c.len_utf8();
             }
-            lines.push(rest[..cut].to_string());
+            if !out.push(rest[..cut].to_string()) {
+                break 'words;
+            }
             rest = &rest[cut..];
         }
         current = rest.to_string();
+        current_width = Measure::new(size);
+        for c in rest.chars() {
+            current_width.add(c);
+        }
     }
     if !current.is_empty() {
-        lines.push(current);
+        out.push(current);
     }
-    if lines.len() > max_lines.max(1) {
-        let keep = max_lines.max(1);
-        let rest = lines[keep - 1..].join(" ");
-        lines.truncate(keep - 1);
-        lines.push(truncate(&rest, max, size));
+    out.finish(size)
+}
+
+/// The lines [`wrap`] has made: the first `keep - 1` as they are, and the ones after
+/// joined by spaces into `rest`, which the last line is cut from.
+struct Wrapped {
+    keep: usize,
+    max: f64,
+    lines: Vec<String>,
+    rest: String,
+    rest_lines: usize,
+    rest_width: Measure,
+}
+
+impl Wrapped {
+    /// Takes the next line; `false` once more lines cannot change the result: the rest
+    /// holds two lines or more (so it will be cut) and is already wider than a line (so
+    /// the cut is decided).
+    fn push(&mut self, line: String) -> bool {
+        if self.lines.len() + 1 < self.keep {
+            self.lines.push(line);
+            return true;
+        }
+        if self.rest_lines > 0 {
+            self.rest.push(' ');
+            self.rest_width.add(' ');
+        }
+        for c in line.chars() {
+            self.rest_width.add(c);
+        }
+        self.rest.push_str(&line);
+        self.rest_lines += 1;
+        !(self.rest_lines > 1 && self.rest_width.px() > self.max)
     }
-    lines
+
+    fn finish(mut self, size: f64) -> Vec<String> {
+        match self.rest_lines {
+            0 => {}
+            1 => self.lines.push(self.rest),
+            _ => self.lines.push(truncate(&self.rest, self.max, size)),
+        }
+        self.lines
+    }
 }
 
 #[cfg(test)]
@@ -168,5 +267,89 @@ mod tests {
         }
         assert!(lines[2].ends_with(ELLIPSIS));
         assert_eq!(wrap("   ", 60.0, 12.0, 3), Vec::<String>::new());
+    }
+
+    /// The wrapping this module did before it measured incrementally: every cut measured
+    /// the whole remaining string again. Kept as the reference the fast one must match.
+    fn wrap_by_remeasuring(text: &str, max: f64, size: f64, max_lines: usize) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        let mut current = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if current.is_empty() {
+                word.to_string()
+            } else {
+                format!("{current} {word}")
+            };
+            if width(&candidate, size) <= max {
+                current = candidate;
+                continue;
+            }
+            if !current.is_empty() {
+                lines.push(std::mem::take(&mut current));
+            }
+            let mut rest = word;
+            while width(rest, size) > max {
+                let mut cut = 0;
+                let mut used = 0.0;
+                for (i, c) in rest.char_indices() {
+                    let w = char_em(c) * size * SAFETY;
+                    if used + w > max && i > 0 {
+                        break;
+                    }
+                    used += w;
+                    cut = i + c.len_utf8();
+                }
+                lines.push(rest[..cut].to_string());
+                rest = &rest[cut..];
+            }
+            current = rest.to_string();
+        }
+        if !current.is_empty() {
+            lines.push(current);
+        }
+        if lines.len() > max_lines.max(1) {
+            let keep = max_lines.max(1);
+            let rest = lines[keep - 1..].join(" ");
+            lines.truncate(keep - 1);
+            lines.push(truncate(&rest, max, size));
+        }
+        lines
+    }
+
+    #[test]
+    fn incremental_wrapping_matches_remeasuring_every_cut() {
+        let mut seed = 11u64;
+        let mut next = |bound: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            ((seed >> 33) as usize) % bound
+        };
+        let alphabet: Vec<char> = "aiWM  \t\n数é.-\u{1}".chars().collect();
+        for round in 0..2_000 {
+            let len = next(120);
+            let text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let max = [0.5, 8.0, 30.0, 60.0, 100.0][next(5)];
+            let lines = next(5);
+            assert_eq!(
+                wrap(&text, max, 12.0, lines),
+                wrap_by_remeasuring(&text, max, 12.0, lines),
+                "round {round}: {text:?} in {max} px, {lines} lines"
+            );
+        }
+    }
+
+    #[test]
+    fn a_megabyte_name_wraps_and_truncates_without_remeasuring_the_rest() {
+        // Measuring the whole remaining name at every cut took minutes for names this
+        // long; now only what is shown is measured.
+        let word = "x".repeat(1 << 20);
+        let lines = wrap(&word, 60.0, 12.0, 3);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].ends_with(ELLIPSIS));
+        let words = "ab ".repeat(1 << 18);
+        let lines = wrap(&words, 60.0, 12.0, 3);
+        assert_eq!(lines.len(), 3);
+        assert!(lines.iter().all(|l| width(l, 12.0) <= 60.0));
+        let cut = truncate(&word, 60.0, 12.0);
+        assert!(cut.len() < 100 && cut.ends_with(ELLIPSIS), "{cut}");
     }
 }

@@ -3,6 +3,10 @@
 
 use super::{LOOP_REACH, NodeBox, Rect, Route};
 
+/// Overlaps beyond this many do not make a place worse: a label covering 64 others is
+/// unreadable anyway, wherever it goes.
+const MAX_HITS: usize = 64;
+
 /// A coarse grid of rectangles for overlap queries.
 struct Grid {
     cell: f64,
@@ -39,7 +43,10 @@ impl Grid {
         }
     }
 
-    /// How many stored rectangles `r` overlaps (each counted once).
+    /// How many stored rectangles `r` overlaps (each counted once), counting no further
+    /// than [`MAX_HITS`]: where labels pile up (thousands of flows between two
+    /// components), counting every one for every candidate place of every label made
+    /// placing them cubic in the number of flows.
     fn hits(&self, r: &Rect) -> usize {
         let (x0, y0, x1, y1) = self.span(r);
         let mut seen: Vec<usize> = Vec::new();
@@ -49,6 +56,9 @@ impl Grid {
                     for &id in ids {
                         if self.rects[id].overlaps(r) && !seen.contains(&id) {
                             seen.push(id);
+                            if seen.len() == MAX_HITS {
+                                return MAX_HITS;
+                            }
                         }
                     }
                 }
@@ -70,7 +80,7 @@ pub fn curve_point(p: (f64, f64), q: (f64, f64), t: f64) -> (f64, f64) {
 }
 
 /// Puts every flow label on its curve where it covers no component and no earlier label
-/// if such a place exists, else where it covers the fewest.
+/// if such a place exists, else where it covers the fewest (up to [`MAX_HITS`]).
 pub(super) fn place_labels(nodes: &[NodeBox], routes: &mut [Route]) {
     let mut node_grid = Grid::new(128.0);
     for b in nodes {

@@ -23,8 +23,8 @@ mod rank;
 pub use self::labels::curve_point;
 use self::labels::place_labels;
 use self::rank::{assign_layers, break_cycles, order_layers};
-use super::Diagram;
 use super::text;
+use super::{Diagram, ZoneStep};
 
 /// Font size of component names (px).
 pub const NODE_FONT: f64 = 12.0;
@@ -292,23 +292,35 @@ pub fn layout(d: &Diagram) -> Layout {
     let mut zone_top = vec![0.0; zones_n];
     let mut zone_bottom = vec![0.0; zones_n];
     let mut strip_top = vec![0.0; zones_n];
+    // Each zone's band: its header, its own strip, its children's bands with gaps
+    // between, and a bottom margin; top-level zones one under the other.
     let mut y = 0.0;
-    for (i, z) in (0..zones_n)
-        .filter(|z| d.zones[*z].parent.is_none())
-        .enumerate()
-    {
-        if i > 0 {
-            y += TOP_ZONE_GAP;
+    let mut first = true;
+    for step in d.zone_walk() {
+        match step {
+            ZoneStep::Enter { zone, depth } => {
+                if depth == 0 {
+                    if !std::mem::take(&mut first) {
+                        y += TOP_ZONE_GAP;
+                    }
+                } else if d.zones[zone]
+                    .parent
+                    .is_some_and(|p| strip[p] > 0.0 || d.zones[p].children.first() != Some(&zone))
+                {
+                    y += ZONE_GAP;
+                }
+                zone_top[zone] = y;
+                y += ZONE_HEADER;
+                strip_top[zone] = y;
+                if strip[zone] > 0.0 {
+                    y += strip[zone];
+                }
+            }
+            ZoneStep::Leave { zone, .. } => {
+                y += ZONE_BOTTOM;
+                zone_bottom[zone] = y;
+            }
         }
-        y = place_zone(
-            d,
-            z,
-            y,
-            &strip,
-            &mut zone_top,
-            &mut zone_bottom,
-            &mut strip_top,
-        );
     }
 
     // 7. y: follow neighbours inside each strip.
@@ -323,9 +335,16 @@ pub fn layout(d: &Diagram) -> Layout {
     let height = subtree_heights(d);
     let mut span = vec![(usize::MAX, 0usize); zones_n];
     for (v, node) in d.nodes.iter().enumerate() {
-        for z in d.zone_chain(node.zone) {
-            span[z].0 = span[z].0.min(layer[v]);
-            span[z].1 = span[z].1.max(layer[v]);
+        span[node.zone].0 = span[node.zone].0.min(layer[v]);
+        span[node.zone].1 = span[node.zone].1.max(layer[v]);
+    }
+    // Children come after their parents in pre-order: walking backwards folds each
+    // zone's span into its parent's before the parent is folded further up. (Walking
+    // each component's chain of zones instead is quadratic in the nesting depth.)
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            span[p].0 = span[p].0.min(span[z].0);
+            span[p].1 = span[p].1.max(span[z].1);
         }
     }
     let mut zone_rects: Vec<Rect> = (0..zones_n)
@@ -352,10 +371,20 @@ pub fn layout(d: &Diagram) -> Layout {
         .iter()
         .map(|z| format!("{} (trust {})", z.name, z.trust))
         .collect();
-    // Self-loops stick out right of their component: keep them inside its zones.
+    // Self-loops stick out right of their component: keep them inside its zones. The
+    // farthest reach in each zone is folded up the tree as the spans are above.
+    let mut reach = vec![f64::NEG_INFINITY; zones_n];
     for e in d.edges.iter().filter(|e| e.from == e.to) {
-        let reach = x[e.from] + nodes[e.from].rect.w + LOOP_REACH;
-        for z in d.zone_chain(d.nodes[e.from].zone) {
+        let z = d.nodes[e.from].zone;
+        reach[z] = reach[z].max(x[e.from] + nodes[e.from].rect.w + LOOP_REACH);
+    }
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            reach[p] = reach[p].max(reach[z]);
+        }
+    }
+    for (z, reach) in reach.into_iter().enumerate() {
+        if reach.is_finite() {
             let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
             let r = &mut zone_rects[z];
             r.w = r.w.max(reach + pad - r.x);
@@ -515,35 +544,6 @@ pub fn layout(d: &Diagram) -> Layout {
 
 /// How far right of its node a self-loop reaches.
 pub const LOOP_REACH: f64 = 34.0;
-
-/// Places zone `z`'s band from `top` and returns its bottom.
-fn place_zone(
-    d: &Diagram,
-    z: usize,
-    top: f64,
-    strip: &[f64],
-    zone_top: &mut [f64],
-    zone_bottom: &mut [f64],
-    strip_top: &mut [f64],
-) -> f64 {
-    zone_top[z] = top;
-    let mut y = top + ZONE_HEADER;
-    strip_top[z] = y;
-    let mut first = true;
-    if strip[z] > 0.0 {
-        y += strip[z];
-        first = false;
-    }
-    for &c in &d.zones[z].children {
-        if !first {
-            y += ZONE_GAP;
-        }
-        first = false;
-        y = place_zone(d, c, y, strip, zone_top, zone_bottom, strip_top);
-    }
-    zone_bottom[z] = y + ZONE_BOTTOM;
-    zone_bottom[z]
-}
 
 /// The height of each zone's subtree: 0 for a zone without children.
 fn subtree_heights(d: &Diagram) -> Vec<usize> {
