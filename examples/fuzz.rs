@@ -418,7 +418,7 @@ fn save(
             .map(|s| format!("- {s}"))
             .collect::<Vec<_>>()
             .join("\n"),
-        dir.display()
+        dir.strip_prefix(fuzz::root()).unwrap_or(&dir).display()
     );
     let _ = std::fs::write(dir.join(fuzz::FOUND), note);
     dir

@@ -47,7 +47,7 @@ fn elsewhere(name: &str) -> Cow<'_, str> {
 }
 
 /// `text` escaped for XML character data and attribute values; characters XML 1.0 does
-/// not allow become U+FFFD.
+/// not allow, and those HTML rejects where the drawing is inlined, become U+FFFD.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -58,7 +58,7 @@ pub fn escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c if crate::render::escape::rejected(c) || c == '\x0c' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -620,8 +620,8 @@ mod tests {
     #[test]
     fn escaping_covers_markup_quotes_and_control_characters() {
         assert_eq!(
-            escape("a<b>&\"c\" 'd'\u{1}"),
-            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;\u{FFFD}"
+            escape("a<b>&\"c\" 'd'\u{1}\u{7f}\u{85}"),
+            "a&lt;b&gt;&amp;&quot;c&quot; &apos;d&apos;\u{FFFD}\u{FFFD}\u{FFFD}"
         );
     }
 

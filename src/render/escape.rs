@@ -6,29 +6,38 @@
 //! Used as tera's escape function for every HTML template and by the filters that build
 //! HTML themselves. It does not sanitise Markdown: that is [`super::markdown`]'s job.
 
+use std::borrow::Cow;
 use std::io::Write;
 
-/// Whether HTML's tokenizer reports `c` as a parse error when it appears as text.
-fn rejected(c: char) -> bool {
+/// Whether HTML's tokenizer reports `c` as a parse error when it appears as text (XML
+/// forbids or discourages the same characters): NUL and other C0 controls but tab, line
+/// feed, form feed and carriage return; DEL and C1 controls; noncharacters. The SVG
+/// writer uses it too, since its drawings are inlined in HTML pages.
+pub fn rejected(c: char) -> bool {
     matches!(c, '\0'..='\x08' | '\x0b' | '\x0e'..='\x1f' | '\x7f'..='\u{9f}' | '\u{fdd0}'..='\u{fdef}')
         || (c as u32 & 0xfffe) == 0xfffe
 }
 
-/// Writes `input` escaped for HTML text and attribute values.
-pub fn html(input: &str, buf: &mut dyn Write) -> std::io::Result<()> {
-    // Every rejected character starts with one of these bytes: most text skips the
-    // character-by-character check.
-    let suspicious = input
+/// `text` with every [`rejected`] character replaced by U+FFFD; borrowed when there is
+/// none (most text: every rejected character starts with one of the bytes checked first).
+pub fn without_rejected(text: &str) -> Cow<'_, str> {
+    let suspicious = text
         .bytes()
         .any(|b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xef || b >= 0xf0);
-    if suspicious && input.chars().any(rejected) {
-        let cleaned: String = input
-            .chars()
-            .map(|c| if rejected(c) { '\u{fffd}' } else { c })
-            .collect();
-        return tera::escape_html(&cleaned, buf);
+    if suspicious && text.chars().any(rejected) {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if rejected(c) { '\u{fffd}' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
     }
-    tera::escape_html(input, buf)
+}
+
+/// Writes `input` escaped for HTML text and attribute values.
+pub fn html(input: &str, buf: &mut dyn Write) -> std::io::Result<()> {
+    tera::escape_html(&without_rejected(input), buf)
 }
 
 /// `text` escaped by [`html`], as a string.

@@ -26,8 +26,10 @@ pub fn to_html(text: &str) -> String {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
+    // Characters an HTML parser rejects would pass through both steps as they are.
+    let text = super::escape::without_rejected(text);
     let mut raw = String::with_capacity(text.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(text, options));
+    html::push_html(&mut raw, Parser::new_ext(&text, options));
     cleaner().clean(&raw).to_string()
 }
 
