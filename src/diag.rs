@@ -360,15 +360,32 @@ impl Diagnostics {
     }
 }
 
+/// Words longer than this get no "did you mean": no id is that long by mistake, and an
+/// edit distance costs the product of the two lengths.
+const SUGGEST_MAX_CHARS: usize = 128;
+
 /// The ids in `candidates` closest to `word`, best first: the "did you mean" of a hint.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let word_len = word.chars().count();
+    if word_len > SUGGEST_MAX_CHARS {
+        return Vec::new();
+    }
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
         .filter_map(|c| {
-            let d = strsim::damerau_levenshtein(word, c);
-            let limit = (word.chars().count().max(c.chars().count()) / 3).max(1);
+            let c_len = c.chars().count();
+            if c_len > SUGGEST_MAX_CHARS {
+                return None;
+            }
             let shares_prefix =
                 c.len() >= 4 && word.len() >= 4 && (c.starts_with(word) || word.starts_with(c));
+            let limit = (word_len.max(c_len) / 3).max(1);
+            // The distance is at least the difference in length: most candidates are
+            // ruled out without computing it.
+            if !shares_prefix && word_len.abs_diff(c_len) > limit {
+                return None;
+            }
+            let d = strsim::damerau_levenshtein(word, c);
             (d <= limit || shares_prefix).then_some((d, c))
         })
         .collect();
@@ -398,6 +415,23 @@ pub fn unknown_reference<'a>(
         d
     } else {
         d.with_help(format!("did you mean {}?", quoted_list(&close)))
+    }
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::suggest;
+
+    #[test]
+    fn close_ids_are_suggested_and_far_or_huge_ones_are_not() {
+        let ids = ["backend", "frontend", "database"];
+        assert_eq!(suggest("bakend", ids), ["backend"]);
+        assert!(suggest("x", ids).is_empty());
+        // A 50,000-character reference is compared with nothing (it took seconds per
+        // reference against thousands of ids).
+        let huge = "b".repeat(50_000);
+        assert!(suggest(&huge, ids).is_empty());
+        assert!(suggest("backend", [huge.as_str()]).is_empty());
     }
 }
 

@@ -155,11 +155,18 @@ fn changes(old: &Fields, new: &Fields, renames: &HashMap<String, String>) -> Vec
 /// different. Returns how many fields differ, to pick the closest of several.
 fn same_entity(old: &Fields, new: &Fields, renames: &HashMap<String, String>) -> Option<usize> {
     let differing = changes(old, new, renames);
+    // The first 256 characters say whether two names are alike; an edit distance over
+    // whole names costs the product of their lengths, and names may be a megabyte long.
     let named = |f: &Fields| {
-        f.get("name")
+        let mut name = f
+            .get("name")
             .or_else(|| f.get("title"))
             .map(Value::render)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some((cut, _)) = name.char_indices().nth(256) {
+            name.truncate(cut);
+        }
+        name
     };
     let similar = strsim::normalized_levenshtein(&named(old), &named(new)) >= 0.6;
     (differing.is_empty() || (similar && differing.len() * 4 <= old.len()))

@@ -664,6 +664,6 @@ fn round_trip_otm(
 /// The generator seed of case `index` of seed number `seed`: every case can be rerun
 /// alone.
 pub fn case_seed(seed: u64, index: u64) -> u64 {
-    let mut rng = Rng::new(seed.wrapping_mul(0x0001_0000_0001_B3).wrapping_add(index));
+    let mut rng = Rng::new(seed.wrapping_mul(0x0000_0100_0000_01B3).wrapping_add(index));
     rng.next_u64()
 }
