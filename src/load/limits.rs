@@ -95,14 +95,15 @@ pub fn scan(file: FileId, text: &str) -> Option<Diagnostic> {
                     }
                     i += 1;
                 }
-                if i - start > MAX_STRING_BYTES {
+                // The quotes do not count: a string of exactly the limit is allowed.
+                let len = (i - start).saturating_sub(if triple { 6 } else { 2 });
+                if len > MAX_STRING_BYTES {
                     return Some(
                         Diagnostic::at(
                             Code::InputLimit,
                             Span::new(file, start..start + 1),
                             format!(
-                                "this string is {} bytes long; strings are limited to {MAX_STRING_BYTES} bytes",
-                                i - start
+                                "this string is {len} bytes long; strings are limited to {MAX_STRING_BYTES} bytes"
                             ),
                         )
                         .with_label("string starts here"),
@@ -176,7 +177,7 @@ mod tests {
         ] {
             assert!(scanned(&text).is_some(), "{}", &text[..8]);
         }
-        let fits = "x".repeat(MAX_STRING_BYTES - 10);
+        let fits = "x".repeat(MAX_STRING_BYTES);
         assert_eq!(scanned(&format!("a = \"{fits}\"\nb = \"\\\"\"")), None);
     }
 }

@@ -1050,6 +1050,38 @@ mod tests {
     }
 
     #[test]
+    fn zone_depths_are_right_whatever_order_zones_come_in() {
+        // Children before parents, and a chain deep enough that a walk per zone (the
+        // quadratic way depths were found) would be felt.
+        let n = 5_000;
+        let mut text = String::new();
+        for i in (0..n).rev() {
+            text.push_str(&format!(
+                "[[zone]]\nid = \"z{i}\"\nname = \"Z\"\ntrust = 1\n{}\n",
+                if i > 0 {
+                    format!("inside = \"z{}\"", i - 1)
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        text.push_str("[[zone]]\nid = \"side\"\nname = \"S\"\ntrust = 1\ninside = \"z2\"\n");
+        text.push_str(
+            "[[component]]\nid = \"c\"\nname = \"C\"\nkind = \"process\"\nzone = \"side\"\n",
+        );
+        let project = crate::open_texts([
+            ("threatbook.toml", "[project]\nname = \"t\"\n"),
+            ("m.toml", text.as_str()),
+        ]);
+        let model = project.model.expect("resolves");
+        let depth = |id: &str| model.zones.iter().find(|z| z.id == id).map(|z| z.depth);
+        assert_eq!(depth("z0"), Some(0));
+        assert_eq!(depth("z1"), Some(1));
+        assert_eq!(depth(&format!("z{}", n - 1)), Some(n as u32 - 1));
+        assert_eq!(depth("side"), Some(3));
+    }
+
+    #[test]
     fn flows_between_zones_know_their_direction() {
         let project = crate::open_texts([
             ("threatbook.toml", "[project]\nname = \"t\"\n"),

@@ -39,6 +39,7 @@ pub fn write_tree(
     inputs: &Inputs,
     replaceable: &dyn Fn(&Path) -> bool,
 ) -> Result<(), WriteError> {
+    refuse_standard_output(dir)?;
     if let Some(input) = inputs.inside(dir) {
         return Err(WriteError::InputFolder {
             path: dir.to_path_buf(),
@@ -83,10 +84,22 @@ pub fn write_tree(
     Ok(())
 }
 
+/// A folder cannot go to standard output: `-o -` (or `/dev/stdout`) is refused rather
+/// than taken for a folder named `-`.
+fn refuse_standard_output(dir: &Path) -> Result<(), WriteError> {
+    match super::Target::from_arg(Some(dir)) {
+        super::Target::Stdout => Err(WriteError::NotAFolder {
+            path: dir.to_path_buf(),
+        }),
+        super::Target::Path(_) => Ok(()),
+    }
+}
+
 /// Writes `files` into `dir`, which must not exist or be empty; nothing already there is
 /// ever replaced. A new folder is renamed into place whole; into an empty one the files
 /// are linked one by one, each link failing rather than replacing a file that appeared.
 pub fn write_new_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), WriteError> {
+    refuse_standard_output(dir)?;
     let exists = match std::fs::symlink_metadata(dir) {
         Ok(_) => true,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,

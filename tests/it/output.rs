@@ -147,6 +147,24 @@ fn dash_output_is_standard_output_not_a_file_named_dash() {
 }
 
 #[test]
+fn a_folder_output_of_dash_is_refused_not_a_folder_named_dash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = root().join(MODEL);
+    for command in ["site", "evidence"] {
+        let r = run_in(
+            tmp.path(),
+            &[command, arg(&model), "--today", TODAY, "-o", "-"],
+        );
+        assert_eq!(r.code, 2, "{command}: {}", r.stderr);
+        assert!(r.stderr.contains("not a folder"), "{command}: {}", r.stderr);
+        assert!(
+            !tmp.path().join("-").exists(),
+            "{command} wrote a folder `-`"
+        );
+    }
+}
+
+#[test]
 fn a_closed_standard_output_is_quiet_and_not_a_failure() {
     use std::process::Stdio;
     // The HTML report of the catalog model is larger than a pipe's buffer, so the write
