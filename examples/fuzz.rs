@@ -145,9 +145,7 @@ fn main() {
         std::process::exit(replay(&folder.display().to_string(), &case));
     }
     if let Some(which) = &args.case {
-        let mut parts = which.split([' ', ':']);
-        let s = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        let c = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let (s, c) = parse_case(which);
         let Some((case, steps)) = fuzz::replayed(&fuzz::seeds(), s, c) else {
             eprintln!("fuzz: no seed {s}");
             std::process::exit(2);
@@ -178,6 +176,15 @@ fn main() {
         Some(j) => worker(&args, j),
         None => campaign(&args),
     }
+}
+
+/// `SEED CASE` (or `SEED:CASE`), as a worker's `start` line names a case: the seed's
+/// index and the case's generator seed.
+fn parse_case(what: &str) -> (usize, u64) {
+    let mut parts = what.split([' ', ':']);
+    let s = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let c = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (s, c)
 }
 
 /// Runs one case and prints what failed, and how long each command took.
@@ -507,9 +514,7 @@ fn campaign(args: &Args) {
                 if let Some(child) = children[j].as_mut() {
                     let _ = child.kill();
                 }
-                let mut parts = what.split(' ');
-                let s: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-                let case_seed: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                let (s, case_seed) = parse_case(what);
                 let failure = Failure {
                     command: "case",
                     kind: "hang",
@@ -577,9 +582,7 @@ fn campaign(args: &Args) {
                 // The worker ended: at its deadline, or by a crash mid-case.
                 let status = children[j].take().and_then(|mut c| c.wait().ok());
                 if let Some((what, _)) = current[j].take() {
-                    let mut parts = what.split(' ');
-                    let s: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-                    let case_seed: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let (s, case_seed) = parse_case(&what);
                     let failure = Failure {
                         command: "case",
                         kind: "crash",

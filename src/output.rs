@@ -468,18 +468,22 @@ fn write_in_place(path: &Path, append: bool, bytes: &[u8]) -> Result<(), WriteEr
     }
 }
 
+/// The names in folder `dir`, sorted: what unit tests compare after a write.
+#[cfg(test)]
+pub(crate) fn folder_names(dir: &Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(dir: &Path) -> Vec<String> {
-        let mut n: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    }
+    use super::folder_names as names;
 
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {

@@ -146,14 +146,7 @@ mod tests {
         Manifest::new("p", "2026-11-27".into(), None, crate::git::State::default())
     }
 
-    fn names(dir: &Path) -> Vec<String> {
-        let mut n: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    }
+    use crate::output::folder_names as names;
 
     #[test]
     fn a_failure_half_way_leaves_no_bundle_and_no_staging_folder() {

@@ -39,23 +39,13 @@ pub fn write_tree(
     inputs: &Inputs,
     replaceable: &dyn Fn(&Path) -> bool,
 ) -> Result<(), WriteError> {
-    refuse_standard_output(dir)?;
     if let Some(input) = inputs.inside(dir) {
         return Err(WriteError::InputFolder {
             path: dir.to_path_buf(),
             input,
         });
     }
-    let exists = match std::fs::symlink_metadata(dir) {
-        Ok(_) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(WriteError::io(dir)(e)),
-    };
-    if exists && !dir.is_dir() {
-        return Err(WriteError::NotAFolder {
-            path: dir.to_path_buf(),
-        });
-    }
+    let exists = folder_exists(dir)?;
     if exists && !(is_empty_folder(dir)? || replaceable(dir)) {
         return Err(WriteError::NotReplaceable {
             path: dir.to_path_buf(),
@@ -84,14 +74,20 @@ pub fn write_tree(
     Ok(())
 }
 
-/// A folder cannot go to standard output: `-o -` (or `/dev/stdout`) is refused rather
-/// than taken for a folder named `-`.
-fn refuse_standard_output(dir: &Path) -> Result<(), WriteError> {
-    match super::Target::from_arg(Some(dir)) {
-        super::Target::Stdout => Err(WriteError::NotAFolder {
-            path: dir.to_path_buf(),
-        }),
-        super::Target::Path(_) => Ok(()),
+/// Whether the folder `dir` exists; an error when it names standard output (`-o -` is
+/// refused rather than taken for a folder named `-`) or something that is not a folder.
+fn folder_exists(dir: &Path) -> Result<bool, WriteError> {
+    let not_a_folder = || WriteError::NotAFolder {
+        path: dir.to_path_buf(),
+    };
+    if super::Target::from_arg(Some(dir)) == super::Target::Stdout {
+        return Err(not_a_folder());
+    }
+    match std::fs::symlink_metadata(dir) {
+        Ok(_) if dir.is_dir() => Ok(true),
+        Ok(_) => Err(not_a_folder()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(WriteError::io(dir)(e)),
     }
 }
 
@@ -99,17 +95,7 @@ fn refuse_standard_output(dir: &Path) -> Result<(), WriteError> {
 /// ever replaced. A new folder is renamed into place whole; into an empty one the files
 /// are linked one by one, each link failing rather than replacing a file that appeared.
 pub fn write_new_folder(dir: &Path, files: &[(&str, &[u8])]) -> Result<(), WriteError> {
-    refuse_standard_output(dir)?;
-    let exists = match std::fs::symlink_metadata(dir) {
-        Ok(_) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(WriteError::io(dir)(e)),
-    };
-    if exists && !dir.is_dir() {
-        return Err(WriteError::NotAFolder {
-            path: dir.to_path_buf(),
-        });
-    }
+    let exists = folder_exists(dir)?;
     if exists && !is_empty_folder(dir)? {
         return Err(WriteError::NotEmpty {
             path: dir.to_path_buf(),
@@ -220,14 +206,7 @@ mod tests {
         ]
     }
 
-    fn names(dir: &Path) -> Vec<String> {
-        let mut n: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    }
+    use crate::output::folder_names as names;
 
     #[test]
     fn writes_a_new_folder_and_replaces_its_own_output() {
