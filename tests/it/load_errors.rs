@@ -1,5 +1,6 @@
 //! Load errors whose inputs are made at test time: paths that do not exist, files where
-//! a folder is expected, broken links, symlink loops, empty folders.
+//! a folder is expected, broken links, symlink loops, empty folders, inputs over the
+//! size limits.
 
 use crate::support::{TODAY, codes, run_in};
 
@@ -61,4 +62,58 @@ fn a_symlink_loop_is_reported_once_and_does_not_hang() {
     let (code, codes, _) = check_codes(tmp.path(), "m");
     assert_eq!(code, 2);
     assert_eq!(codes, ["symlink-loop"]);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_before_it_is_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join("threatbook.toml"), MANIFEST).unwrap();
+    // A sparse file: its size is over the limit, its bytes are never read.
+    let big = std::fs::File::create(model.join("big.toml")).unwrap();
+    big.set_len(threatbook::load::limits::MAX_FILE_BYTES + 1)
+        .unwrap();
+    let (code, codes, _) = check_codes(tmp.path(), "m");
+    assert_eq!((code, codes), (2, vec!["input-limit".to_string()]));
+    let r = run_in(tmp.path(), &["check", "m", "--today", TODAY]);
+    assert!(r.stderr.contains("m/big.toml"), "{}", r.stderr);
+}
+
+#[test]
+fn a_folder_with_too_many_files_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(model.join("threatbook.toml"), MANIFEST).unwrap();
+    for i in 0..threatbook::load::limits::MAX_FILES {
+        std::fs::write(model.join(format!("f{i}.toml")), "").unwrap();
+    }
+    let (code, codes, _) = check_codes(tmp.path(), "m");
+    assert_eq!(code, 2);
+    assert!(codes.contains(&"input-limit".to_string()), "{codes:?}");
+}
+
+#[test]
+fn an_overlong_string_is_refused_with_its_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("m");
+    std::fs::create_dir(&model).unwrap();
+    let name = "x".repeat(threatbook::load::limits::MAX_STRING_BYTES + 1);
+    std::fs::write(
+        model.join("threatbook.toml"),
+        format!("[project]\nname = \"{name}\"\n"),
+    )
+    .unwrap();
+    let r = run_in(
+        tmp.path(),
+        &["check", "m", "--today", TODAY, "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["code"], "input-limit", "{d}");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(8))
+    );
 }
