@@ -17,6 +17,8 @@ use crate::source::{Sources, Span};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
+    /// Information that changes nothing by itself (a near miss of a pattern).
+    Note,
     Warning,
     Error,
 }
@@ -24,6 +26,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
@@ -155,6 +158,9 @@ codes! {
     /// A mitigation that addresses nothing.
     UnusedMitigation = "unused-mitigation", Check, Warning,
         "A mitigation whose `mitigates` list is empty: link it to the threats it addresses.";
+    /// A knowledge-base pattern an element misses by one condition a small edit meets.
+    NearMiss = "near-miss", Check, Note,
+        "A knowledge-base pattern would apply to the element but for one condition, one a small edit meets (a tag close to a vocabulary word, a technology word inside another word, a missing role tag); the help gives the edit.";
     /// Under `check --require-review`: no approval as recent as the model's last change.
     ReviewRequired = "review-required", Check, Error,
         "Under `check --require-review`, the model needs a [[review]] approved on or after its last change (git commit date, or today when it has uncommitted changes).";

@@ -71,7 +71,10 @@ mod tests {
             ),
             (
                 "RawKnowledge",
-                keys_read(|r, d| drop(r.list::<String>("bases", d))),
+                keys_read(|r, d| {
+                    drop(r.list::<String>("bases", d));
+                    let _ = crate::load::kb::read_trust_levels(r, d);
+                }),
             ),
             ("RawProject", keys_read(|r, d| drop(read_project(r, d)))),
             ("RawZone", keys_read(|r, d| drop(read_zone(r, d)))),

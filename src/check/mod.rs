@@ -7,6 +7,7 @@
 
 mod empty_model;
 mod expired_acceptance;
+mod near_miss;
 mod orphan_component;
 mod review_required;
 pub mod stride_coverage;
@@ -87,6 +88,7 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     unprotected_crossing::run(model, diags);
     orphan_component::run(model, diags);
     unused_mitigation::run(model, diags);
+    near_miss::run(model, diags);
     review_required::run(model, options, diags);
     if options.stride_coverage {
         stride_coverage::run(model, diags);

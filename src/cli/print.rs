@@ -23,6 +23,7 @@ fn to_report(d: &Diagnostic) -> Report<crate::source::FileId> {
     let severity = match d.severity {
         Severity::Error => ReportSeverity::Error,
         Severity::Warning => ReportSeverity::Warning,
+        Severity::Note => ReportSeverity::Note,
     };
     let mut report = Report::new(severity)
         .with_code(d.code.as_str())

@@ -40,6 +40,7 @@ bundled! {
         "mitigations.toml",
         "patterns-components.toml",
         "patterns-flows.toml",
+        "vocabulary.toml",
     ];
 }
 

@@ -17,7 +17,8 @@ use super::reader::{OneOf, TableReader};
 use super::{array_of_tables, bundled, manifest_table, parse_document};
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
 use crate::model::{
-    Category, Classification, ComponentKind, Direction, ElementKind, Level, Severity,
+    Actor, Category, Classification, ComponentKind, Direction, ElementKind, Level, Severity,
+    WordField,
 };
 use crate::source::{FileId, Sources, Sp, Span};
 
@@ -31,8 +32,32 @@ pub struct RawKnowledgeBase {
     pub named_at: Span,
     pub patterns: Vec<RawPattern>,
     pub mitigations: Vec<RawRecommendation>,
+    /// The words its selectors use; empty for a knowledge base that declares none.
+    pub vocabulary: Vec<RawWord>,
     /// Ids of patterns that could not be read: references to them stay quiet.
     pub unreadable_ids: std::collections::HashSet<String>,
+}
+
+/// A word of a knowledge base's vocabulary (`[[vocabulary]]`): a technology or a role
+/// tag its selectors use, what it means, and the other ways models write it.
+#[derive(Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWord {
+    /// The word as selectors write it.
+    pub word: Sp<String>,
+    /// `technology` or `tags`: the component field it is matched against.
+    pub field: Sp<WordField>,
+    /// What a component with this word is or does (Markdown).
+    pub description: Option<Sp<String>>,
+    /// Other words models use for the same thing; they match as the word does.
+    #[serde(default)]
+    pub synonyms: Vec<Sp<String>>,
+    /// Technologies only: the role tags a component with this technology has without
+    /// saying so, unless the model describes such components in parts (see the docs).
+    #[serde(default)]
+    pub implies: Vec<Sp<String>>,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// The `[knowledge-base]` table of kb.toml.
@@ -71,6 +96,10 @@ pub struct RawPattern {
     /// What the pattern applies to: one selector, or several (any of them).
     #[serde(rename = "applies-to")]
     pub applies_to: Selectors,
+    /// Patterns of other knowledge bases this one is a specific case of, as
+    /// `knowledge-base:pattern`: where both match one element, this one replaces them.
+    #[serde(default)]
+    pub refines: Vec<Sp<String>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -132,6 +161,17 @@ pub struct RawSelector {
     pub from: Option<RawComponentSelector>,
     /// Flows: its destination component matches.
     pub to: Option<RawComponentSelector>,
+    /// Flows: its source or its destination matches.
+    pub either: Option<RawComponentSelector>,
+    /// Flows: its source matches, or is reached from a matching component through a
+    /// chain of processes (traffic that started there).
+    pub origin: Option<RawComponentSelector>,
+    /// Flows: its destination matches, or reaches a matching component through a chain
+    /// of processes (traffic on its way there).
+    pub destination: Option<RawComponentSelector>,
+    /// Flows: `true` when its protocol says it stays inside one process (a function
+    /// call, ASGI), `false` for a real channel.
+    pub in_process: Option<Sp<bool>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -148,16 +188,36 @@ pub struct RawComponentSelector {
     #[serde(default)]
     #[schemars(with = "OneOrMore<String>")]
     pub technology: Vec<Sp<String>>,
+    /// Its technology contains none of these words.
+    #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
+    pub exclude_technology: Vec<Sp<String>>,
     /// It has one of these tags (ignoring case).
     #[serde(default)]
     #[schemars(with = "OneOrMore<String>")]
     pub tags: Vec<Sp<String>>,
+    /// It has every one of these tags.
+    #[serde(default)]
+    #[schemars(with = "OneOrMore<String>")]
+    pub tags_all: Vec<Sp<String>>,
     /// It has none of these tags (ignoring case).
     #[serde(default)]
     #[schemars(with = "OneOrMore<String>")]
     pub exclude_tags: Vec<Sp<String>>,
-    /// Its zone's trust lies in this range.
-    pub zone_trust: Option<Sp<TrustRange>>,
+    /// Its zone's trust lies in this range, or at this named level (`untrusted`,
+    /// `partly-trusted`, `trusted`, as the model defines them).
+    pub zone_trust: Option<Sp<TrustSpec>>,
+    /// External entities: driven by a person (`human`) or by software (`system`).
+    pub actor: Option<Sp<Actor>>,
+}
+
+/// A trust condition: a range of numbers, or a level the model names.
+#[derive(Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum TrustSpec {
+    Range(TrustRange),
+    /// `untrusted`, `partly-trusted` or `trusted`.
+    Named(String),
 }
 
 /// An inclusive range of zone trust.
@@ -189,6 +249,11 @@ pub struct RawRecommendation {
     pub references: Vec<Sp<String>>,
     /// Markdown.
     pub description: Option<Sp<String>>,
+    /// Mitigations of other knowledge bases that are the same idea, as
+    /// `knowledge-base:mitigation`: where both are recommended on one element, this one
+    /// stands for both.
+    #[serde(default, rename = "same-as")]
+    pub same_as: Vec<Sp<String>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -206,6 +271,8 @@ pub struct RawKbFile {
     pub pattern: Vec<RawPattern>,
     #[serde(default)]
     pub mitigation: Vec<RawRecommendation>,
+    #[serde(default)]
+    pub vocabulary: Vec<RawWord>,
 }
 
 /// Whether a `[knowledge] bases` entry names a folder rather than a bundled knowledge base.
@@ -270,6 +337,7 @@ pub fn load_knowledge(
             named_at: name.span,
             patterns: kb.patterns,
             mitigations: kb.mitigations,
+            vocabulary: kb.vocabulary,
             unreadable_ids: kb.unreadable_ids,
         });
     }
@@ -391,6 +459,7 @@ struct KbParts {
     meta: Option<RawKbMeta>,
     patterns: Vec<RawPattern>,
     mitigations: Vec<RawRecommendation>,
+    vocabulary: Vec<RawWord>,
     unreadable_ids: std::collections::HashSet<String>,
 }
 
@@ -412,6 +481,17 @@ fn read_kb_document(
             read_kb_meta,
             diags,
         );
+    }
+    if let Some(value) = r.optional_value("vocabulary")
+        && let Some(items) = array_of_tables(file, "vocabulary", value, diags)
+    {
+        for item in items.iter() {
+            let Some(mut t) = TableReader::of_value(file, item, "vocabulary word", diags) else {
+                continue;
+            };
+            kb.vocabulary.extend(read_word(&mut t, diags));
+            t.finish(diags);
+        }
     }
     for (key, what) in [("pattern", "pattern"), ("mitigation", "mitigation")] {
         let Some(value) = r.optional_value(key) else {
@@ -443,13 +523,58 @@ fn read_kb_document(
     }
     r.finish_with(diags, |key| match key {
         "knowledge-base" => Some(format!("[knowledge-base] belongs in {KB_MANIFEST}")),
-        "patterns" | "mitigations" => Some(format!(
+        "patterns" | "mitigations" | "word" | "words" => Some(format!(
             "entries are singular: write `[[{}]]`",
             key.trim_end_matches('s')
         )),
         "threat" => Some("a knowledge base holds `[[pattern]]`s, not threats".into()),
         _ => None,
     });
+}
+
+/// Reads one `[[vocabulary]]` word.
+fn read_word(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawWord> {
+    let mut ok = true;
+    let word = non_blank(r, "word", diags, &mut ok).into_iter().next();
+    if word.is_none() && ok {
+        diags.push(
+            Diagnostic::at(
+                Code::MissingField,
+                r.span(),
+                "this vocabulary entry has no `word`",
+            )
+            .with_label("`word` missing here"),
+        );
+    }
+    let field = choice::<WordField>(r, "field", diags);
+    let description = r.optional("description", diags);
+    let synonyms = non_blank(r, "synonyms", diags, &mut ok);
+    let implies = non_blank(r, "implies", diags, &mut ok);
+    if let (Some(f), Some(first)) = (&field, implies.first())
+        && f.value != WordField::Technology
+    {
+        ok = false;
+        diags.push(
+            Diagnostic::at(
+                Code::InvalidValue,
+                first.span,
+                "only a technology implies role tags",
+            )
+            .with_label("`implies` on a tag")
+            .with_related(f.span, "this word is a tag"),
+        );
+    }
+    if !ok {
+        return None;
+    }
+    Some(RawWord {
+        word: word?,
+        field: field?,
+        description,
+        synonyms,
+        implies,
+        span: r.span(),
+    })
 }
 
 fn read_kb_meta(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawKbMeta> {
@@ -478,6 +603,8 @@ pub fn read_pattern(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opt
     let capec = numbers(r, "capec", diags);
     let description = r.optional("description", diags);
     let applies_to = read_applies_to(r, diags);
+    let mut ok = true;
+    let refines = non_blank(r, "refines", diags, &mut ok);
     Some(RawPattern {
         id: id?,
         title: title?,
@@ -489,6 +616,7 @@ pub fn read_pattern(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opt
         capec,
         description,
         applies_to: applies_to?,
+        refines,
         span: r.span(),
     })
 }
@@ -541,8 +669,17 @@ fn read_applies_to(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
 }
 
 /// The keys of a component selector, and of a flow selector's own conditions.
-pub const COMPONENT_KEYS: [&str; 5] = ["kind", "technology", "tags", "exclude-tags", "zone-trust"];
-pub const FLOW_KEYS: [&str; 8] = [
+pub const COMPONENT_KEYS: [&str; 8] = [
+    "kind",
+    "technology",
+    "exclude-technology",
+    "tags",
+    "tags-all",
+    "exclude-tags",
+    "zone-trust",
+    "actor",
+];
+pub const FLOW_KEYS: [&str; 12] = [
     "crosses-boundary",
     "direction",
     "protocol",
@@ -551,6 +688,10 @@ pub const FLOW_KEYS: [&str; 8] = [
     "data-classification",
     "from",
     "to",
+    "either",
+    "origin",
+    "destination",
+    "in-process",
 ];
 
 fn read_selector_table(mut r: TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<RawSelector> {
@@ -607,6 +748,10 @@ fn read_selector(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option
         data_classification: Vec::new(),
         from: None,
         to: None,
+        either: None,
+        origin: None,
+        destination: None,
+        in_process: None,
         span: r.span(),
     };
     if s.element.value == ElementKind::Flow {
@@ -615,9 +760,13 @@ fn read_selector(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option
         s.protocol = non_blank(r, "protocol", diags, &mut ok);
         s.encrypted = r.optional("encrypted", diags);
         s.authenticated = r.optional("authenticated", diags);
-        s.data_classification = one_or_more_choice(r, "data-classification", diags, &mut ok);
+        s.data_classification = classifications(r, diags, &mut ok);
         s.from = endpoint(r, "from", diags, &mut ok);
         s.to = endpoint(r, "to", diags, &mut ok);
+        s.either = endpoint(r, "either", diags, &mut ok);
+        s.origin = endpoint(r, "origin", diags, &mut ok);
+        s.destination = endpoint(r, "destination", diags, &mut ok);
+        s.in_process = r.optional("in-process", diags);
         if let (Some(c), false) = (&s.crosses_boundary, s.direction.is_empty())
             && !c.value
         {
@@ -642,10 +791,10 @@ fn endpoint(
     ok: &mut bool,
 ) -> Option<RawComponentSelector> {
     let value = r.optional_value(key)?;
-    let what = if key == "from" {
-        "flow source selector"
-    } else {
-        "flow destination selector"
+    let what = match key {
+        "from" | "origin" => "flow source selector",
+        "either" => "flow endpoint selector",
+        _ => "flow destination selector",
     };
     let Some(mut t) = TableReader::of_value(r.file(), value, what, diags) else {
         *ok = false;
@@ -664,10 +813,123 @@ fn read_component_conditions(
     RawComponentSelector {
         kind: one_or_more_choice(r, "kind", diags, ok),
         technology: non_blank(r, "technology", diags, ok),
+        exclude_technology: non_blank(r, "exclude-technology", diags, ok),
         tags: non_blank(r, "tags", diags, ok),
+        tags_all: non_blank(r, "tags-all", diags, ok),
         exclude_tags: non_blank(r, "exclude-tags", diags, ok),
-        zone_trust: trust_range(r, diags, ok),
+        zone_trust: trust_condition(r, diags, ok),
+        actor: {
+            let before = diags.len();
+            let a = optional_choice(r, "actor", diags);
+            if diags.len() > before {
+                *ok = false;
+            }
+            a
+        },
     }
+}
+
+/// The trust levels a selector may name, and their default ranges (a model can set
+/// its own in `[knowledge.trust-levels]`).
+pub const TRUST_LEVELS: [(&str, TrustRange); 3] = [
+    ("untrusted", TrustRange { min: 0, max: 3 }),
+    ("partly-trusted", TrustRange { min: 4, max: 6 }),
+    ("trusted", TrustRange { min: 7, max: 10 }),
+];
+
+fn trust_condition(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+    ok: &mut bool,
+) -> Option<Sp<TrustSpec>> {
+    let value = r.optional_value("zone-trust")?;
+    if let DeValue::String(name) = value.get_ref() {
+        let span = Span::new(r.file(), value.span());
+        let name = name.trim();
+        if TRUST_LEVELS.iter().any(|(n, _)| *n == name) {
+            return Some(Sp::new(TrustSpec::Named(name.to_string()), span));
+        }
+        *ok = false;
+        let names = || TRUST_LEVELS.iter().map(|(n, _)| *n);
+        let mut d = Diagnostic::at(
+            Code::InvalidValue,
+            span,
+            format!("`{name}` is not a trust level"),
+        )
+        .with_label("unknown level")
+        .with_help(format!(
+            "levels are {}; or give a range, `{{ min = …, max = … }}`",
+            quoted_list(&names().collect::<Vec<_>>())
+        ));
+        if let Some(close) = suggest(name, names()).first() {
+            d = d.with_help(format!("did you mean `{close}`?"));
+        }
+        diags.push(d);
+        return None;
+    }
+    trust_range(r, diags, ok).map(|t| Sp::new(TrustSpec::Range(t.value), t.span))
+}
+
+/// `[knowledge.trust-levels]`: a model's own ranges for the named trust levels.
+pub fn read_trust_levels(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> crate::load::raw::RawTrustLevels {
+    let mut levels = crate::load::raw::RawTrustLevels::default();
+    let Some(value) = r.optional_value("trust-levels") else {
+        return levels;
+    };
+    let Some(mut t) = TableReader::of_value(r.file(), value, "trust levels", diags) else {
+        return levels;
+    };
+    for (name, _) in TRUST_LEVELS {
+        let Some(v) = t.optional_value(name) else {
+            continue;
+        };
+        let Some(inner) = TableReader::of_value(t.file(), v, "trust range", diags) else {
+            continue;
+        };
+        let span = Span::new(t.file(), v.span());
+        let mut ok = true;
+        let range = trust_range_table(inner, span, diags, &mut ok);
+        match name {
+            "untrusted" => levels.untrusted = range,
+            "partly-trusted" => levels.partly_trusted = range,
+            _ => levels.trusted = range,
+        }
+    }
+    t.finish(diags);
+    levels
+}
+
+/// `data-classification`: one classification or a list, or `{ min = "…" }` for that
+/// classification and every more sensitive one.
+fn classifications(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+    ok: &mut bool,
+) -> Vec<Sp<Classification>> {
+    if let Some(value) = r.optional_value("data-classification")
+        && matches!(value.get_ref(), DeValue::Table(_))
+    {
+        let Some(mut t) = TableReader::of_value(r.file(), value, "classification threshold", diags)
+        else {
+            *ok = false;
+            return Vec::new();
+        };
+        let min = choice::<Classification>(&mut t, "min", diags);
+        t.finish(diags);
+        let Some(min) = min else {
+            *ok = false;
+            return Vec::new();
+        };
+        return <Classification as crate::model::Choice>::ALL
+            .iter()
+            .filter(|(_, c)| *c >= min.value)
+            .map(|(_, c)| Sp::new(*c, min.span))
+            .collect();
+    }
+    one_or_more_choice(r, "data-classification", diags, ok)
 }
 
 fn one_or_more_choice<T: crate::model::Choice>(
@@ -721,11 +983,20 @@ fn trust_range(
     ok: &mut bool,
 ) -> Option<Sp<TrustRange>> {
     let value = r.optional_value("zone-trust")?;
-    let Some(mut t) = TableReader::of_value(r.file(), value, "trust range", diags) else {
+    let Some(t) = TableReader::of_value(r.file(), value, "trust range", diags) else {
         *ok = false;
         return None;
     };
     let span = t.span();
+    trust_range_table(t, span, diags, ok)
+}
+
+fn trust_range_table(
+    mut t: TableReader<'_, '_>,
+    span: Span,
+    diags: &mut Diagnostics,
+    ok: &mut bool,
+) -> Option<Sp<TrustRange>> {
     let mut bound = |key: &'static str, t: &mut TableReader<'_, '_>| {
         t.optional::<i64>(key, diags)
             .map(|v| number_in::<u8>(v, key, 0..=10, diags).ok_or(()))
@@ -782,6 +1053,8 @@ pub fn read_recommendation(
         .and_then(|v| number_in::<u8>(v, "reduces", 0..=3, diags));
     let references = r.list("references", diags);
     let description = r.optional("description", diags);
+    let mut ok = true;
+    let same_as = non_blank(r, "same-as", diags, &mut ok);
     Some(RawRecommendation {
         id: id?,
         title: title?,
@@ -789,6 +1062,7 @@ pub fn read_recommendation(
         reduces,
         references,
         description,
+        same_as,
         span: r.span(),
     })
 }

@@ -269,7 +269,11 @@ fn read_document(
         && let Some(mut t) = TableReader::of_value(file, value, "knowledge table", diags)
     {
         let bases = t.list::<String>("bases", diags);
-        raw.knowledge = Some(RawKnowledge { bases });
+        let trust_levels = kb::read_trust_levels(&mut t, diags);
+        raw.knowledge = Some(RawKnowledge {
+            bases,
+            trust_levels,
+        });
         t.finish(diags);
     }
     for &key in ENTITY_TABLES {

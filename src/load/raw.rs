@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::model::{
-    Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+    Actor, Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
 };
 use crate::source::{Sp, Span};
 
@@ -188,6 +188,40 @@ pub struct RawKnowledge {
     /// Knowledge bases whose patterns apply to the model: bundled ones by name
     /// (`"stride"`), others as a folder relative to the manifest (`"./kb"`).
     pub bases: Vec<Sp<String>>,
+    /// What the trust levels that patterns name (`untrusted`, `partly-trusted`,
+    /// `trusted`) mean in this model, as ranges of zone trust.
+    #[serde(default, rename = "trust-levels")]
+    pub trust_levels: RawTrustLevels,
+}
+
+/// `[knowledge.trust-levels]`: the zone trust each named level covers in this model.
+#[derive(Debug, Default, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTrustLevels {
+    /// Default `{ min = 0, max = 3 }`.
+    pub untrusted: Option<Sp<crate::load::kb::TrustRange>>,
+    /// Default `{ min = 4, max = 6 }`.
+    pub partly_trusted: Option<Sp<crate::load::kb::TrustRange>>,
+    /// Default `{ min = 7, max = 10 }`.
+    pub trusted: Option<Sp<crate::load::kb::TrustRange>>,
+}
+
+impl RawTrustLevels {
+    /// The range of a named level: the model's, or the default.
+    pub fn range(&self, name: &str) -> Option<crate::load::kb::TrustRange> {
+        let own = match name {
+            "untrusted" => &self.untrusted,
+            "partly-trusted" => &self.partly_trusted,
+            "trusted" => &self.trusted,
+            _ => return None,
+        };
+        own.as_ref().map(|r| r.value).or_else(|| {
+            crate::load::kb::TRUST_LEVELS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, r)| *r)
+        })
+    }
 }
 
 /// A trust zone: a region of equal trust, bounded by a trust boundary.
@@ -225,6 +259,9 @@ pub struct RawComponent {
     /// Free-form labels.
     #[serde(default)]
     pub tags: Vec<Sp<String>>,
+    /// External entities: `human` (a person at a browser or app) or `system` (software).
+    /// When left out, knowledge bases infer it from the name, technology and tags.
+    pub actor: Option<Sp<Actor>>,
     /// Markdown.
     pub description: Option<Sp<String>>,
     #[serde(skip)]
@@ -541,6 +578,7 @@ pub fn read_component(
     let zone = r.required::<String>("zone", diags);
     let technology = r.optional("technology", diags);
     let tags = r.list("tags", diags);
+    let actor = optional_choice(r, "actor", diags);
     let description = r.optional("description", diags);
     Some(RawComponent {
         id: id?,
@@ -549,6 +587,7 @@ pub fn read_component(
         zone: zone?,
         technology,
         tags,
+        actor,
         description,
         span: r.span(),
     })

@@ -258,303 +258,390 @@ fn texts(v: Vec<Sp<String>>) -> Vec<String> {
     v.into_iter().map(|s| s.value).collect()
 }
 
-/// Resolves `raw` into a model, instantiating the patterns of the knowledge bases it
-/// uses. Returns `None` if anything did not resolve; every problem is in `diags`. `diags`
-/// may already hold load errors: the model is then not returned either, but references
-/// are still resolved so that all problems show at once.
+/// Resolves a raw model and the knowledge bases it names into a [`Model`], in stages
+/// that read in order: declare ids, resolve zones, components, assets and flows,
+/// resolve written threats, instantiate knowledge, resolve mitigations, recommend
+/// knowledge-base mitigations and apply their statuses, resolve acceptances. Every
+/// problem is reported; `None` if there was any.
 pub fn build(
     mut raw: RawModel,
     knowledge: Vec<RawKnowledgeBase>,
     diags: &mut Diagnostics,
 ) -> Option<Model> {
     let unreadable = std::mem::take(&mut raw.unreadable_ids);
-    let (mut ids, keep) = declare_ids(&raw, unreadable, diags);
+    let (ids, keep) = declare_ids(&raw, unreadable, diags);
     // Entities are taken apart from here on: their strings move into the model.
     let RawModel {
-        project: raw_project,
-        knowledge: _,
-        zone: raw_zones,
-        component: raw_components,
-        asset: raw_assets,
-        flow: raw_flows,
-        threat: raw_threats,
-        mitigation: raw_mitigations,
-        acceptance: raw_acceptances,
-        review: raw_reviews,
-        not_applicable: raw_not_applicable,
-        mitigation_status: raw_mitigation_status,
+        project,
+        knowledge: manifest_knowledge,
+        zone,
+        component,
+        asset,
+        flow,
+        threat,
+        mitigation,
+        acceptance,
+        review,
+        not_applicable,
+        mitigation_status,
         unreadable_ids: _,
     } = raw;
-
-    let [
-        keep_zone,
-        keep_component,
-        keep_asset,
-        keep_flow,
-        keep_threat,
-        keep_mitigation,
-    ] = &keep;
-    let kept = |keep: &[bool], i: usize| keep.get(i).copied().unwrap_or(false);
-
-    // Zones.
-    let mut zones: Vec<Zone> = Vec::with_capacity(raw_zones.len());
-    let mut zone_inside: Vec<Option<Span>> = Vec::new();
-    for (i, z) in raw_zones.into_iter().enumerate() {
-        if !kept(keep_zone, i) {
-            continue;
-        }
-        let parent = z.inside.as_ref().and_then(|r| {
-            ids.resolve(r, &[Kind::Zone], Code::DanglingReference, "inside", diags)
-                .map(|(_, i)| ZoneId(i))
-        });
-        zone_inside.push(z.inside.as_ref().map(|r| r.span));
-        zones.push(Zone {
-            id: z.id.value,
-            name: z.name.value,
-            trust: z.trust.value,
-            parent,
-            children: Vec::new(),
-            depth: 0,
-            description: text(z.description),
-            span: z.id.span,
-        });
-    }
-    if report_zone_cycles(&mut zones, &zone_inside, diags) {
-        set_depths(&mut zones);
-        for i in 0..zones.len() {
-            if let Some(p) = zones[i].parent {
-                zones[p.index()].children.push(ZoneId(i as u32));
-            }
-        }
-    }
-
-    // Components: the graph's nodes.
-    let mut graph: DiGraph<Component, Flow, u32> =
-        DiGraph::with_capacity(raw_components.len(), raw_flows.len());
-    for (i, c) in raw_components.into_iter().enumerate() {
-        if !kept(keep_component, i) {
-            continue;
-        }
-        let zone = ids
-            .resolve(
-                &c.zone,
-                &[Kind::Zone],
-                Code::DanglingReference,
-                "zone",
-                diags,
-            )
-            .map_or(ZoneId(0), |(_, i)| ZoneId(i));
-        graph.add_node(Component {
-            id: c.id.value,
-            name: c.name.value,
-            kind: c.kind.value,
-            zone,
-            technology: text(c.technology),
-            tags: texts(c.tags),
-            description: text(c.description),
-            threats: Vec::new(),
-            span: c.id.span,
-        });
-    }
-
-    let assets: Vec<Asset> = raw_assets
+    let mut b = Builder {
+        ids,
+        keep,
+        diags,
+        zones: Vec::new(),
+        graph: DiGraph::default(),
+        assets: Vec::new(),
+        threats: Vec::new(),
+        mitigations: Vec::new(),
+    };
+    b.resolve_zones(zone);
+    b.resolve_components(component);
+    b.resolve_assets(asset);
+    b.resolve_flows(flow);
+    b.resolve_threats(threat);
+    let trust_levels = manifest_knowledge
+        .map(|k| k.trust_levels)
+        .unwrap_or_default();
+    let mut knowledge = Knowledge::resolve(knowledge, &trust_levels, b.diags);
+    let applied = b.instantiate(&mut knowledge, not_applicable);
+    b.resolve_mitigations(mitigation, &knowledge);
+    b.recommend(&mut knowledge);
+    b.apply_statuses(mitigation_status, &knowledge);
+    let acceptances = b.resolve_acceptances(acceptance, &knowledge);
+    let reviews = review
         .into_iter()
-        .enumerate()
-        .filter(|(i, _)| kept(keep_asset, *i))
-        .map(|(_, a)| Asset {
-            id: a.id.value,
-            name: a.name.value,
-            classification: a.classification.value,
-            description: text(a.description),
-            span: a.id.span,
+        .map(|r| Review {
+            reviewer: r.reviewer.value,
+            date: r.date.value,
+            scope: text(r.scope),
+            decision: r.decision.value,
+            notes: text(r.notes),
+            span: r.reviewer.span,
         })
         .collect();
+    b.finish(project, knowledge, applied, acceptances, reviews)
+}
 
-    // Flows: the graph's edges. A flow whose endpoint does not resolve is dropped, so
-    // edge indices can differ from the indices `declare_ids` gave: `edge_of` maps the one
-    // to the other, and the id table is renumbered below.
-    let mut edge_of: Vec<Option<u32>> = Vec::with_capacity(raw_flows.len());
-    for (i, f) in raw_flows.into_iter().enumerate() {
-        if !kept(keep_flow, i) {
-            continue;
-        }
-        edge_of.push(None);
-        let from = ids.resolve(
-            &f.from,
-            &[Kind::Component],
-            Code::UnknownFlowEndpoint,
-            "from",
-            diags,
-        );
-        let to = ids.resolve(
-            &f.to,
-            &[Kind::Component],
-            Code::UnknownFlowEndpoint,
-            "to",
-            diags,
-        );
-        let data: Vec<AssetId> = f
-            .data
-            .iter()
-            .filter_map(|d| ids.resolve(d, &[Kind::Asset], Code::DanglingReference, "data", diags))
-            .map(|(_, i)| AssetId(i))
-            .collect();
-        let (Some((_, from)), Some((_, to))) = (from, to) else {
-            continue;
-        };
-        let (from, to) = (
-            ComponentId::new(from as usize),
-            ComponentId::new(to as usize),
-        );
-        let crossing = crossing(&zones, graph[from].zone, graph[to].zone);
-        if let Some(slot) = edge_of.last_mut() {
-            *slot = Some(graph.edge_count() as u32);
-        }
-        graph.add_edge(
-            from,
-            to,
-            Flow {
-                id: f.id.value,
-                name: f.name.value,
-                from,
-                to,
-                protocol: text(f.protocol),
-                data,
-                encrypted: f.encrypted.as_ref().is_some_and(|b| b.value),
-                authenticated: f.authenticated.as_ref().is_some_and(|b| b.value),
-                description: text(f.description),
-                crossing,
-                threats: Vec::new(),
-                span: f.id.span,
-            },
-        );
+/// The model as it is being built, stage by stage.
+struct Builder<'d> {
+    ids: Ids,
+    /// Per kind of entity (in [`KINDS`] order), which entities survived id checks.
+    keep: [Vec<bool>; 6],
+    diags: &'d mut Diagnostics,
+    zones: Vec<Zone>,
+    graph: DiGraph<Component, Flow, u32>,
+    assets: Vec<Asset>,
+    threats: Vec<Threat>,
+    mitigations: Vec<Mitigation>,
+}
+
+/// What instantiating the knowledge bases adds besides threats.
+struct Applied {
+    not_applicable: Vec<NotApplicable>,
+    near_misses: Vec<NearMiss>,
+    implied_roles: Vec<Vec<String>>,
+}
+
+impl Builder<'_> {
+    /// Whether entity `i` of the kind at `kind` in [`KINDS`] survived id checks.
+    fn kept(&self, kind: usize, i: usize) -> bool {
+        self.keep[kind].get(i).copied().unwrap_or(false)
     }
 
-    ids.renumber_flows(&edge_of);
-
-    // Threats, and the reverse links from their targets.
-    let mut threats = Vec::with_capacity(raw_threats.len());
-    for (i, t) in raw_threats.into_iter().enumerate() {
-        if !kept(keep_threat, i) {
-            continue;
-        }
-        let id = ThreatId(threats.len() as u32);
-        let mut targets = Vec::with_capacity(t.targets.len());
-        for r in &t.targets {
-            match ids.resolve(
-                r,
-                &[Kind::Component, Kind::Flow],
-                Code::DanglingReference,
-                "targets",
-                diags,
-            ) {
-                Some((Kind::Component, n)) => {
-                    let c = ComponentId::new(n as usize);
-                    if targets.contains(&Target::Component(c)) {
-                        continue; // named twice: once is enough
-                    }
-                    if let Some(node) = graph.node_weight_mut(c) {
-                        node.threats.push(id);
-                        targets.push(Target::Component(c));
-                    }
-                }
-                Some((_, n)) => {
-                    let f = FlowId::new(n as usize);
-                    if targets.contains(&Target::Flow(f)) {
-                        continue;
-                    }
-                    if let Some(edge) = graph.edge_weight_mut(f) {
-                        edge.threats.push(id);
-                        targets.push(Target::Flow(f));
-                    }
-                }
-                None => {}
-            }
-        }
-        threats.push(Threat {
-            id: t.id.value,
-            title: t.title.value,
-            category: t.category.value,
-            severity: t.severity.value,
-            likelihood: t.likelihood.as_ref().map(|l| l.value),
-            impact: t.impact.as_ref().map(|l| l.value),
-            targets,
-            cwe: t.cwe.iter().map(|n| n.value).collect(),
-            capec: t.capec.iter().map(|n| n.value).collect(),
-            description: text(t.description),
-            mitigations: Vec::new(),
-            acceptances: Vec::new(),
-            pattern: None,
-            span: t.id.span,
-        });
-    }
-
-    // Knowledge bases: not-applicable marks first, since a marked pattern is not
-    // instantiated on its element; then every match of every pattern becomes a threat.
-    let knowledge = Knowledge::resolve(knowledge, diags);
-    // Without patterns there is nothing to match: skip working out the facts.
-    let facts = if knowledge.patterns.is_empty() {
-        Facts::default()
-    } else {
-        Facts::of(&zones, &graph, &assets)
-    };
-    let mut not_applicable = Vec::with_capacity(raw_not_applicable.len());
-    let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
-    for n in raw_not_applicable {
-        let Some(element) = ids.resolve_element(&n.element, "element", diags) else {
-            continue;
-        };
-        let (category, pattern) = match (&n.category, &n.pattern) {
-            (Some(c), _) => (c.value, None),
-            (None, Some(r)) => {
-                let Some(p) = knowledge.find_pattern(r, None, "pattern", diags) else {
-                    continue;
-                };
-                if knowledge.applies(p, element, &facts) {
-                    marked.insert((element, p));
-                } else {
-                    let element_id = match element {
-                        Target::Component(c) => &graph[c].id,
-                        Target::Flow(f) => &graph[f].id,
-                    };
-                    diags.push(
-                        Diagnostic::at(
-                            Code::StaleNotApplicable,
-                            r.span,
-                            format!(
-                                "pattern `{}` does not apply to `{element_id}`: the mark is not needed",
-                                r.value
-                            ),
-                        )
-                        .with_label("its selector does not match this element")
-                        .with_related(knowledge.patterns[p.index()].span, "the pattern")
-                        .with_help("remove this [[not-applicable]]"),
-                    );
-                }
-                (knowledge.patterns[p.index()].category, Some(p))
-            }
-            (None, None) => continue,
-        };
-        not_applicable.push(NotApplicable {
-            element,
-            category,
-            pattern,
-            justification: n.justification.value,
-            span: n.element.span,
-        });
-    }
-    let mut knowledge = knowledge;
-    {
-        let written = threats.len();
-        for (target, p) in knowledge.matches(&facts) {
-            if marked.contains(&(target, p)) {
+    /// Zones, their parents, the nesting tree and depths (unless `inside` loops).
+    fn resolve_zones(&mut self, raw: Vec<crate::load::raw::RawZone>) {
+        let mut inside_at: Vec<Option<Span>> = Vec::new();
+        for (i, z) in raw.into_iter().enumerate() {
+            if !self.kept(0, i) {
                 continue;
             }
-            if threats.len() - written >= crate::load::limits::MAX_INSTANCES {
-                diags.push(
+            let parent = z.inside.as_ref().and_then(|r| {
+                self.ids
+                    .resolve(
+                        r,
+                        &[Kind::Zone],
+                        Code::DanglingReference,
+                        "inside",
+                        self.diags,
+                    )
+                    .map(|(_, i)| ZoneId(i))
+            });
+            inside_at.push(z.inside.as_ref().map(|r| r.span));
+            self.zones.push(Zone {
+                id: z.id.value,
+                name: z.name.value,
+                trust: z.trust.value,
+                parent,
+                children: Vec::new(),
+                depth: 0,
+                description: text(z.description),
+                span: z.id.span,
+            });
+        }
+        let zones = &mut self.zones;
+        if report_zone_cycles(zones, &inside_at, self.diags) {
+            set_depths(zones);
+            for i in 0..zones.len() {
+                if let Some(p) = zones[i].parent {
+                    zones[p.index()].children.push(ZoneId(i as u32));
+                }
+            }
+        }
+    }
+
+    /// Components: the graph's nodes.
+    fn resolve_components(&mut self, raw: Vec<crate::load::raw::RawComponent>) {
+        self.graph.reserve_nodes(raw.len());
+        for (i, c) in raw.into_iter().enumerate() {
+            if !self.kept(1, i) {
+                continue;
+            }
+            let zone = self
+                .ids
+                .resolve(
+                    &c.zone,
+                    &[Kind::Zone],
+                    Code::DanglingReference,
+                    "zone",
+                    self.diags,
+                )
+                .map_or(ZoneId(0), |(_, i)| ZoneId(i));
+            self.graph.add_node(Component {
+                id: c.id.value,
+                name: c.name.value,
+                kind: c.kind.value,
+                zone,
+                technology: text(c.technology),
+                tags: texts(c.tags),
+                actor: c.actor.map(|a| a.value),
+                description: text(c.description),
+                threats: Vec::new(),
+                span: c.id.span,
+            });
+        }
+    }
+
+    fn resolve_assets(&mut self, raw: Vec<crate::load::raw::RawAsset>) {
+        for (i, a) in raw.into_iter().enumerate() {
+            if self.kept(2, i) {
+                self.assets.push(Asset {
+                    id: a.id.value,
+                    name: a.name.value,
+                    classification: a.classification.value,
+                    description: text(a.description),
+                    span: a.id.span,
+                });
+            }
+        }
+    }
+
+    /// Flows: the graph's edges. A flow whose endpoint does not resolve is dropped, so
+    /// edge indices can differ from the indices `declare_ids` gave: `edge_of` maps the
+    /// one to the other, and the id table is renumbered at the end.
+    fn resolve_flows(&mut self, raw: Vec<crate::load::raw::RawFlow>) {
+        self.graph.reserve_edges(raw.len());
+        let mut edge_of: Vec<Option<u32>> = Vec::with_capacity(raw.len());
+        for (i, f) in raw.into_iter().enumerate() {
+            if !self.kept(3, i) {
+                continue;
+            }
+            edge_of.push(None);
+            let ids = &self.ids;
+            let diags = &mut *self.diags;
+            let from = ids.resolve(
+                &f.from,
+                &[Kind::Component],
+                Code::UnknownFlowEndpoint,
+                "from",
+                diags,
+            );
+            let to = ids.resolve(
+                &f.to,
+                &[Kind::Component],
+                Code::UnknownFlowEndpoint,
+                "to",
+                diags,
+            );
+            let data: Vec<AssetId> = f
+                .data
+                .iter()
+                .filter_map(|d| {
+                    ids.resolve(d, &[Kind::Asset], Code::DanglingReference, "data", diags)
+                })
+                .map(|(_, i)| AssetId(i))
+                .collect();
+            let (Some((_, from)), Some((_, to))) = (from, to) else {
+                continue;
+            };
+            let (from, to) = (
+                ComponentId::new(from as usize),
+                ComponentId::new(to as usize),
+            );
+            let crossing = crossing(&self.zones, self.graph[from].zone, self.graph[to].zone);
+            if let Some(slot) = edge_of.last_mut() {
+                *slot = Some(self.graph.edge_count() as u32);
+            }
+            self.graph.add_edge(
+                from,
+                to,
+                Flow {
+                    id: f.id.value,
+                    name: f.name.value,
+                    from,
+                    to,
+                    protocol: text(f.protocol),
+                    data,
+                    encrypted: f.encrypted.as_ref().is_some_and(|b| b.value),
+                    authenticated: f.authenticated.as_ref().is_some_and(|b| b.value),
+                    description: text(f.description),
+                    crossing,
+                    threats: Vec::new(),
+                    span: f.id.span,
+                },
+            );
+        }
+        self.ids.renumber_flows(&edge_of);
+    }
+
+    /// Threats written in the model, and the reverse links from their targets.
+    fn resolve_threats(&mut self, raw: Vec<crate::load::raw::RawThreat>) {
+        self.threats.reserve(raw.len());
+        for (i, t) in raw.into_iter().enumerate() {
+            if !self.kept(4, i) {
+                continue;
+            }
+            let id = ThreatId(self.threats.len() as u32);
+            let mut targets = Vec::with_capacity(t.targets.len());
+            for r in &t.targets {
+                let found = self.ids.resolve(
+                    r,
+                    &[Kind::Component, Kind::Flow],
+                    Code::DanglingReference,
+                    "targets",
+                    self.diags,
+                );
+                let target = match found {
+                    Some((Kind::Component, n)) => Target::Component(ComponentId::new(n as usize)),
+                    Some((_, n)) => Target::Flow(FlowId::new(n as usize)),
+                    None => continue,
+                };
+                if targets.contains(&target) {
+                    continue; // named twice: once is enough
+                }
+                let on = match target {
+                    Target::Component(c) => self.graph.node_weight_mut(c).map(|n| &mut n.threats),
+                    Target::Flow(f) => self.graph.edge_weight_mut(f).map(|e| &mut e.threats),
+                };
+                if let Some(on) = on {
+                    on.push(id);
+                    targets.push(target);
+                }
+            }
+            self.threats.push(Threat {
+                id: t.id.value,
+                title: t.title.value,
+                category: t.category.value,
+                severity: t.severity.value,
+                likelihood: t.likelihood.as_ref().map(|l| l.value),
+                impact: t.impact.as_ref().map(|l| l.value),
+                targets,
+                cwe: t.cwe.iter().map(|n| n.value).collect(),
+                capec: t.capec.iter().map(|n| n.value).collect(),
+                description: text(t.description),
+                mitigations: Vec::new(),
+                acceptances: Vec::new(),
+                pattern: None,
+                replaces: Vec::new(),
+                span: t.id.span,
+            });
+        }
+    }
+
+    /// Knowledge bases: not-applicable marks first, since a marked pattern is not
+    /// instantiated on its element; then every match of every pattern becomes a threat,
+    /// and what almost matched is kept as near misses.
+    fn instantiate(
+        &mut self,
+        knowledge: &mut Knowledge,
+        raw_marks: Vec<crate::load::raw::RawNotApplicable>,
+    ) -> Applied {
+        // Without patterns there is nothing to match: skip working out the facts.
+        let facts = if knowledge.patterns.is_empty() {
+            Facts::default()
+        } else {
+            Facts::of(knowledge, &self.zones, &self.graph, &self.assets)
+        };
+        let matcher = knowledge.matcher(&facts);
+        let mut not_applicable = Vec::with_capacity(raw_marks.len());
+        let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
+        for n in raw_marks {
+            let Some(element) = self.ids.resolve_element(&n.element, "element", self.diags) else {
+                continue;
+            };
+            let (category, pattern) = match (&n.category, &n.pattern) {
+                (Some(c), _) => (c.value, None),
+                (None, Some(r)) => {
+                    let Some(p) = knowledge.find_pattern(r, None, "pattern", self.diags) else {
+                        continue;
+                    };
+                    if matcher.applies(p, element) {
+                        marked.insert((element, p));
+                    } else {
+                        let element_id = match element {
+                            Target::Component(c) => &self.graph[c].id,
+                            Target::Flow(f) => &self.graph[f].id,
+                        };
+                        self.diags.push(
+                            Diagnostic::at(
+                                Code::StaleNotApplicable,
+                                r.span,
+                                format!(
+                                    "pattern `{}` does not apply to `{element_id}`: the mark is not needed",
+                                    r.value
+                                ),
+                            )
+                            .with_label("its selector does not match this element")
+                            .with_related(knowledge.patterns[p.index()].span, "the pattern")
+                            .with_help("remove this [[not-applicable]]"),
+                        );
+                    }
+                    (knowledge.patterns[p.index()].category, Some(p))
+                }
+                (None, None) => continue,
+            };
+            not_applicable.push(NotApplicable {
+                element,
+                category,
+                pattern,
+                justification: n.justification.value,
+                span: n.element.span,
+            });
+        }
+        let matches = matcher.matches();
+        let near_misses = if knowledge.patterns.is_empty() {
+            Vec::new()
+        } else {
+            let mut seen = marked.clone();
+            for m in &matches {
+                seen.insert((m.target, m.pattern));
+                for q in &m.replaces {
+                    seen.insert((m.target, *q));
+                }
+            }
+            matcher.near_misses(&self.graph, &seen)
+        };
+        let written = self.threats.len();
+        for m in matches {
+            if marked.contains(&(m.target, m.pattern)) {
+                continue;
+            }
+            if self.threats.len() - written >= crate::load::limits::MAX_INSTANCES {
+                self.diags.push(
                     Diagnostic::at(
                         Code::InputLimit,
-                        knowledge.patterns[p.index()].span,
+                        knowledge.patterns[m.pattern.index()].span,
                         format!(
                             "the knowledge bases instantiate more than {} threats on this model",
                             crate::load::limits::MAX_INSTANCES
@@ -565,84 +652,107 @@ pub fn build(
                 );
                 break;
             }
-            let id = ThreatId(threats.len() as u32);
-            let (element_id, span) = match target {
+            let id = ThreatId(self.threats.len() as u32);
+            let (element_id, span) = match m.target {
                 Target::Component(c) => {
-                    let node = &mut graph[c];
+                    let node = &mut self.graph[c];
                     node.threats.push(id);
                     (&node.id, node.span)
                 }
                 Target::Flow(f) => {
-                    let edge = &mut graph[f];
+                    let edge = &mut self.graph[f];
                     edge.threats.push(id);
                     (&edge.id, edge.span)
                 }
             };
-            let pattern = &mut knowledge.patterns[p.index()];
+            let pattern = &mut knowledge.patterns[m.pattern.index()];
             pattern.instances.push(id);
-            let threat_id = format!("{}@{element_id}", pattern.id);
-            threats.push(Threat {
-                id: threat_id,
+            self.threats.push(Threat {
+                id: format!("{}@{element_id}", pattern.id),
                 title: pattern.title.clone(),
                 category: pattern.category,
                 severity: pattern.severity,
                 likelihood: pattern.likelihood,
                 impact: pattern.impact,
-                targets: vec![target],
+                targets: vec![m.target],
                 cwe: pattern.cwe.clone(),
                 capec: pattern.capec.clone(),
                 description: pattern.description.clone(),
                 mitigations: Vec::new(),
                 acceptances: Vec::new(),
-                pattern: Some(p),
+                pattern: Some(m.pattern),
+                replaces: m.replaces,
                 span,
             });
         }
+        let implied_roles = facts.implied;
+        Applied {
+            not_applicable,
+            near_misses,
+            implied_roles,
+        }
     }
 
-    let mut mitigations: Vec<Mitigation> = Vec::with_capacity(raw_mitigations.len());
-    for (i, m) in raw_mitigations.into_iter().enumerate() {
-        if !kept(keep_mitigation, i) {
-            continue;
-        }
-        let id = MitigationId(mitigations.len() as u32);
-        let mut mitigates = Vec::with_capacity(m.mitigates.len());
-        for r in &m.mitigates {
-            if let Some(t) =
-                resolve_threat(&ids, &graph, &threats, &knowledge, r, "mitigates", diags)
-            {
-                if !mitigates.contains(&t) {
+    /// Mitigations written in the model, and the reverse links from their threats.
+    fn resolve_mitigations(
+        &mut self,
+        raw: Vec<crate::load::raw::RawMitigation>,
+        knowledge: &Knowledge,
+    ) {
+        self.mitigations.reserve(raw.len());
+        for (i, m) in raw.into_iter().enumerate() {
+            if !self.kept(5, i) {
+                continue;
+            }
+            let id = MitigationId(self.mitigations.len() as u32);
+            let mut mitigates = Vec::with_capacity(m.mitigates.len());
+            for r in &m.mitigates {
+                let found = resolve_threat(
+                    &self.ids,
+                    &self.graph,
+                    &self.threats,
+                    knowledge,
+                    r,
+                    "mitigates",
+                    self.diags,
+                );
+                if let Some(t) = found
+                    && !mitigates.contains(&t)
+                {
                     mitigates.push(t);
-                    if let Some(threat) = threats.get_mut(t.index()) {
+                    if let Some(threat) = self.threats.get_mut(t.index()) {
                         threat.mitigations.push(id);
                     }
                 }
             }
+            self.mitigations.push(Mitigation {
+                id: m.id.value,
+                title: m.title.value,
+                status: m.status.value,
+                reduces: m.reduces.as_ref().map_or(1, |r| r.value),
+                mitigates,
+                owner: text(m.owner),
+                references: texts(m.references),
+                evidence: Vec::new(),
+                description: text(m.description),
+                recommendation: None,
+                also: Vec::new(),
+                span: m.id.span,
+            });
         }
-        mitigations.push(Mitigation {
-            id: m.id.value,
-            title: m.title.value,
-            status: m.status.value,
-            reduces: m.reduces.as_ref().map_or(1, |r| r.value),
-            mitigates,
-            owner: text(m.owner),
-            references: texts(m.references),
-            evidence: Vec::new(),
-            description: text(m.description),
-            recommendation: None,
-            span: m.id.span,
-        });
     }
 
-    // Recommended mitigations: one per element on which a pattern they mitigate was
-    // instantiated, then the statuses the model gives them.
-    {
-        let mut start = 0;
-        let instances: Vec<(Target, PatternId, ThreatId)> = threats
+    /// Recommended mitigations: one per element on which a pattern they mitigate was
+    /// instantiated. Where two equivalent ones (`same-as`) meet on one element, the
+    /// first in knowledge-base order stands for both.
+    fn recommend(&mut self, knowledge: &mut Knowledge) {
+        let instances: Vec<(Target, PatternId, ThreatId)> = self
+            .threats
             .iter()
             .enumerate()
             .filter_map(|(i, t)| Some((*t.targets.first()?, t.pattern?, ThreatId(i as u32))))
             .collect();
+        let mut start = 0;
         while start < instances.len() {
             let target = instances[start].0;
             let end = start
@@ -657,20 +767,42 @@ pub fn build(
                     recs.entry(*r).or_default().push(*t);
                 }
             }
+            let mut also: std::collections::BTreeMap<RecommendationId, Vec<RecommendationId>> =
+                Default::default();
+            let ids: Vec<RecommendationId> = recs.keys().copied().collect();
+            for r in ids {
+                if !recs.contains_key(&r) {
+                    continue;
+                }
+                for o in knowledge.recommendations[r.index()].same_as.clone() {
+                    if let Some(threats) = recs.remove(&o) {
+                        let list = recs.entry(r).or_default();
+                        for t in threats {
+                            if !list.contains(&t) {
+                                list.push(t);
+                            }
+                        }
+                        also.entry(r).or_default().push(o);
+                    }
+                }
+            }
             let (element_id, span) = match target {
-                Target::Component(c) => (&graph[c].id, graph[c].span),
-                Target::Flow(f) => (&graph[f].id, graph[f].span),
+                Target::Component(c) => (&self.graph[c].id, self.graph[c].span),
+                Target::Flow(f) => (&self.graph[f].id, self.graph[f].span),
             };
             for (r, mitigates) in recs {
-                let id = MitigationId(mitigations.len() as u32);
+                let id = MitigationId(self.mitigations.len() as u32);
+                let also = also.remove(&r).unwrap_or_default();
+                for o in &also {
+                    knowledge.recommendations[o.index()].instances.push(id);
+                }
                 let rec = &mut knowledge.recommendations[r.index()];
                 rec.instances.push(id);
                 for t in &mitigates {
-                    threats[t.index()].mitigations.push(id);
+                    self.threats[t.index()].mitigations.push(id);
                 }
-                let mitigation_id = format!("{}@{element_id}", rec.id);
-                mitigations.push(Mitigation {
-                    id: mitigation_id,
+                self.mitigations.push(Mitigation {
+                    id: format!("{}@{element_id}", rec.id),
                     title: rec.title.clone(),
                     status: Status::Proposed,
                     reduces: rec.reduces,
@@ -680,129 +812,153 @@ pub fn build(
                     evidence: Vec::new(),
                     description: rec.description.clone(),
                     recommendation: Some(r),
+                    also,
                     span,
                 });
             }
             start = end;
         }
     }
-    for st in raw_mitigation_status {
-        let Some(r) = knowledge.find_recommendation(&st.mitigation, diags) else {
-            continue;
-        };
-        let chosen: Vec<MitigationId> = match &st.elements {
-            None => knowledge.recommendations[r.index()].instances.clone(),
-            Some(elements) => elements
-                .iter()
-                .filter_map(|e| {
-                    let target = ids.resolve_element(e, "elements", diags)?;
-                    let found = recommended_on(&graph, &threats, &mitigations, r, target);
-                    if found.is_none() {
-                        diags.push(
-                            Diagnostic::at(
-                                Code::DanglingReference,
-                                e.span,
-                                format!(
-                                    "`{}` is not recommended for `{}`: none of the patterns it mitigates applies there",
-                                    st.mitigation.value, e.value
-                                ),
-                            )
-                            .with_label("not one of its elements")
-                            .with_related(knowledge.recommendations[r.index()].span, "the mitigation"),
-                        );
-                    }
-                    found
-                })
-                .collect(),
-        };
-        for m in chosen {
-            let m = &mut mitigations[m.index()];
-            m.status = st.status.value;
-            if let Some(owner) = &st.owner {
-                m.owner = Some(owner.value.clone());
-            }
-            if !st.evidence.is_empty() {
-                m.evidence = st.evidence.iter().map(|e| e.value.clone()).collect();
+
+    /// `[[mitigation-status]]`, in file order: a later entry naming an element
+    /// overrides an earlier one for that element.
+    fn apply_statuses(
+        &mut self,
+        raw: Vec<crate::load::raw::RawMitigationStatus>,
+        knowledge: &Knowledge,
+    ) {
+        for st in raw {
+            let Some(r) = knowledge.find_recommendation(&st.mitigation, self.diags) else {
+                continue;
+            };
+            let chosen: Vec<MitigationId> = match &st.elements {
+                None => knowledge.recommendations[r.index()].instances.clone(),
+                Some(elements) => elements
+                    .iter()
+                    .filter_map(|e| {
+                        let target = self.ids.resolve_element(e, "elements", self.diags)?;
+                        let found =
+                            recommended_on(&self.graph, &self.threats, &self.mitigations, r, target);
+                        if found.is_none() {
+                            self.diags.push(
+                                Diagnostic::at(
+                                    Code::DanglingReference,
+                                    e.span,
+                                    format!(
+                                        "`{}` is not recommended for `{}`: none of the patterns it mitigates applies there",
+                                        st.mitigation.value, e.value
+                                    ),
+                                )
+                                .with_label("not one of its elements")
+                                .with_related(knowledge.recommendations[r.index()].span, "the mitigation"),
+                            );
+                        }
+                        found
+                    })
+                    .collect(),
+            };
+            for m in chosen {
+                let m = &mut self.mitigations[m.index()];
+                m.status = st.status.value;
+                if let Some(owner) = &st.owner {
+                    m.owner = Some(owner.value.clone());
+                }
+                if !st.evidence.is_empty() {
+                    m.evidence = st.evidence.iter().map(|e| e.value.clone()).collect();
+                }
             }
         }
     }
 
-    let mut acceptances = Vec::with_capacity(raw_acceptances.len());
-    for a in raw_acceptances {
-        let Some(t) = resolve_threat(
-            &ids, &graph, &threats, &knowledge, &a.threat, "threat", diags,
-        ) else {
-            continue;
-        };
-        if let Some(threat) = threats.get_mut(t.index()) {
-            threat
-                .acceptances
-                .push(AcceptanceId(acceptances.len() as u32));
+    fn resolve_acceptances(
+        &mut self,
+        raw: Vec<crate::load::raw::RawAcceptance>,
+        knowledge: &Knowledge,
+    ) -> Vec<Acceptance> {
+        let mut acceptances = Vec::with_capacity(raw.len());
+        for a in raw {
+            let Some(t) = resolve_threat(
+                &self.ids,
+                &self.graph,
+                &self.threats,
+                knowledge,
+                &a.threat,
+                "threat",
+                self.diags,
+            ) else {
+                continue;
+            };
+            if let Some(threat) = self.threats.get_mut(t.index()) {
+                threat
+                    .acceptances
+                    .push(AcceptanceId(acceptances.len() as u32));
+            }
+            acceptances.push(Acceptance {
+                threat: t,
+                justification: a.justification.value,
+                approved_by: a.approved_by.value,
+                expires: a.expires.value,
+                expires_span: a.expires.span,
+                span: a.threat.span,
+            });
         }
-        acceptances.push(Acceptance {
-            threat: t,
-            justification: a.justification.value,
-            approved_by: a.approved_by.value,
-            expires: a.expires.value,
-            expires_span: a.expires.span,
-            span: a.threat.span,
-        });
+        acceptances
     }
 
-    let reviews = raw_reviews
-        .into_iter()
-        .map(|r| Review {
-            reviewer: r.reviewer.value,
-            date: r.date.value,
-            scope: text(r.scope),
-            decision: r.decision.value,
-            notes: text(r.notes),
-            span: r.reviewer.span,
+    /// The model, unless any stage reported an error.
+    fn finish(
+        self,
+        project: Option<crate::load::raw::RawProject>,
+        knowledge: Knowledge,
+        applied: Applied,
+        acceptances: Vec<Acceptance>,
+        reviews: Vec<Review>,
+    ) -> Option<Model> {
+        if self.diags.has_errors() {
+            return None;
+        }
+        let p = project?;
+        let project = Project {
+            name: p.name.value,
+            version: text(p.version),
+            description: text(p.description),
+            objective: text(p.objective),
+            scope: text(p.scope),
+            methodology: text(p.methodology),
+            conclusion: text(p.conclusion),
+            owners: texts(p.owners),
+            span: p.span,
+        };
+        let mut lookup = IdMap::with_capacity_and_hasher(self.ids.map.len(), Default::default());
+        for (id, (kind, n, _)) in self.ids.map {
+            let r = match kind {
+                Kind::Zone => EntityRef::Zone(ZoneId(n)),
+                Kind::Component => EntityRef::Component(ComponentId::new(n as usize)),
+                Kind::Asset => EntityRef::Asset(AssetId(n)),
+                Kind::Flow => EntityRef::Flow(FlowId::new(n as usize)),
+                Kind::Threat => EntityRef::Threat(ThreatId(n)),
+                Kind::Mitigation => EntityRef::Mitigation(MitigationId(n)),
+            };
+            lookup.insert(id, r);
+        }
+        Some(Model {
+            project,
+            zones: self.zones,
+            graph: self.graph,
+            assets: self.assets,
+            threats: self.threats,
+            mitigations: self.mitigations,
+            acceptances,
+            reviews,
+            not_applicable: applied.not_applicable,
+            knowledge_bases: knowledge.kbs,
+            patterns: knowledge.patterns,
+            recommendations: knowledge.recommendations,
+            near_misses: applied.near_misses,
+            implied_roles: applied.implied_roles,
+            ids: lookup,
         })
-        .collect();
-
-    if diags.has_errors() || raw_project.is_none() {
-        return None;
     }
-    let project = raw_project.map(|p| Project {
-        name: p.name.value,
-        version: text(p.version),
-        description: text(p.description),
-        objective: text(p.objective),
-        scope: text(p.scope),
-        methodology: text(p.methodology),
-        conclusion: text(p.conclusion),
-        owners: texts(p.owners),
-        span: p.span,
-    })?;
-
-    let mut lookup = IdMap::with_capacity_and_hasher(ids.map.len(), Default::default());
-    for (id, (kind, n, _)) in ids.map {
-        let r = match kind {
-            Kind::Zone => EntityRef::Zone(ZoneId(n)),
-            Kind::Component => EntityRef::Component(ComponentId::new(n as usize)),
-            Kind::Asset => EntityRef::Asset(AssetId(n)),
-            Kind::Flow => EntityRef::Flow(FlowId::new(n as usize)),
-            Kind::Threat => EntityRef::Threat(ThreatId(n)),
-            Kind::Mitigation => EntityRef::Mitigation(MitigationId(n)),
-        };
-        lookup.insert(id, r);
-    }
-    Some(Model {
-        project,
-        zones,
-        graph,
-        assets,
-        threats,
-        mitigations,
-        acceptances,
-        reviews,
-        not_applicable,
-        knowledge_bases: knowledge.kbs,
-        patterns: knowledge.patterns,
-        recommendations: knowledge.recommendations,
-        ids: lookup,
-    })
 }
 
 /// Resolves a reference to a threat: a written threat's id, or an instantiated one's
@@ -894,7 +1050,10 @@ fn recommended_on(
     };
     on.iter()
         .flat_map(|t| threats[t.index()].mitigations.iter())
-        .find(|m| mitigations[m.index()].recommendation == Some(r))
+        .find(|m| {
+            let m = &mitigations[m.index()];
+            m.recommendation == Some(r) || m.also.contains(&r)
+        })
         .copied()
 }
 

@@ -2,17 +2,27 @@
 //! and every pattern matched against every component and flow.
 //!
 //! Matching is a pure function of the resolved graph: a component is matched on its
-//! kind, technology, tags and zone trust; a flow on its crossing, protocol, flags, the
-//! classification of what it carries and its two endpoints. Text is compared ignoring
-//! case; technologies and protocols match as whole words.
+//! kind, technology, tags, actor and zone trust; a flow on its crossing, protocol, flags,
+//! the classification of what it carries, its two endpoints and where its traffic comes
+//! from and goes. Words go through the knowledge bases' vocabulary (see [`super::vocab`]):
+//! case, separators, plurals and declared synonyms do not matter, a technology word
+//! matches inside a compound name, and a technology implies its role tags unless the
+//! model describes such components in parts.
+//!
+//! Alongside the matches it finds *near misses*: an element that fails exactly one
+//! condition of a pattern, where that condition is one a small edit would meet (a tag one
+//! or two letters off, a technology word written inside another word, a missing role
+//! tag).
 
 use std::collections::HashMap;
 
 use petgraph::graph::DiGraph;
 
+use super::vocab::{self, Segments, key};
 use super::*;
-use crate::diag::{Code, Diagnostic, Diagnostics, unknown_reference};
-use crate::load::kb::{RawComponentSelector, RawKnowledgeBase, RawSelector};
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest, unknown_reference};
+use crate::load::kb::{RawComponentSelector, RawKnowledgeBase, RawSelector, TrustSpec};
+use crate::load::raw::RawTrustLevels;
 use crate::source::Sp;
 
 /// Knowledge bases resolved on their own, without a model: what `kb show` browses.
@@ -26,7 +36,7 @@ pub struct KnowledgeSet {
 /// Resolves knowledge bases without a model to apply them to, reporting every problem
 /// (duplicate ids, `mitigates` naming unknown patterns).
 pub fn resolve_knowledge(raw: Vec<RawKnowledgeBase>, diags: &mut Diagnostics) -> KnowledgeSet {
-    let k = Knowledge::resolve(raw, diags);
+    let k = Knowledge::resolve(raw, &RawTrustLevels::default(), diags);
     KnowledgeSet {
         knowledge_bases: k.kbs,
         patterns: k.patterns,
@@ -48,16 +58,129 @@ pub(super) struct Knowledge {
     recommendation_ids: HashMap<String, RecommendationId>,
     /// Per pattern, the recommendations that mitigate it.
     pub recommended_for: Vec<Vec<RecommendationId>>,
+    /// The words of every knowledge base, merged.
+    vocab: Vocab,
+    /// How many reachability sets the compiled selectors use.
+    reach_sets: usize,
+}
+
+/// The merged vocabulary: each word under its key, each synonym pointing at its word.
+#[derive(Default)]
+struct Vocab {
+    /// (field, key of a word or synonym) → index in `words`.
+    lookup: HashMap<(WordField, String), usize>,
+    words: Vec<VocabWord>,
+}
+
+struct VocabWord {
+    key: String,
+    /// As the knowledge base writes it, for messages.
+    word: String,
+    field: WordField,
+    /// `-key-` for the word and each synonym, to find them inside longer tags.
+    framed: Vec<String>,
+    /// Keys of the role tags a technology implies.
+    implies: Vec<String>,
+}
+
+impl Vocab {
+    /// The tag word a key stands for (itself when it is no word of the vocabulary).
+    fn canonical(&self, k: &str) -> String {
+        self.lookup
+            .get(&(WordField::Tags, k.to_string()))
+            .map_or_else(|| k.to_string(), |&i| self.words[i].key.clone())
+    }
+
+    /// How the vocabulary writes the tag with this key.
+    fn tag_word<'a>(&'a self, k: &'a str) -> &'a str {
+        self.lookup
+            .get(&(WordField::Tags, k.to_string()))
+            .map_or(k, |&i| self.words[i].word.as_str())
+    }
+
+    fn is_tag_word(&self, k: &str) -> bool {
+        self.lookup.contains_key(&(WordField::Tags, k.to_string()))
+    }
+
+    fn technology_index(&self, k: &str) -> Option<u32> {
+        self.lookup
+            .get(&(WordField::Technology, k.to_string()))
+            .map(|&i| i as u32)
+    }
+
+    /// Adds a knowledge base's words; a word two knowledge bases declare is one word
+    /// with the synonyms and implied roles of both.
+    fn add(&mut self, words: &[crate::load::kb::RawWord]) {
+        for w in words {
+            let k = key(&w.word.value);
+            if k.is_empty() {
+                continue;
+            }
+            let field = w.field.value;
+            let i = match self.lookup.get(&(field, k.clone())) {
+                Some(&i) => i,
+                None => {
+                    self.words.push(VocabWord {
+                        key: k.clone(),
+                        word: w.word.value.trim().to_string(),
+                        field,
+                        framed: vec![format!("-{k}-")],
+                        implies: Vec::new(),
+                    });
+                    self.lookup.insert((field, k.clone()), self.words.len() - 1);
+                    self.words.len() - 1
+                }
+            };
+            for syn in &w.synonyms {
+                let sk = key(&syn.value);
+                if sk.is_empty() {
+                    continue;
+                }
+                self.lookup.entry((field, sk.clone())).or_insert(i);
+                let framed = format!("-{sk}-");
+                if !self.words[i].framed.contains(&framed) {
+                    self.words[i].framed.push(framed);
+                }
+            }
+            for role in &w.implies {
+                let rk = key(&role.value);
+                if !self.words[i].implies.contains(&rk) {
+                    self.words[i].implies.push(rk);
+                }
+            }
+        }
+        // Implied roles are words too: resolve them to their canonical keys.
+        for i in 0..self.words.len() {
+            let implies: Vec<String> = self.words[i]
+                .implies
+                .iter()
+                .map(|r| self.canonical(r))
+                .collect();
+            self.words[i].implies = implies;
+        }
+    }
 }
 
 impl Knowledge {
     /// Resolves the knowledge bases: ids unique across all of them, every `mitigates`
-    /// naming a pattern of the same knowledge base.
-    pub fn resolve(raw: Vec<RawKnowledgeBase>, diags: &mut Diagnostics) -> Knowledge {
+    /// naming a pattern of the same knowledge base, every selector word declared by a
+    /// knowledge base that has a vocabulary, `refines` and `same-as` naming entries of
+    /// other knowledge bases.
+    pub fn resolve(
+        raw: Vec<RawKnowledgeBase>,
+        trust_levels: &RawTrustLevels,
+        diags: &mut Diagnostics,
+    ) -> Knowledge {
         let mut k = Knowledge::default();
+        for kb in &raw {
+            k.vocab.add(&kb.vocabulary);
+            check_vocabulary(kb, diags);
+        }
         let mut kb_ids: HashMap<String, Span> = HashMap::new();
         let mut first_at: HashMap<String, Span> = HashMap::new();
         let mut pending: Vec<(RecommendationId, KbId, Vec<Sp<String>>)> = Vec::new();
+        let mut refines: Vec<(PatternId, Vec<Sp<String>>)> = Vec::new();
+        let mut same_as: Vec<(RecommendationId, Vec<Sp<String>>)> = Vec::new();
         for kb in raw {
             if let Some(at) = kb_ids.get(&kb.meta.id.value) {
                 diags.push(
@@ -85,6 +208,17 @@ impl Knowledge {
                 origin: kb.origin,
                 patterns: Vec::new(),
                 recommendations: Vec::new(),
+                vocabulary: kb
+                    .vocabulary
+                    .into_iter()
+                    .map(|w| Word {
+                        word: w.word.value,
+                        field: w.field.value,
+                        description: w.description.map(|d| d.value),
+                        synonyms: w.synonyms.into_iter().map(|s| s.value).collect(),
+                        implies: w.implies.into_iter().map(|s| s.value).collect(),
+                    })
+                    .collect(),
             };
             for p in kb.patterns {
                 if duplicate(&mut first_at, &p.id, "pattern", diags) {
@@ -94,8 +228,14 @@ impl Knowledge {
                 k.pattern_ids.insert(p.id.value.clone(), id);
                 entry.patterns.push(id);
                 let selectors = p.applies_to.as_slice();
-                k.selectors
-                    .push(selectors.iter().map(Selector::compile).collect());
+                let compiled = selectors
+                    .iter()
+                    .map(|s| Selector::compile(s, &k.vocab, trust_levels, &mut k.reach_sets))
+                    .collect();
+                k.selectors.push(compiled);
+                if !p.refines.is_empty() {
+                    refines.push((id, p.refines));
+                }
                 k.patterns.push(Pattern {
                     id: p.id.value,
                     kb: kb_id,
@@ -108,6 +248,7 @@ impl Knowledge {
                     capec: p.capec.iter().map(|n| n.value).collect(),
                     description: p.description.map(|d| d.value),
                     applies_to: selectors.iter().map(describe).collect(),
+                    refines: Vec::new(),
                     instances: Vec::new(),
                     span: p.id.span,
                 });
@@ -120,6 +261,9 @@ impl Knowledge {
                 k.recommendation_ids.insert(m.id.value.clone(), id);
                 entry.recommendations.push(id);
                 pending.push((id, kb_id, m.mitigates));
+                if !m.same_as.is_empty() {
+                    same_as.push((id, m.same_as));
+                }
                 k.recommendations.push(Recommendation {
                     id: m.id.value,
                     kb: kb_id,
@@ -128,6 +272,7 @@ impl Knowledge {
                     reduces: m.reduces.map_or(1, |r| r.value),
                     references: m.references.into_iter().map(|r| r.value).collect(),
                     description: m.description.map(|d| d.value),
+                    same_as: Vec::new(),
                     instances: Vec::new(),
                     span: m.id.span,
                 });
@@ -147,7 +292,111 @@ impl Knowledge {
                 }
             }
         }
+        for (p, names) in refines {
+            let own = k.patterns[p.index()].kb;
+            for r in names {
+                if let Some(q) = k.cross_reference(&r, own, "refines", true, diags) {
+                    let list = &mut k.patterns[p.index()].refines;
+                    if !list.contains(&PatternId(q)) {
+                        list.push(PatternId(q));
+                    }
+                }
+            }
+        }
+        for (m, names) in same_as {
+            let own = k.recommendations[m.index()].kb;
+            for r in names {
+                if let Some(o) = k.cross_reference(&r, own, "same-as", false, diags) {
+                    let o = RecommendationId(o);
+                    if !k.recommendations[m.index()].same_as.contains(&o) {
+                        k.recommendations[m.index()].same_as.push(o);
+                    }
+                    if !k.recommendations[o.index()].same_as.contains(&m) {
+                        k.recommendations[o.index()].same_as.push(m);
+                    }
+                }
+            }
+        }
         k
+    }
+
+    /// Resolves `knowledge-base:id` in `refines` (a pattern) or `same-as` (a
+    /// mitigation). A knowledge base the model does not use is no error: the link only
+    /// matters when both are in use.
+    fn cross_reference(
+        &self,
+        r: &Sp<String>,
+        own: KbId,
+        field: &str,
+        pattern: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<u32> {
+        let what = if pattern { "pattern" } else { "mitigation" };
+        let Some((kb, id)) = r.value.split_once(':') else {
+            diags.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    r.span,
+                    format!("`{field}` names `{}` without its knowledge base", r.value),
+                )
+                .with_label("no knowledge base")
+                .with_help(format!(
+                    "write `knowledge-base:{what}`, such as `stride:{}`",
+                    r.value
+                )),
+            );
+            return None;
+        };
+        let kb_id = self.kbs.iter().position(|k| k.id == kb)?;
+        if kb_id == own.index() {
+            diags.push(
+                Diagnostic::at(
+                    Code::InvalidValue,
+                    r.span,
+                    format!("`{field}` names a {what} of the same knowledge base"),
+                )
+                .with_label("same knowledge base")
+                .with_help(format!(
+                    "`{field}` links to another knowledge base's {what}"
+                )),
+            );
+            return None;
+        }
+        let found = if pattern {
+            self.pattern_ids
+                .get(id)
+                .filter(|p| self.patterns[p.index()].kb.index() == kb_id)
+                .map(|p| p.0)
+        } else {
+            self.recommendation_ids
+                .get(id)
+                .filter(|m| self.recommendations[m.index()].kb.index() == kb_id)
+                .map(|m| m.0)
+        };
+        if found.is_none() {
+            let names: Vec<&str> = if pattern {
+                self.kbs[kb_id]
+                    .patterns
+                    .iter()
+                    .map(|p| self.patterns[p.index()].id.as_str())
+                    .collect()
+            } else {
+                self.kbs[kb_id]
+                    .recommendations
+                    .iter()
+                    .map(|m| self.recommendations[m.index()].id.as_str())
+                    .collect()
+            };
+            let sub = Sp::new(id.to_string(), r.span);
+            diags.push(unknown_reference(
+                Code::DanglingReference,
+                &sub,
+                field,
+                &format!("{what} of `{kb}`"),
+                names,
+            ));
+        }
+        found
     }
 
     /// Resolves a pattern id (of knowledge base `kb` when given), reporting it if unknown.
@@ -214,55 +463,26 @@ impl Knowledge {
         found
     }
 
-    /// Whether pattern `p` applies to element `e`.
-    pub fn applies(&self, p: PatternId, e: Target, facts: &Facts) -> bool {
-        let selectors = &self.selectors[p.index()];
-        match e {
-            Target::Component(c) => selectors.iter().any(|s| s.matches_component(c, facts)),
-            Target::Flow(f) => selectors.iter().any(|s| s.matches_flow(f, facts)),
-        }
-    }
-
-    /// Every (element, pattern) that matches, elements in model order (components, then
-    /// flows) and patterns in knowledge-base order for each.
-    pub fn matches(&self, facts: &Facts) -> Vec<(Target, PatternId)> {
-        let (mut for_components, mut for_flows) = (Vec::new(), Vec::new());
-        for (i, selectors) in self.selectors.iter().enumerate() {
-            let p = PatternId(i as u32);
-            if selectors
-                .iter()
-                .any(|s| matches!(s, Selector::Component(_)))
-            {
-                for_components.push(p);
-            }
-            if selectors.iter().any(|s| matches!(s, Selector::Flow(_))) {
-                for_flows.push(p);
-            }
-        }
-        let mut out = Vec::new();
-        for c in 0..facts.components.len() {
-            let c = ComponentId::new(c);
-            for &p in &for_components {
-                if self.selectors[p.index()]
-                    .iter()
-                    .any(|s| s.matches_component(c, facts))
-                {
-                    out.push((Target::Component(c), p));
+    /// Matches this knowledge against a model's facts: the reachability sets the
+    /// selectors use are worked out here, once.
+    pub fn matcher<'a>(&'a self, facts: &'a Facts) -> Matcher<'a> {
+        let mut reach = vec![Vec::new(); self.reach_sets];
+        for selectors in &self.selectors {
+            for s in selectors {
+                let Selector::Flow(f) = s else { continue };
+                if let Some(o) = &f.origin {
+                    reach[o.set] = facts.reach(&o.sel, Way::Forward);
+                }
+                if let Some(d) = &f.destination {
+                    reach[d.set] = facts.reach(&d.sel, Way::Backward);
                 }
             }
         }
-        for f in 0..facts.flows.len() {
-            let f = FlowId::new(f);
-            for &p in &for_flows {
-                if self.selectors[p.index()]
-                    .iter()
-                    .any(|s| s.matches_flow(f, facts))
-                {
-                    out.push((Target::Flow(f), p));
-                }
-            }
+        Matcher {
+            k: self,
+            facts,
+            reach,
         }
-        out
     }
 }
 
@@ -288,19 +508,118 @@ fn duplicate(
     false
 }
 
-/// What selectors look at, worked out once per element: lower-cased texts, zone trust,
-/// the classifications a flow carries.
+/// Every selector word of a knowledge base that declares a vocabulary must be one of
+/// its words: a selector never silently matches nothing because of a typo.
+fn check_vocabulary(kb: &RawKnowledgeBase, diags: &mut Diagnostics) {
+    if kb.vocabulary.is_empty() {
+        return;
+    }
+    let declared = |field: WordField| -> Vec<(String, &str)> {
+        kb.vocabulary
+            .iter()
+            .filter(|w| w.field.value == field)
+            .map(|w| (key(&w.word.value), w.word.value.as_str()))
+            .collect()
+    };
+    let (technologies, tags) = (declared(WordField::Technology), declared(WordField::Tags));
+    let synonym_of = |k: &str, field: WordField| {
+        kb.vocabulary
+            .iter()
+            .filter(|w| w.field.value == field)
+            .find(|w| w.synonyms.iter().any(|s| key(&s.value) == k))
+            .map(|w| w.word.value.clone())
+    };
+    let mut check = |word: &Sp<String>, field: WordField, known: &[(String, &str)]| {
+        let k = key(&word.value);
+        if known.iter().any(|(w, _)| *w == k) {
+            return;
+        }
+        let mut d = Diagnostic::at(
+            Code::InvalidSelector,
+            word.span,
+            format!(
+                "`{}` is not a {} word of the knowledge base `{}`",
+                word.value,
+                if field == WordField::Technology {
+                    "technology"
+                } else {
+                    "tag"
+                },
+                kb.meta.id.value
+            ),
+        )
+        .with_label("not in its vocabulary");
+        if let Some(w) = synonym_of(&k, field) {
+            d = d.with_help(format!("it is a synonym of `{w}`: write `{w}`"));
+        } else if let Some(close) = suggest(&word.value, known.iter().map(|(_, w)| *w)).first() {
+            d = d.with_help(format!("did you mean `{close}`?"));
+        } else {
+            d = d.with_help("declare it with a `[[vocabulary]]` entry");
+        }
+        diags.push(d);
+    };
+    let component = |c: &RawComponentSelector, check: &mut dyn FnMut(&Sp<String>, WordField)| {
+        for w in c.technology.iter().chain(&c.exclude_technology) {
+            check(w, WordField::Technology);
+        }
+        for w in c.tags.iter().chain(&c.tags_all).chain(&c.exclude_tags) {
+            check(w, WordField::Tags);
+        }
+    };
+    let mut one = |w: &Sp<String>, field: WordField| {
+        let known = if field == WordField::Technology {
+            &technologies
+        } else {
+            &tags
+        };
+        check(w, field, known);
+    };
+    for p in &kb.patterns {
+        for s in p.applies_to.as_slice() {
+            component(&s.component, &mut one);
+            for end in [&s.from, &s.to, &s.either, &s.origin, &s.destination]
+                .into_iter()
+                .flatten()
+            {
+                component(end, &mut one);
+            }
+        }
+    }
+    for w in &kb.vocabulary {
+        for role in &w.implies {
+            one(role, WordField::Tags);
+        }
+    }
+}
+
+/// What selectors look at, worked out once per element: keyed technology and tags
+/// (with the roles a technology implies), zone trust, actor, the classifications a flow
+/// carries, and the graph's adjacency for reachability.
 #[derive(Default)]
 pub(super) struct Facts {
     components: Vec<ComponentFacts>,
     flows: Vec<FlowFacts>,
+    /// Per component, its outgoing and incoming flows.
+    out_flows: Vec<Vec<u32>>,
+    in_flows: Vec<Vec<u32>>,
+    /// Per component, the roles it has only because its technology implies them.
+    pub implied: Vec<Vec<String>>,
 }
 
 struct ComponentFacts {
     kind: ComponentKind,
-    technology: String,
-    tags: Vec<String>,
     trust: u8,
+    actor: Actor,
+    /// The technology cut into keyed segments.
+    technology: Segments,
+    /// The vocabulary's technology words found in it (indices, sorted).
+    tech_words: Vec<u32>,
+    /// Canonical keys of its tags, words found inside them and implied roles.
+    tags: Vec<String>,
+    /// Keys of the tags as written, for near-miss hints.
+    written_tags: Vec<String>,
+    /// The technology as written, lower-cased, for near-miss hints.
+    technology_text: String,
 }
 
 struct FlowFacts {
@@ -310,6 +629,7 @@ struct FlowFacts {
     protocol: String,
     encrypted: bool,
     authenticated: bool,
+    in_process: bool,
     /// A bit per [`Classification`] the flow carries.
     classes: u8,
 }
@@ -318,50 +638,227 @@ fn class_bit(c: Classification) -> u8 {
     1 << (c as u8)
 }
 
+#[derive(Clone, Copy)]
+enum Way {
+    /// Components reached from a match, following flows.
+    Forward,
+    /// Components from which a match is reached.
+    Backward,
+}
+
 impl Facts {
-    pub fn of(zones: &[Zone], graph: &DiGraph<Component, Flow, u32>, assets: &[Asset]) -> Facts {
-        let components = graph
+    pub fn of(
+        knowledge: &Knowledge,
+        zones: &[Zone],
+        graph: &DiGraph<Component, Flow, u32>,
+        assets: &[Asset],
+    ) -> Facts {
+        let vocab = &knowledge.vocab;
+        let tag_words: Vec<&VocabWord> = vocab
+            .words
+            .iter()
+            .filter(|w| w.field == WordField::Tags)
+            .collect();
+        let tech_words: Vec<(u32, &VocabWord)> = vocab
+            .words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.field == WordField::Technology)
+            .map(|(i, w)| (i as u32, w))
+            .collect();
+        let mut components: Vec<ComponentFacts> = graph
             .node_weights()
-            .map(|c| ComponentFacts {
-                kind: c.kind,
-                technology: c.technology.as_deref().unwrap_or("").to_lowercase(),
-                tags: c.tags.iter().map(|t| t.to_lowercase()).collect(),
-                trust: zones.get(c.zone.index()).map_or(0, |z| z.trust),
+            .map(|c| {
+                let technology_text = c.technology.as_deref().unwrap_or("").to_lowercase();
+                let technology = Segments::of(c.technology.as_deref().unwrap_or(""));
+                let mut found: Vec<u32> = tech_words
+                    .iter()
+                    .filter(|(_, w)| {
+                        w.framed
+                            .iter()
+                            .any(|f| technology.contains(&f[1..f.len() - 1]))
+                    })
+                    .map(|(i, _)| *i)
+                    .collect();
+                found.sort_unstable();
+                let written_tags: Vec<String> = c.tags.iter().map(|t| key(t)).collect();
+                let mut tags = Vec::with_capacity(written_tags.len());
+                for t in &written_tags {
+                    push_unique(&mut tags, vocab.canonical(t));
+                    if t.contains('-') {
+                        let framed = format!("-{t}-");
+                        for w in &tag_words {
+                            if w.framed
+                                .iter()
+                                .any(|f| framed.contains(f.as_str()) && *f != framed)
+                            {
+                                push_unique(&mut tags, w.key.clone());
+                            }
+                        }
+                    }
+                }
+                let actor = c.actor.unwrap_or_else(|| infer_actor(c));
+                ComponentFacts {
+                    kind: c.kind,
+                    trust: zones.get(c.zone.index()).map_or(0, |z| z.trust),
+                    actor,
+                    technology,
+                    tech_words: found,
+                    tags,
+                    written_tags,
+                    technology_text,
+                }
             })
             .collect();
+        let implied = imply_roles(vocab, &mut components);
+        let mut out_flows = vec![Vec::new(); components.len()];
+        let mut in_flows = vec![Vec::new(); components.len()];
         let flows = graph
             .edge_weights()
-            .map(|f| FlowFacts {
-                from: f.from.index(),
-                to: f.to.index(),
-                direction: f.crossing.map(|c| c.direction),
-                protocol: f.protocol.as_deref().unwrap_or("").to_lowercase(),
-                encrypted: f.encrypted,
-                authenticated: f.authenticated,
-                classes: f
-                    .data
-                    .iter()
-                    .filter_map(|a| assets.get(a.index()))
-                    .fold(0, |bits, a| bits | class_bit(a.classification)),
+            .enumerate()
+            .map(|(i, f)| {
+                out_flows[f.from.index()].push(i as u32);
+                in_flows[f.to.index()].push(i as u32);
+                let protocol = f.protocol.as_deref().unwrap_or("");
+                FlowFacts {
+                    from: f.from.index(),
+                    to: f.to.index(),
+                    direction: f.crossing.map(|c| c.direction),
+                    protocol: protocol.to_lowercase(),
+                    encrypted: f.encrypted,
+                    authenticated: f.authenticated,
+                    in_process: vocab::mentions(&Segments::of(protocol), vocab::IN_PROCESS_WORDS),
+                    classes: f
+                        .data
+                        .iter()
+                        .filter_map(|a| assets.get(a.index()))
+                        .fold(0, |bits, a| bits | class_bit(a.classification)),
+                }
             })
             .collect();
-        Facts { components, flows }
+        Facts {
+            components,
+            flows,
+            out_flows,
+            in_flows,
+            implied,
+        }
     }
+
+    /// Per component, whether traffic reaches it from (`Forward`) or goes from it to
+    /// (`Backward`) a component matching `sel` through a chain of processes: it is a
+    /// process, and a path links it with a match whose every component between is a
+    /// process. Iterative, linear in the graph.
+    fn reach(&self, sel: &ComponentSelector, way: Way) -> Vec<bool> {
+        let n = self.components.len();
+        let mut seen = vec![false; n];
+        let mut stack: Vec<usize> = (0..n)
+            .filter(|&c| sel.matches(&self.components[c]))
+            .collect();
+        let mut expanded = vec![false; n];
+        while let Some(c) = stack.pop() {
+            if std::mem::replace(&mut expanded[c], true) {
+                continue;
+            }
+            let next = match way {
+                Way::Forward => &self.out_flows[c],
+                Way::Backward => &self.in_flows[c],
+            };
+            for &f in next {
+                let flow = &self.flows[f as usize];
+                let other = match way {
+                    Way::Forward => flow.to,
+                    Way::Backward => flow.from,
+                };
+                if self.components[other].kind == ComponentKind::Process && !seen[other] {
+                    seen[other] = true;
+                    stack.push(other);
+                }
+            }
+        }
+        seen
+    }
+}
+
+fn push_unique(list: &mut Vec<String>, k: String) {
+    if !list.contains(&k) {
+        list.push(k);
+    }
+}
+
+/// An external entity is driven by a person when its name, technology or tags say so
+/// (`browser`, `user`, `customer`, `staff` …); everything else is a system.
+fn infer_actor(c: &Component) -> Actor {
+    if c.kind != ComponentKind::ExternalEntity {
+        return Actor::System;
+    }
+    let mut text = c.name.clone();
+    for t in c.technology.iter().chain(&c.tags) {
+        text.push(' ');
+        text.push_str(t);
+    }
+    if vocab::mentions(&Segments::of(&text), vocab::HUMAN_WORDS) {
+        Actor::Human
+    } else {
+        Actor::System
+    }
+}
+
+/// A technology that implies roles gives them to each component built with it, unless
+/// the model describes such components in parts: once any component with that
+/// technology carries one of the roles as a tag, only tags count for all of them.
+fn imply_roles(vocab: &Vocab, components: &mut [ComponentFacts]) -> Vec<Vec<String>> {
+    let mut implied = vec![Vec::new(); components.len()];
+    for (i, w) in vocab.words.iter().enumerate() {
+        if w.implies.is_empty() {
+            continue;
+        }
+        let i = i as u32;
+        let with: Vec<usize> = (0..components.len())
+            .filter(|&c| components[c].tech_words.binary_search(&i).is_ok())
+            .collect();
+        let in_parts = with
+            .iter()
+            .any(|&c| components[c].tags.iter().any(|t| w.implies.contains(t)));
+        if in_parts {
+            continue;
+        }
+        for c in with {
+            for role in &w.implies {
+                if !components[c].tags.contains(role) {
+                    components[c].tags.push(role.clone());
+                    implied[c].push(role.clone());
+                }
+            }
+        }
+    }
+    implied
 }
 
 /// A compiled selector.
 enum Selector {
     Component(ComponentSelector),
-    Flow(FlowSelector),
+    Flow(Box<FlowSelector>),
+}
+
+/// A technology word: one of the vocabulary's (matched through its synonyms) or a
+/// plain key (matched as whole segments).
+#[derive(Clone)]
+enum TechWord {
+    Vocab(u32),
+    Text(String),
 }
 
 #[derive(Default)]
 struct ComponentSelector {
     kinds: Vec<ComponentKind>,
-    technology: Vec<String>,
+    technology: Vec<TechWord>,
+    exclude_technology: Vec<TechWord>,
     tags: Vec<String>,
+    tags_all: Vec<String>,
     exclude_tags: Vec<String>,
     trust: Option<(u8, u8)>,
+    actor: Option<Actor>,
 }
 
 struct FlowSelector {
@@ -370,56 +867,165 @@ struct FlowSelector {
     protocols: Vec<String>,
     encrypted: Option<bool>,
     authenticated: Option<bool>,
+    in_process: Option<bool>,
     classes: u8,
     from: Option<ComponentSelector>,
     to: Option<ComponentSelector>,
+    either: Option<ComponentSelector>,
+    origin: Option<Reach>,
+    destination: Option<Reach>,
+}
+
+/// An `origin` or `destination` condition and the reachability set it uses.
+struct Reach {
+    sel: ComponentSelector,
+    set: usize,
+}
+
+/// A condition an element does not meet.
+#[derive(Clone, Debug)]
+enum Fail {
+    Kind,
+    Trust,
+    Actor,
+    Technology,
+    ExcludedTechnology,
+    Tags(Vec<String>),
+    TagsAll(Vec<String>),
+    ExcludedTag,
+    Flow,
+    /// An endpoint, `either`, `origin` or `destination` condition.
+    End,
 }
 
 impl ComponentSelector {
-    fn compile(raw: &RawComponentSelector) -> ComponentSelector {
+    fn compile(
+        raw: &RawComponentSelector,
+        vocab: &Vocab,
+        levels: &RawTrustLevels,
+    ) -> ComponentSelector {
+        let tech = |words: &[Sp<String>]| -> Vec<TechWord> {
+            words
+                .iter()
+                .map(|t| {
+                    let k = key(&t.value);
+                    match vocab.technology_index(&k) {
+                        Some(i) => TechWord::Vocab(i),
+                        None => TechWord::Text(k),
+                    }
+                })
+                .collect()
+        };
+        let tags = |words: &[Sp<String>]| -> Vec<String> {
+            words
+                .iter()
+                .map(|t| vocab.canonical(&key(&t.value)))
+                .collect()
+        };
         ComponentSelector {
             kinds: raw.kind.iter().map(|k| k.value).collect(),
-            technology: raw
-                .technology
-                .iter()
-                .map(|t| t.value.trim().to_lowercase())
-                .collect(),
-            tags: raw
-                .tags
-                .iter()
-                .map(|t| t.value.trim().to_lowercase())
-                .collect(),
-            exclude_tags: raw
-                .exclude_tags
-                .iter()
-                .map(|t| t.value.trim().to_lowercase())
-                .collect(),
-            trust: raw.zone_trust.as_ref().map(|r| (r.value.min, r.value.max)),
+            technology: tech(&raw.technology),
+            exclude_technology: tech(&raw.exclude_technology),
+            tags: tags(&raw.tags),
+            tags_all: tags(&raw.tags_all),
+            exclude_tags: tags(&raw.exclude_tags),
+            trust: raw.zone_trust.as_ref().map(|r| match &r.value {
+                TrustSpec::Range(t) => (t.min, t.max),
+                TrustSpec::Named(n) => levels.range(n).map_or((0, 10), |t| (t.min, t.max)),
+            }),
+            actor: raw.actor.as_ref().map(|a| a.value),
+        }
+    }
+
+    fn has_technology(c: &ComponentFacts, w: &TechWord) -> bool {
+        match w {
+            TechWord::Vocab(i) => c.tech_words.binary_search(i).is_ok(),
+            TechWord::Text(k) => c.technology.contains(k),
         }
     }
 
     fn matches(&self, c: &ComponentFacts) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&c.kind))
-            && (self.technology.is_empty()
-                || self
-                    .technology
+        let mut none = Vec::new();
+        self.fails(c, &mut none, 1);
+        none.is_empty()
+    }
+
+    /// Pushes the conditions `c` fails, stopping once `out` holds `limit` of them.
+    fn fails(&self, c: &ComponentFacts, out: &mut Vec<Fail>, limit: usize) {
+        let checks: [&dyn Fn() -> Option<Fail>; 8] = [
+            &|| (!self.kinds.is_empty() && !self.kinds.contains(&c.kind)).then_some(Fail::Kind),
+            &|| {
+                self.trust
+                    .is_some_and(|(min, max)| !(min..=max).contains(&c.trust))
+                    .then_some(Fail::Trust)
+            },
+            &|| {
+                self.actor
+                    .is_some_and(|a| a != c.actor)
+                    .then_some(Fail::Actor)
+            },
+            &|| {
+                (!self.technology.is_empty()
+                    && !self.technology.iter().any(|w| Self::has_technology(c, w)))
+                .then_some(Fail::Technology)
+            },
+            &|| {
+                self.exclude_technology
                     .iter()
-                    .any(|w| contains_word(&c.technology, w)))
-            && (self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)))
-            && !self.exclude_tags.iter().any(|t| c.tags.contains(t))
-            && self
-                .trust
-                .is_none_or(|(min, max)| (min..=max).contains(&c.trust))
+                    .any(|w| Self::has_technology(c, w))
+                    .then_some(Fail::ExcludedTechnology)
+            },
+            &|| {
+                (!self.tags.is_empty() && !self.tags.iter().any(|t| c.tags.contains(t)))
+                    .then(|| Fail::Tags(self.tags.clone()))
+            },
+            &|| {
+                let missing: Vec<String> = self
+                    .tags_all
+                    .iter()
+                    .filter(|t| !c.tags.contains(t))
+                    .cloned()
+                    .collect();
+                (!missing.is_empty()).then_some(Fail::TagsAll(missing))
+            },
+            &|| {
+                self.exclude_tags
+                    .iter()
+                    .any(|t| c.tags.contains(t))
+                    .then_some(Fail::ExcludedTag)
+            },
+        ];
+        for check in checks {
+            if out.len() >= limit {
+                return;
+            }
+            if let Some(f) = check() {
+                out.push(f);
+            }
+        }
     }
 }
 
 impl Selector {
-    fn compile(raw: &RawSelector) -> Selector {
+    fn compile(
+        raw: &RawSelector,
+        vocab: &Vocab,
+        levels: &RawTrustLevels,
+        reach_sets: &mut usize,
+    ) -> Selector {
+        let component = |c: &RawComponentSelector| ComponentSelector::compile(c, vocab, levels);
+        let mut reach = |c: &Option<RawComponentSelector>| {
+            c.as_ref().map(|c| {
+                *reach_sets += 1;
+                Reach {
+                    sel: component(c),
+                    set: *reach_sets - 1,
+                }
+            })
+        };
         match raw.element.value {
-            ElementKind::Component => {
-                Selector::Component(ComponentSelector::compile(&raw.component))
-            }
-            ElementKind::Flow => Selector::Flow(FlowSelector {
+            ElementKind::Component => Selector::Component(component(&raw.component)),
+            ElementKind::Flow => Selector::Flow(Box::new(FlowSelector {
                 crosses: raw.crosses_boundary.as_ref().map(|b| b.value),
                 directions: raw.direction.iter().map(|d| d.value).collect(),
                 protocols: raw
@@ -429,43 +1035,316 @@ impl Selector {
                     .collect(),
                 encrypted: raw.encrypted.as_ref().map(|b| b.value),
                 authenticated: raw.authenticated.as_ref().map(|b| b.value),
+                in_process: raw.in_process.as_ref().map(|b| b.value),
                 classes: raw
                     .data_classification
                     .iter()
                     .fold(0, |bits, c| bits | class_bit(c.value)),
-                from: raw.from.as_ref().map(ComponentSelector::compile),
-                to: raw.to.as_ref().map(ComponentSelector::compile),
-            }),
+                from: raw.from.as_ref().map(component),
+                to: raw.to.as_ref().map(component),
+                either: raw.either.as_ref().map(component),
+                origin: reach(&raw.origin),
+                destination: reach(&raw.destination),
+            })),
         }
     }
+}
 
-    fn matches_component(&self, c: ComponentId, facts: &Facts) -> bool {
-        match self {
-            Selector::Component(s) => s.matches(&facts.components[c.index()]),
-            Selector::Flow(_) => false,
-        }
+/// Knowledge matched against one model.
+pub(super) struct Matcher<'a> {
+    k: &'a Knowledge,
+    facts: &'a Facts,
+    /// Per reachability set, per component.
+    reach: Vec<Vec<bool>>,
+}
+
+/// One pattern matched on one element.
+pub(super) struct Match {
+    pub target: Target,
+    pub pattern: PatternId,
+    /// Patterns of other knowledge bases that also matched and that this one refines:
+    /// they are not instantiated here.
+    pub replaces: Vec<PatternId>,
+}
+
+impl Matcher<'_> {
+    /// Whether pattern `p` applies to element `e` (before refinement).
+    pub fn applies(&self, p: PatternId, e: Target) -> bool {
+        self.k.selectors[p.index()]
+            .iter()
+            .any(|s| self.fails(s, e, 1).is_some_and(|f| f.is_empty()))
     }
 
-    fn matches_flow(&self, f: FlowId, facts: &Facts) -> bool {
-        let Selector::Flow(s) = self else {
-            return false;
-        };
-        let flow = &facts.flows[f.index()];
-        s.crosses.is_none_or(|c| c == flow.direction.is_some())
+    /// The conditions of `s` that `e` fails, up to `limit`; `None` when `s` is for the
+    /// other kind of element.
+    fn fails(&self, s: &Selector, e: Target, limit: usize) -> Option<Vec<Fail>> {
+        let mut out = Vec::new();
+        match (s, e) {
+            (Selector::Component(s), Target::Component(c)) => {
+                s.fails(&self.facts.components[c.index()], &mut out, limit);
+            }
+            (Selector::Flow(s), Target::Flow(f)) => {
+                self.flow_fails(s, &self.facts.flows[f.index()], &mut out, limit);
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    fn flow_fails(&self, s: &FlowSelector, flow: &FlowFacts, out: &mut Vec<Fail>, limit: usize) {
+        let own = s.crosses.is_none_or(|c| c == flow.direction.is_some())
             && (s.directions.is_empty()
                 || flow.direction.is_some_and(|d| s.directions.contains(&d)))
             && (s.protocols.is_empty()
                 || s.protocols.iter().any(|p| contains_word(&flow.protocol, p)))
             && s.encrypted.is_none_or(|e| e == flow.encrypted)
             && s.authenticated.is_none_or(|a| a == flow.authenticated)
-            && (s.classes == 0 || s.classes & flow.classes != 0)
-            && s.from
+            && s.in_process.is_none_or(|i| i == flow.in_process)
+            && (s.classes == 0 || s.classes & flow.classes != 0);
+        if !own {
+            out.push(Fail::Flow);
+        }
+        let c = &self.facts.components;
+        let ends: [bool; 5] = [
+            s.from.as_ref().is_none_or(|sel| sel.matches(&c[flow.from])),
+            s.to.as_ref().is_none_or(|sel| sel.matches(&c[flow.to])),
+            s.either
                 .as_ref()
-                .is_none_or(|sel| sel.matches(&facts.components[flow.from]))
-            && s.to
+                .is_none_or(|sel| sel.matches(&c[flow.from]) || sel.matches(&c[flow.to])),
+            s.origin
                 .as_ref()
-                .is_none_or(|sel| sel.matches(&facts.components[flow.to]))
+                .is_none_or(|r| r.sel.matches(&c[flow.from]) || self.reach[r.set][flow.from]),
+            s.destination
+                .as_ref()
+                .is_none_or(|r| r.sel.matches(&c[flow.to]) || self.reach[r.set][flow.to]),
+        ];
+        for ok in ends {
+            if out.len() >= limit {
+                return;
+            }
+            if !ok {
+                out.push(Fail::End);
+            }
+        }
     }
+
+    /// Every (element, pattern) that matches, elements in model order (components, then
+    /// flows) and patterns in knowledge-base order for each. A pattern that another
+    /// matching pattern refines is left out on that element, and named by it.
+    pub fn matches(&self) -> Vec<Match> {
+        let (mut for_components, mut for_flows) = (Vec::new(), Vec::new());
+        for (i, selectors) in self.k.selectors.iter().enumerate() {
+            let p = PatternId(i as u32);
+            if selectors
+                .iter()
+                .any(|s| matches!(s, Selector::Component(_)))
+            {
+                for_components.push(p);
+            }
+            if selectors.iter().any(|s| matches!(s, Selector::Flow(_))) {
+                for_flows.push(p);
+            }
+        }
+        let targets = (0..self.facts.components.len())
+            .map(|c| (Target::Component(ComponentId::new(c)), &for_components))
+            .chain((0..self.facts.flows.len()).map(|f| (Target::Flow(FlowId::new(f)), &for_flows)));
+        let mut out = Vec::new();
+        let mut here: Vec<PatternId> = Vec::new();
+        for (target, patterns) in targets {
+            here.clear();
+            here.extend(
+                patterns
+                    .iter()
+                    .copied()
+                    .filter(|&p| self.applies(p, target)),
+            );
+            let refined: Vec<PatternId> = here
+                .iter()
+                .flat_map(|p| self.k.patterns[p.index()].refines.iter().copied())
+                .filter(|q| here.contains(q))
+                .collect();
+            for &p in &here {
+                if refined.contains(&p) {
+                    continue;
+                }
+                let replaces = self.k.patterns[p.index()]
+                    .refines
+                    .iter()
+                    .copied()
+                    .filter(|q| here.contains(q))
+                    .collect();
+                out.push(Match {
+                    target,
+                    pattern: p,
+                    replaces,
+                });
+            }
+        }
+        out
+    }
+
+    /// Elements that fail exactly one condition of a pattern, where a small edit of the
+    /// model would meet it. `matched` holds every (element, pattern) that matched or
+    /// was marked not applicable: those are no near misses.
+    pub fn near_misses(
+        &self,
+        graph: &DiGraph<Component, Flow, u32>,
+        matched: &std::collections::HashSet<(Target, PatternId)>,
+    ) -> Vec<NearMiss> {
+        let mut out = Vec::new();
+        let n = self.facts.components.len();
+        let targets = (0..n)
+            .map(|c| Target::Component(ComponentId::new(c)))
+            .chain((0..self.facts.flows.len()).map(|f| Target::Flow(FlowId::new(f))));
+        for e in targets {
+            for (i, selectors) in self.k.selectors.iter().enumerate() {
+                let p = PatternId(i as u32);
+                if matched.contains(&(e, p)) {
+                    continue;
+                }
+                let hint = selectors.iter().find_map(|s| {
+                    let fails = self.fails(s, e, 2)?;
+                    match fails.as_slice() {
+                        [one] => self.explain(s, e, one, graph),
+                        _ => None,
+                    }
+                });
+                if let Some((reason, fix)) = hint {
+                    out.push(NearMiss {
+                        element: e,
+                        pattern: p,
+                        no_role: reason.contains("has no role tag"),
+                        reason,
+                        fix,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Why a single failed condition is a near miss, and the edit that would meet it;
+    /// `None` when it is not near.
+    fn explain(
+        &self,
+        s: &Selector,
+        e: Target,
+        fail: &Fail,
+        graph: &DiGraph<Component, Flow, u32>,
+    ) -> Option<(String, String)> {
+        match (fail, e) {
+            (Fail::Tags(wanted), Target::Component(c)) => self.near_tag(c, wanted, graph),
+            (Fail::TagsAll(missing), Target::Component(c)) if missing.len() == 1 => {
+                let w = &missing[0];
+                let facts = &self.facts.components[c.index()];
+                let w = self.k.vocab.tag_word(w);
+                facts
+                    .written_tags
+                    .iter()
+                    .find(|t| close_words(t, &key(w)))
+                    .map(|t| {
+                        (
+                            format!("its tag `{t}` is close to the role `{w}`"),
+                            format!("write the tag `{w}`"),
+                        )
+                    })
+            }
+            (Fail::Technology, Target::Component(c)) => {
+                let Selector::Component(sel) = s else {
+                    return None;
+                };
+                self.near_technology(c, sel)
+            }
+            _ => None,
+        }
+    }
+
+    fn near_tag(
+        &self,
+        c: ComponentId,
+        wanted: &[String],
+        graph: &DiGraph<Component, Flow, u32>,
+    ) -> Option<(String, String)> {
+        let facts = &self.facts.components[c.index()];
+        for w in wanted {
+            if let Some(t) = facts.written_tags.iter().find(|t| close_words(t, w)) {
+                let w = self.k.vocab.tag_word(w);
+                return Some((
+                    format!("its tag `{t}` is close to the role `{w}`"),
+                    format!("write the tag `{w}`"),
+                ));
+            }
+        }
+        // A component built with a technology that implies these roles, in a model
+        // that describes it in parts, and which plays none of them.
+        let vocab = &self.k.vocab;
+        if facts.tags.iter().any(|t| vocab.is_tag_word(t)) {
+            return None; // it plays some role: the others are not its own
+        }
+        for &i in &facts.tech_words {
+            let word = &vocab.words[i as usize];
+            if let Some(w) = wanted.iter().find(|w| word.implies.contains(w)) {
+                return Some((
+                    format!(
+                        "`{}` is built with `{}` but has no role tag, and the model describes such components in parts",
+                        graph[c].id, word.word
+                    ),
+                    format!("add the tag `{}` if it plays that part", vocab.tag_word(w)),
+                ));
+            }
+        }
+        None
+    }
+
+    fn near_technology(&self, c: ComponentId, sel: &ComponentSelector) -> Option<(String, String)> {
+        let facts = &self.facts.components[c.index()];
+        if facts.technology.is_empty() {
+            return None;
+        }
+        let vocab = &self.k.vocab;
+        for w in &sel.technology {
+            let keys: Vec<&str> = match w {
+                TechWord::Text(k) => vec![k.as_str()],
+                TechWord::Vocab(i) => vocab.words[*i as usize]
+                    .framed
+                    .iter()
+                    .map(|f| &f[1..f.len() - 1])
+                    .collect(),
+            };
+            for k in keys {
+                let plain = k.replace('-', "");
+                if let Some(word) = facts.technology.words().find(|seg| {
+                    seg.contains(plain.as_str()) || (plain.len() >= 5 && close_words(seg, &plain))
+                }) {
+                    return Some((
+                        format!("its technology has `{k}` only inside `{word}`"),
+                        format!("write `{k}` as a word of its own in `technology`"),
+                    ));
+                }
+                if facts.technology_text.contains(plain.as_str()) {
+                    return Some((
+                        format!("its technology has `{k}` only inside another word"),
+                        format!("write `{k}` as a word of its own in `technology`"),
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Two keys one or two edits apart, or one a part of the other (`auth` and
+/// `authentication`, `websockets` and `websocket`).
+fn close_words(a: &str, b: &str) -> bool {
+    if a == b {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if short.len() >= 3 && long.starts_with(short) {
+        return true;
+    }
+    let limit = if short.len() >= 6 { 2 } else { 1 };
+    short.len() >= 4 && vocab::distance_within(a, b, limit) <= limit
 }
 
 /// Whether `needle` occurs in `hay` as a whole word (not inside a longer word).
@@ -500,12 +1379,21 @@ fn describe(s: &RawSelector) -> String {
     if let Some(b) = &s.authenticated {
         parts.push(format!("authenticated = {}", b.value));
     }
+    if let Some(b) = &s.in_process {
+        parts.push(format!("in-process = {}", b.value));
+    }
     list(
         &mut parts,
         "data-classification",
         s.data_classification.iter().map(|c| c.value.as_str()),
     );
-    for (key, end) in [("from", &s.from), ("to", &s.to)] {
+    for (key, end) in [
+        ("from", &s.from),
+        ("to", &s.to),
+        ("either", &s.either),
+        ("origin", &s.origin),
+        ("destination", &s.destination),
+    ] {
         if let Some(e) = end {
             let mut inner = Vec::new();
             describe_component(e, &mut inner);
@@ -528,11 +1416,26 @@ fn describe_component(c: &RawComponentSelector, parts: &mut Vec<String>) {
         "exclude-tags",
         c.exclude_tags.iter().map(|t| t.value.as_str()),
     );
-    if let Some(r) = &c.zone_trust {
-        parts.push(format!(
+    list(
+        parts,
+        "exclude-technology",
+        c.exclude_technology.iter().map(|t| t.value.as_str()),
+    );
+    list(
+        parts,
+        "tags-all",
+        c.tags_all.iter().map(|t| t.value.as_str()),
+    );
+    match c.zone_trust.as_ref().map(|r| &r.value) {
+        Some(TrustSpec::Range(r)) => parts.push(format!(
             "zone-trust = {{ min = {}, max = {} }}",
-            r.value.min, r.value.max
-        ));
+            r.min, r.max
+        )),
+        Some(TrustSpec::Named(n)) => parts.push(format!("zone-trust = \"{n}\"")),
+        None => {}
+    }
+    if let Some(a) = &c.actor {
+        parts.push(format!("actor = \"{}\"", a.value));
     }
 }
 

@@ -269,6 +269,26 @@ choice! {
     }
 }
 
+choice! {
+    /// Who drives an external entity.
+    Actor, "actor" {
+        /// A person: a user at a browser or an app, staff, an administrator.
+        Human = "human",
+        /// Software: a partner system, a payment provider, a scheduled job.
+        System = "system",
+    }
+}
+
+choice! {
+    /// The model field a knowledge base's vocabulary word is matched against.
+    WordField, "vocabulary field" {
+        /// A component's `technology`.
+        Technology = "technology",
+        /// A component's `tags`.
+        Tags = "tags",
+    }
+}
+
 impl Choice for super::Direction {
     const WHAT: &'static str = "direction";
     const ALL: &'static [(&'static str, Self)] = &[

@@ -10,6 +10,7 @@ mod build;
 mod date;
 mod instantiate;
 mod kinds;
+pub mod vocab;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -18,7 +19,8 @@ pub use self::build::build;
 pub use self::date::Date;
 pub use self::instantiate::{KnowledgeSet, resolve_knowledge};
 pub use self::kinds::{
-    Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity, Status,
+    Actor, Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity,
+    Status, WordField,
 };
 use crate::source::Span;
 
@@ -98,6 +100,8 @@ pub struct Component {
     pub zone: ZoneId,
     pub technology: Option<String>,
     pub tags: Vec<String>,
+    /// Who drives it, when the model says (external entities).
+    pub actor: Option<Actor>,
     pub description: Option<String>,
     /// Threats that name this component among their targets.
     pub threats: Vec<ThreatId>,
@@ -189,6 +193,9 @@ pub struct Threat {
     /// The knowledge-base pattern this threat was instantiated from; `None` for a
     /// threat written in the model.
     pub pattern: Option<PatternId>,
+    /// Patterns of other knowledge bases that matched this element too and that this
+    /// instance's pattern refines: they were not instantiated here.
+    pub replaces: Vec<PatternId>,
     /// For a written threat its id; for an instance, its element's id in the model.
     pub span: Span,
 }
@@ -209,6 +216,9 @@ pub struct Mitigation {
     /// The knowledge-base mitigation this one was instantiated from; `None` for a
     /// mitigation written in the model.
     pub recommendation: Option<RecommendationId>,
+    /// Equivalent mitigations of other knowledge bases (`same-as`) that were also
+    /// recommended on this element: this one stands for them.
+    pub also: Vec<RecommendationId>,
     pub span: Span,
 }
 
@@ -257,6 +267,33 @@ pub struct KnowledgeBase {
     pub origin: String,
     pub patterns: Vec<PatternId>,
     pub recommendations: Vec<RecommendationId>,
+    /// The words its selectors use, as it declares them.
+    pub vocabulary: Vec<Word>,
+}
+
+/// A word of a knowledge base's vocabulary.
+#[derive(Clone, Debug)]
+pub struct Word {
+    pub word: String,
+    pub field: WordField,
+    pub description: Option<String>,
+    pub synonyms: Vec<String>,
+    pub implies: Vec<String>,
+}
+
+/// An element that fails exactly one condition of a pattern, a condition one small
+/// edit of the model would meet.
+#[derive(Clone, Debug)]
+pub struct NearMiss {
+    pub element: Target,
+    pub pattern: PatternId,
+    /// What keeps the pattern off the element.
+    pub reason: String,
+    /// The edit that would apply it.
+    pub fix: String,
+    /// The element plays no role at all (rather than one close to the wanted one):
+    /// such misses say less than any other the element has.
+    pub no_role: bool,
 }
 
 /// A threat pattern of a knowledge base.
@@ -274,6 +311,8 @@ pub struct Pattern {
     pub description: Option<String>,
     /// What it applies to, in the knowledge base's words (`element = "flow", …`).
     pub applies_to: Vec<String>,
+    /// Patterns of other knowledge bases it is a specific case of.
+    pub refines: Vec<PatternId>,
     /// The threats made from it, in model order.
     pub instances: Vec<ThreatId>,
     pub span: Span,
@@ -289,7 +328,9 @@ pub struct Recommendation {
     pub reduces: u8,
     pub references: Vec<String>,
     pub description: Option<String>,
-    /// The mitigations made from it, in model order.
+    /// Equivalent mitigations of other knowledge bases (both ways).
+    pub same_as: Vec<RecommendationId>,
+    /// The mitigations made from it (or standing for it), in model order.
     pub instances: Vec<MitigationId>,
     pub span: Span,
 }
@@ -326,6 +367,10 @@ pub struct Model {
     pub patterns: Vec<Pattern>,
     /// Their recommended mitigations.
     pub recommendations: Vec<Recommendation>,
+    /// Patterns that almost apply, element by element.
+    pub near_misses: Vec<NearMiss>,
+    /// Per component (by index), the role tags it has only through its technology.
+    pub implied_roles: Vec<Vec<String>>,
     ids: std::collections::HashMap<String, EntityRef, ahash::RandomState>,
 }
 

@@ -62,7 +62,7 @@ const ANALYSIS_THREATS: &str = "
 router-permissive-route-access: router
 router-starlette-routing-flaws: router
 di-insecure-injected-dependency: dependency-injection
-di-flawed-auth-dependency: dependency-injection security-utilities
+di-flawed-auth-dependency: security-utilities
 di-sensitive-state-lifetime: dependency-injection
 middleware-missing-security-layers: middleware-pipeline
 middleware-wrong-order: middleware-pipeline
@@ -78,8 +78,8 @@ exception-default-handler-leak: exception-handling
 exception-unhandled-instability: exception-handling
 openapi-api-reconnaissance: openapi-docs
 openapi-sensitive-descriptions: openapi-docs
-app-insecure-configuration: fastapi-app
-app-inconsistent-router-security: fastapi-app
+app-insecure-configuration: fastapi-app router
+app-inconsistent-router-security: fastapi-app router
 security-utility-misconfiguration: security-utilities
 background-task-abuse: background-tasks
 cors-overly-permissive: cors-middleware
@@ -91,7 +91,9 @@ flow-cleartext-client-traffic: client-request server-response websocket-client-m
 flow-middleware-data-mishandling: asgi-to-cors cors-to-middleware middleware-to-router
     response-to-middleware middleware-to-cors-response cors-to-asgi-response
 flow-backend-exchange-unprotected: path-operation-to-backends background-to-backends
+    path-operation-to-database background-to-database
 flow-data-at-rest-exposure: path-operation-to-database background-to-database app-database
+    log-storage server-access-logs path-operation-logs exception-logs
 flow-sensitive-data-logged: server-access-logs path-operation-logs exception-logs
 ";
 

@@ -64,7 +64,7 @@ fn each_invalid_fixture_reports_its_code_with_a_position_and_the_right_exit_code
         let expected_exit = match (code.stage(), code.severity()) {
             (Stage::Load, _) => 2,
             (Stage::Check, Severity::Error) => 1,
-            (Stage::Check, Severity::Warning) => 0,
+            (Stage::Check, Severity::Warning | Severity::Note) => 0,
         };
         assert_eq!(exit, expected_exit, "{name}: exit code");
         assert_eq!(

@@ -21,6 +21,7 @@ mod paths;
 mod risk;
 mod stride;
 mod support;
+mod vocabulary;
 
 /// The bundled FastAPI model, resolved.
 pub fn catalog_model() -> threatbook::Model {
