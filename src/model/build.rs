@@ -345,16 +345,17 @@ struct Applied {
 }
 
 impl Builder<'_> {
-    /// Whether entity `i` of the kind at `kind` in [`KINDS`] survived id checks.
-    fn kept(&self, kind: usize, i: usize) -> bool {
-        self.keep[kind].get(i).copied().unwrap_or(false)
+    /// Whether entity `i` of a kind survived id checks.
+    fn kept(&self, kind: Kind, i: usize) -> bool {
+        let at = KINDS.iter().position(|k| *k == kind).unwrap_or(0);
+        self.keep[at].get(i).copied().unwrap_or(false)
     }
 
     /// Zones, their parents, the nesting tree and depths (unless `inside` loops).
     fn resolve_zones(&mut self, raw: Vec<crate::load::raw::RawZone>) {
         let mut inside_at: Vec<Option<Span>> = Vec::new();
         for (i, z) in raw.into_iter().enumerate() {
-            if !self.kept(0, i) {
+            if !self.kept(Kind::Zone, i) {
                 continue;
             }
             let parent = z.inside.as_ref().and_then(|r| {
@@ -395,7 +396,7 @@ impl Builder<'_> {
     fn resolve_components(&mut self, raw: Vec<crate::load::raw::RawComponent>) {
         self.graph.reserve_nodes(raw.len());
         for (i, c) in raw.into_iter().enumerate() {
-            if !self.kept(1, i) {
+            if !self.kept(Kind::Component, i) {
                 continue;
             }
             let zone = self
@@ -425,7 +426,7 @@ impl Builder<'_> {
 
     fn resolve_assets(&mut self, raw: Vec<crate::load::raw::RawAsset>) {
         for (i, a) in raw.into_iter().enumerate() {
-            if self.kept(2, i) {
+            if self.kept(Kind::Asset, i) {
                 self.assets.push(Asset {
                     id: a.id.value,
                     name: a.name.value,
@@ -444,7 +445,7 @@ impl Builder<'_> {
         self.graph.reserve_edges(raw.len());
         let mut edge_of: Vec<Option<u32>> = Vec::with_capacity(raw.len());
         for (i, f) in raw.into_iter().enumerate() {
-            if !self.kept(3, i) {
+            if !self.kept(Kind::Flow, i) {
                 continue;
             }
             edge_of.push(None);
@@ -509,7 +510,7 @@ impl Builder<'_> {
     fn resolve_threats(&mut self, raw: Vec<crate::load::raw::RawThreat>) {
         self.threats.reserve(raw.len());
         for (i, t) in raw.into_iter().enumerate() {
-            if !self.kept(4, i) {
+            if !self.kept(Kind::Threat, i) {
                 continue;
             }
             let id = ThreatId(self.threats.len() as u32);
@@ -573,7 +574,7 @@ impl Builder<'_> {
         } else {
             Facts::of(knowledge, &self.zones, &self.graph, &self.assets)
         };
-        let matcher = knowledge.matcher(&facts);
+        let matcher = knowledge.matcher(&facts, &self.graph);
         let mut not_applicable = Vec::with_capacity(raw_marks.len());
         let mut marked: std::collections::HashSet<(Target, PatternId)> = Default::default();
         for n in raw_marks {
@@ -619,19 +620,7 @@ impl Builder<'_> {
                 span: n.element.span,
             });
         }
-        let matches = matcher.matches();
-        let near_misses = if knowledge.patterns.is_empty() {
-            Vec::new()
-        } else {
-            let mut seen = marked.clone();
-            for m in &matches {
-                seen.insert((m.target, m.pattern));
-                for q in &m.replaces {
-                    seen.insert((m.target, *q));
-                }
-            }
-            matcher.near_misses(&self.graph, &seen)
-        };
+        let (matches, near_misses) = matcher.matches();
         let written = self.threats.len();
         for m in matches {
             if marked.contains(&(m.target, m.pattern)) {
@@ -701,7 +690,7 @@ impl Builder<'_> {
     ) {
         self.mitigations.reserve(raw.len());
         for (i, m) in raw.into_iter().enumerate() {
-            if !self.kept(5, i) {
+            if !self.kept(Kind::Mitigation, i) {
                 continue;
             }
             let id = MitigationId(self.mitigations.len() as u32);

@@ -67,8 +67,10 @@ pub(super) struct Knowledge {
 /// The merged vocabulary: each word under its key, each synonym pointing at its word.
 #[derive(Default)]
 struct Vocab {
-    /// (field, key of a word or synonym) → index in `words`.
-    lookup: HashMap<(WordField, String), usize>,
+    /// Key of a tag word or synonym → index in `words`.
+    tags: HashMap<String, usize>,
+    /// Key of a technology word or synonym → index in `words`.
+    technologies: HashMap<String, usize>,
     words: Vec<VocabWord>,
 }
 
@@ -77,8 +79,8 @@ struct VocabWord {
     /// As the knowledge base writes it, for messages.
     word: String,
     field: WordField,
-    /// `-key-` for the word and each synonym, to find them inside longer tags.
-    framed: Vec<String>,
+    /// The keys of the word and of each synonym.
+    spellings: Vec<String>,
     /// Keys of the role tags a technology implies.
     implies: Vec<String>,
 }
@@ -86,26 +88,22 @@ struct VocabWord {
 impl Vocab {
     /// The tag word a key stands for (itself when it is no word of the vocabulary).
     fn canonical(&self, k: &str) -> String {
-        self.lookup
-            .get(&(WordField::Tags, k.to_string()))
+        self.tags
+            .get(k)
             .map_or_else(|| k.to_string(), |&i| self.words[i].key.clone())
     }
 
     /// How the vocabulary writes the tag with this key.
     fn tag_word<'a>(&'a self, k: &'a str) -> &'a str {
-        self.lookup
-            .get(&(WordField::Tags, k.to_string()))
-            .map_or(k, |&i| self.words[i].word.as_str())
+        self.tags.get(k).map_or(k, |&i| self.words[i].word.as_str())
     }
 
     fn is_tag_word(&self, k: &str) -> bool {
-        self.lookup.contains_key(&(WordField::Tags, k.to_string()))
+        self.tags.contains_key(k)
     }
 
     fn technology_index(&self, k: &str) -> Option<u32> {
-        self.lookup
-            .get(&(WordField::Technology, k.to_string()))
-            .map(|&i| i as u32)
+        self.technologies.get(k).map(|&i| i as u32)
     }
 
     /// Adds a knowledge base's words; a word two knowledge bases declare is one word
@@ -117,29 +115,28 @@ impl Vocab {
                 continue;
             }
             let field = w.field.value;
-            let i = match self.lookup.get(&(field, k.clone())) {
-                Some(&i) => i,
-                None => {
-                    self.words.push(VocabWord {
-                        key: k.clone(),
-                        word: w.word.value.trim().to_string(),
-                        field,
-                        framed: vec![format!("-{k}-")],
-                        implies: Vec::new(),
-                    });
-                    self.lookup.insert((field, k.clone()), self.words.len() - 1);
-                    self.words.len() - 1
-                }
+            let lookup = match field {
+                WordField::Tags => &mut self.tags,
+                WordField::Technology => &mut self.technologies,
             };
+            let i = *lookup.entry(k.clone()).or_insert(self.words.len());
+            if i == self.words.len() {
+                self.words.push(VocabWord {
+                    key: k.clone(),
+                    word: w.word.value.trim().to_string(),
+                    field,
+                    spellings: vec![k],
+                    implies: Vec::new(),
+                });
+            }
             for syn in &w.synonyms {
                 let sk = key(&syn.value);
                 if sk.is_empty() {
                     continue;
                 }
-                self.lookup.entry((field, sk.clone())).or_insert(i);
-                let framed = format!("-{sk}-");
-                if !self.words[i].framed.contains(&framed) {
-                    self.words[i].framed.push(framed);
+                lookup.entry(sk.clone()).or_insert(i);
+                if !self.words[i].spellings.contains(&sk) {
+                    self.words[i].spellings.push(sk);
                 }
             }
             for role in &w.implies {
@@ -465,7 +462,11 @@ impl Knowledge {
 
     /// Matches this knowledge against a model's facts: the reachability sets the
     /// selectors use are worked out here, once.
-    pub fn matcher<'a>(&'a self, facts: &'a Facts) -> Matcher<'a> {
+    pub fn matcher<'a>(
+        &'a self,
+        facts: &'a Facts,
+        graph: &'a DiGraph<Component, Flow, u32>,
+    ) -> Matcher<'a> {
         let mut reach = vec![Vec::new(); self.reach_sets];
         for selectors in &self.selectors {
             for s in selectors {
@@ -481,6 +482,7 @@ impl Knowledge {
         Matcher {
             k: self,
             facts,
+            graph,
             reach,
         }
     }
@@ -514,81 +516,54 @@ fn check_vocabulary(kb: &RawKnowledgeBase, diags: &mut Diagnostics) {
     if kb.vocabulary.is_empty() {
         return;
     }
-    let declared = |field: WordField| -> Vec<(String, &str)> {
-        kb.vocabulary
-            .iter()
-            .filter(|w| w.field.value == field)
-            .map(|w| (key(&w.word.value), w.word.value.as_str()))
-            .collect()
-    };
-    let (technologies, tags) = (declared(WordField::Technology), declared(WordField::Tags));
-    let synonym_of = |k: &str, field: WordField| {
-        kb.vocabulary
-            .iter()
-            .filter(|w| w.field.value == field)
-            .find(|w| w.synonyms.iter().any(|s| key(&s.value) == k))
-            .map(|w| w.word.value.clone())
-    };
-    let mut check = |word: &Sp<String>, field: WordField, known: &[(String, &str)]| {
-        let k = key(&word.value);
-        if known.iter().any(|(w, _)| *w == k) {
-            return;
+    let mut used: Vec<(&Sp<String>, WordField)> = Vec::new();
+    for s in kb.patterns.iter().flat_map(|p| p.applies_to.as_slice()) {
+        let ends = [&s.from, &s.to, &s.either, &s.origin, &s.destination];
+        for c in std::iter::once(&s.component).chain(ends.into_iter().flatten()) {
+            let technologies = c.technology.iter().chain(&c.exclude_technology);
+            used.extend(technologies.map(|w| (w, WordField::Technology)));
+            let tags = c.tags.iter().chain(&c.tags_all).chain(&c.exclude_tags);
+            used.extend(tags.map(|w| (w, WordField::Tags)));
         }
+    }
+    used.extend(
+        kb.vocabulary
+            .iter()
+            .flat_map(|w| &w.implies)
+            .map(|r| (r, WordField::Tags)),
+    );
+    for (word, field) in used {
+        let k = key(&word.value);
+        let declared = || kb.vocabulary.iter().filter(|w| w.field.value == field);
+        if declared().any(|w| key(&w.word.value) == k) {
+            continue;
+        }
+        let what = match field {
+            WordField::Technology => "technology",
+            WordField::Tags => "tag",
+        };
         let mut d = Diagnostic::at(
             Code::InvalidSelector,
             word.span,
             format!(
-                "`{}` is not a {} word of the knowledge base `{}`",
-                word.value,
-                if field == WordField::Technology {
-                    "technology"
-                } else {
-                    "tag"
-                },
-                kb.meta.id.value
+                "`{}` is not a {what} word of the knowledge base `{}`",
+                word.value, kb.meta.id.value
             ),
         )
         .with_label("not in its vocabulary");
-        if let Some(w) = synonym_of(&k, field) {
-            d = d.with_help(format!("it is a synonym of `{w}`: write `{w}`"));
-        } else if let Some(close) = suggest(&word.value, known.iter().map(|(_, w)| *w)).first() {
-            d = d.with_help(format!("did you mean `{close}`?"));
+        let synonym_of = declared().find(|w| w.synonyms.iter().any(|s| key(&s.value) == k));
+        let words: Vec<&str> = declared().map(|w| w.word.value.as_str()).collect();
+        d = if let Some(w) = synonym_of {
+            d.with_help(format!(
+                "it is a synonym of `{0}`: write `{0}`",
+                w.word.value
+            ))
+        } else if let Some(close) = suggest(&word.value, words).first() {
+            d.with_help(format!("did you mean `{close}`?"))
         } else {
-            d = d.with_help("declare it with a `[[vocabulary]]` entry");
-        }
-        diags.push(d);
-    };
-    let component = |c: &RawComponentSelector, check: &mut dyn FnMut(&Sp<String>, WordField)| {
-        for w in c.technology.iter().chain(&c.exclude_technology) {
-            check(w, WordField::Technology);
-        }
-        for w in c.tags.iter().chain(&c.tags_all).chain(&c.exclude_tags) {
-            check(w, WordField::Tags);
-        }
-    };
-    let mut one = |w: &Sp<String>, field: WordField| {
-        let known = if field == WordField::Technology {
-            &technologies
-        } else {
-            &tags
+            d.with_help("declare it with a `[[vocabulary]]` entry")
         };
-        check(w, field, known);
-    };
-    for p in &kb.patterns {
-        for s in p.applies_to.as_slice() {
-            component(&s.component, &mut one);
-            for end in [&s.from, &s.to, &s.either, &s.origin, &s.destination]
-                .into_iter()
-                .flatten()
-            {
-                component(end, &mut one);
-            }
-        }
-    }
-    for w in &kb.vocabulary {
-        for role in &w.implies {
-            one(role, WordField::Tags);
-        }
+        diags.push(d);
     }
 }
 
@@ -673,11 +648,7 @@ impl Facts {
                 let technology = Segments::of(c.technology.as_deref().unwrap_or(""));
                 let mut found: Vec<u32> = tech_words
                     .iter()
-                    .filter(|(_, w)| {
-                        w.framed
-                            .iter()
-                            .any(|f| technology.contains(&f[1..f.len() - 1]))
-                    })
+                    .filter(|(_, w)| w.spellings.iter().any(|k| technology.contains(k)))
                     .map(|(i, _)| *i)
                     .collect();
                 found.sort_unstable();
@@ -686,12 +657,8 @@ impl Facts {
                 for t in &written_tags {
                     push_unique(&mut tags, vocab.canonical(t));
                     if t.contains('-') {
-                        let framed = format!("-{t}-");
                         for w in &tag_words {
-                            if w.framed
-                                .iter()
-                                .any(|f| framed.contains(f.as_str()) && *f != framed)
-                            {
+                            if w.spellings.iter().any(|k| k != t && vocab::has_run(t, k)) {
                                 push_unique(&mut tags, w.key.clone());
                             }
                         }
@@ -882,21 +849,45 @@ struct Reach {
     set: usize,
 }
 
-/// A condition an element does not meet.
-#[derive(Clone, Debug)]
-enum Fail {
+/// A condition of a selector, in the order they are tried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cond {
     Kind,
     Trust,
     Actor,
     Technology,
     ExcludedTechnology,
-    Tags(Vec<String>),
-    TagsAll(Vec<String>),
+    Tags,
+    TagsAll,
     ExcludedTag,
+    /// A flow's own conditions: crossing, protocol, flags, classification.
     Flow,
-    /// An endpoint, `either`, `origin` or `destination` condition.
-    End,
+    From,
+    To,
+    Either,
+    Origin,
+    Destination,
 }
+
+const COMPONENT_CONDS: [Cond; 8] = [
+    Cond::Kind,
+    Cond::Trust,
+    Cond::Actor,
+    Cond::Technology,
+    Cond::ExcludedTechnology,
+    Cond::Tags,
+    Cond::TagsAll,
+    Cond::ExcludedTag,
+];
+
+const FLOW_CONDS: [Cond; 6] = [
+    Cond::Flow,
+    Cond::From,
+    Cond::To,
+    Cond::Either,
+    Cond::Origin,
+    Cond::Destination,
+];
 
 impl ComponentSelector {
     fn compile(
@@ -944,65 +935,38 @@ impl ComponentSelector {
         }
     }
 
-    fn matches(&self, c: &ComponentFacts) -> bool {
-        let mut none = Vec::new();
-        self.fails(c, &mut none, 1);
-        none.is_empty()
+    /// Whether `c` meets condition `cond` (an unset condition always holds).
+    fn holds(&self, cond: Cond, c: &ComponentFacts) -> bool {
+        match cond {
+            Cond::Kind => self.kinds.is_empty() || self.kinds.contains(&c.kind),
+            Cond::Trust => self
+                .trust
+                .is_none_or(|(min, max)| (min..=max).contains(&c.trust)),
+            Cond::Actor => self.actor.is_none_or(|a| a == c.actor),
+            Cond::Technology => {
+                self.technology.is_empty()
+                    || self.technology.iter().any(|w| Self::has_technology(c, w))
+            }
+            Cond::ExcludedTechnology => !self
+                .exclude_technology
+                .iter()
+                .any(|w| Self::has_technology(c, w)),
+            Cond::Tags => self.tags.is_empty() || self.tags.iter().any(|t| c.tags.contains(t)),
+            Cond::TagsAll => self.tags_all.iter().all(|t| c.tags.contains(t)),
+            Cond::ExcludedTag => !self.exclude_tags.iter().any(|t| c.tags.contains(t)),
+            _ => true,
+        }
     }
 
-    /// Pushes the conditions `c` fails, stopping once `out` holds `limit` of them.
-    fn fails(&self, c: &ComponentFacts, out: &mut Vec<Fail>, limit: usize) {
-        let checks: [&dyn Fn() -> Option<Fail>; 8] = [
-            &|| (!self.kinds.is_empty() && !self.kinds.contains(&c.kind)).then_some(Fail::Kind),
-            &|| {
-                self.trust
-                    .is_some_and(|(min, max)| !(min..=max).contains(&c.trust))
-                    .then_some(Fail::Trust)
-            },
-            &|| {
-                self.actor
-                    .is_some_and(|a| a != c.actor)
-                    .then_some(Fail::Actor)
-            },
-            &|| {
-                (!self.technology.is_empty()
-                    && !self.technology.iter().any(|w| Self::has_technology(c, w)))
-                .then_some(Fail::Technology)
-            },
-            &|| {
-                self.exclude_technology
-                    .iter()
-                    .any(|w| Self::has_technology(c, w))
-                    .then_some(Fail::ExcludedTechnology)
-            },
-            &|| {
-                (!self.tags.is_empty() && !self.tags.iter().any(|t| c.tags.contains(t)))
-                    .then(|| Fail::Tags(self.tags.clone()))
-            },
-            &|| {
-                let missing: Vec<String> = self
-                    .tags_all
-                    .iter()
-                    .filter(|t| !c.tags.contains(t))
-                    .cloned()
-                    .collect();
-                (!missing.is_empty()).then_some(Fail::TagsAll(missing))
-            },
-            &|| {
-                self.exclude_tags
-                    .iter()
-                    .any(|t| c.tags.contains(t))
-                    .then_some(Fail::ExcludedTag)
-            },
-        ];
-        for check in checks {
-            if out.len() >= limit {
-                return;
-            }
-            if let Some(f) = check() {
-                out.push(f);
-            }
-        }
+    /// The conditions `c` fails, lazily: matching stops at the first.
+    fn failures<'a>(&'a self, c: &'a ComponentFacts) -> impl Iterator<Item = Cond> + 'a {
+        COMPONENT_CONDS
+            .into_iter()
+            .filter(move |&cond| !self.holds(cond, c))
+    }
+
+    fn matches(&self, c: &ComponentFacts) -> bool {
+        self.failures(c).next().is_none()
     }
 }
 
@@ -1054,6 +1018,8 @@ impl Selector {
 pub(super) struct Matcher<'a> {
     k: &'a Knowledge,
     facts: &'a Facts,
+    /// For the element ids near-miss messages name.
+    graph: &'a DiGraph<Component, Flow, u32>,
     /// Per reachability set, per component.
     reach: Vec<Vec<bool>>,
 }
@@ -1072,66 +1038,69 @@ impl Matcher<'_> {
     pub fn applies(&self, p: PatternId, e: Target) -> bool {
         self.k.selectors[p.index()]
             .iter()
-            .any(|s| self.fails(s, e, 1).is_some_and(|f| f.is_empty()))
+            .any(|s| self.failures(s, e).is_some_and(|mut f| f.next().is_none()))
     }
 
-    /// The conditions of `s` that `e` fails, up to `limit`; `None` when `s` is for the
-    /// other kind of element.
-    fn fails(&self, s: &Selector, e: Target, limit: usize) -> Option<Vec<Fail>> {
-        let mut out = Vec::new();
+    /// The conditions of `s` that `e` fails, lazily; `None` when `s` is for the other
+    /// kind of element.
+    fn failures<'a>(
+        &'a self,
+        s: &'a Selector,
+        e: Target,
+    ) -> Option<Box<dyn Iterator<Item = Cond> + 'a>> {
         match (s, e) {
             (Selector::Component(s), Target::Component(c)) => {
-                s.fails(&self.facts.components[c.index()], &mut out, limit);
+                Some(Box::new(s.failures(&self.facts.components[c.index()])))
             }
             (Selector::Flow(s), Target::Flow(f)) => {
-                self.flow_fails(s, &self.facts.flows[f.index()], &mut out, limit);
+                let flow = &self.facts.flows[f.index()];
+                Some(Box::new(
+                    FLOW_CONDS
+                        .into_iter()
+                        .filter(move |&cond| !self.flow_holds(s, cond, flow)),
+                ))
             }
-            _ => return None,
+            _ => None,
         }
-        Some(out)
     }
 
-    fn flow_fails(&self, s: &FlowSelector, flow: &FlowFacts, out: &mut Vec<Fail>, limit: usize) {
-        let own = s.crosses.is_none_or(|c| c == flow.direction.is_some())
-            && (s.directions.is_empty()
-                || flow.direction.is_some_and(|d| s.directions.contains(&d)))
-            && (s.protocols.is_empty()
-                || s.protocols.iter().any(|p| contains_word(&flow.protocol, p)))
-            && s.encrypted.is_none_or(|e| e == flow.encrypted)
-            && s.authenticated.is_none_or(|a| a == flow.authenticated)
-            && s.in_process.is_none_or(|i| i == flow.in_process)
-            && (s.classes == 0 || s.classes & flow.classes != 0);
-        if !own {
-            out.push(Fail::Flow);
-        }
+    fn flow_holds(&self, s: &FlowSelector, cond: Cond, flow: &FlowFacts) -> bool {
         let c = &self.facts.components;
-        let ends: [bool; 5] = [
-            s.from.as_ref().is_none_or(|sel| sel.matches(&c[flow.from])),
-            s.to.as_ref().is_none_or(|sel| sel.matches(&c[flow.to])),
-            s.either
+        match cond {
+            Cond::Flow => {
+                s.crosses.is_none_or(|c| c == flow.direction.is_some())
+                    && (s.directions.is_empty()
+                        || flow.direction.is_some_and(|d| s.directions.contains(&d)))
+                    && (s.protocols.is_empty()
+                        || s.protocols.iter().any(|p| contains_word(&flow.protocol, p)))
+                    && s.encrypted.is_none_or(|e| e == flow.encrypted)
+                    && s.authenticated.is_none_or(|a| a == flow.authenticated)
+                    && s.in_process.is_none_or(|i| i == flow.in_process)
+                    && (s.classes == 0 || s.classes & flow.classes != 0)
+            }
+            Cond::From => s.from.as_ref().is_none_or(|sel| sel.matches(&c[flow.from])),
+            Cond::To => s.to.as_ref().is_none_or(|sel| sel.matches(&c[flow.to])),
+            Cond::Either => s
+                .either
                 .as_ref()
                 .is_none_or(|sel| sel.matches(&c[flow.from]) || sel.matches(&c[flow.to])),
-            s.origin
+            Cond::Origin => s
+                .origin
                 .as_ref()
                 .is_none_or(|r| r.sel.matches(&c[flow.from]) || self.reach[r.set][flow.from]),
-            s.destination
+            Cond::Destination => s
+                .destination
                 .as_ref()
                 .is_none_or(|r| r.sel.matches(&c[flow.to]) || self.reach[r.set][flow.to]),
-        ];
-        for ok in ends {
-            if out.len() >= limit {
-                return;
-            }
-            if !ok {
-                out.push(Fail::End);
-            }
+            _ => true,
         }
     }
 
     /// Every (element, pattern) that matches, elements in model order (components, then
     /// flows) and patterns in knowledge-base order for each. A pattern that another
-    /// matching pattern refines is left out on that element, and named by it.
-    pub fn matches(&self) -> Vec<Match> {
+    /// matching pattern refines is left out on that element, and named by it. Patterns
+    /// that do not match are looked at once more for near misses.
+    pub fn matches(&self) -> (Vec<Match>, Vec<NearMiss>) {
         let (mut for_components, mut for_flows) = (Vec::new(), Vec::new());
         for (i, selectors) in self.k.selectors.iter().enumerate() {
             let p = PatternId(i as u32);
@@ -1148,23 +1117,23 @@ impl Matcher<'_> {
         let targets = (0..self.facts.components.len())
             .map(|c| (Target::Component(ComponentId::new(c)), &for_components))
             .chain((0..self.facts.flows.len()).map(|f| (Target::Flow(FlowId::new(f)), &for_flows)));
-        let mut out = Vec::new();
+        let (mut out, mut near) = (Vec::new(), Vec::new());
         let mut here: Vec<PatternId> = Vec::new();
         for (target, patterns) in targets {
             here.clear();
-            here.extend(
-                patterns
-                    .iter()
-                    .copied()
-                    .filter(|&p| self.applies(p, target)),
-            );
-            let refined: Vec<PatternId> = here
-                .iter()
-                .flat_map(|p| self.k.patterns[p.index()].refines.iter().copied())
-                .filter(|q| here.contains(q))
-                .collect();
+            for &p in patterns {
+                if self.applies(p, target) {
+                    here.push(p);
+                } else if let Some(miss) = self.near_miss(p, target) {
+                    near.push(miss);
+                }
+            }
+            let refined = |q: &PatternId| {
+                here.iter()
+                    .any(|p| self.k.patterns[p.index()].refines.contains(q))
+            };
             for &p in &here {
-                if refined.contains(&p) {
+                if refined(&p) {
                     continue;
                 }
                 let replaces = self.k.patterns[p.index()]
@@ -1180,153 +1149,107 @@ impl Matcher<'_> {
                 });
             }
         }
-        out
+        (out, near)
     }
 
-    /// Elements that fail exactly one condition of a pattern, where a small edit of the
-    /// model would meet it. `matched` holds every (element, pattern) that matched or
-    /// was marked not applicable: those are no near misses.
-    pub fn near_misses(
-        &self,
-        graph: &DiGraph<Component, Flow, u32>,
-        matched: &std::collections::HashSet<(Target, PatternId)>,
-    ) -> Vec<NearMiss> {
-        let mut out = Vec::new();
-        let n = self.facts.components.len();
-        let targets = (0..n)
-            .map(|c| Target::Component(ComponentId::new(c)))
-            .chain((0..self.facts.flows.len()).map(|f| Target::Flow(FlowId::new(f))));
-        for e in targets {
-            for (i, selectors) in self.k.selectors.iter().enumerate() {
-                let p = PatternId(i as u32);
-                if matched.contains(&(e, p)) {
-                    continue;
-                }
-                let hint = selectors.iter().find_map(|s| {
-                    let fails = self.fails(s, e, 2)?;
-                    match fails.as_slice() {
-                        [one] => self.explain(s, e, one, graph),
-                        _ => None,
+    /// A pattern that does not apply to `e`: a near miss when some selector fails one
+    /// condition only, and a small edit would meet that condition.
+    fn near_miss(&self, p: PatternId, e: Target) -> Option<NearMiss> {
+        self.k.selectors[p.index()].iter().find_map(|s| {
+            let mut failures = self.failures(s, e)?;
+            let first = failures.next()?;
+            // Only these conditions can be near; skip the rest before looking further.
+            if !matches!(first, Cond::Tags | Cond::TagsAll | Cond::Technology) {
+                return None;
+            }
+            if failures.next().is_some() {
+                return None;
+            }
+            let (Selector::Component(sel), Target::Component(c)) = (s, e) else {
+                return None;
+            };
+            let facts = &self.facts.components[c.index()];
+            let (reason, fix, no_role) = match first {
+                Cond::Tags => self.near_tag(c, &sel.tags)?,
+                Cond::TagsAll => {
+                    let missing: Vec<String> = sel
+                        .tags_all
+                        .iter()
+                        .filter(|t| !facts.tags.contains(t))
+                        .cloned()
+                        .collect();
+                    match missing.as_slice() {
+                        [one] => self.near_tag(c, std::slice::from_ref(one))?,
+                        _ => return None,
                     }
-                });
-                if let Some((reason, fix)) = hint {
-                    out.push(NearMiss {
-                        element: e,
-                        pattern: p,
-                        no_role: reason.contains("has no role tag"),
-                        reason,
-                        fix,
-                    });
                 }
-            }
-        }
-        out
+                _ => self.near_technology(facts, sel)?,
+            };
+            Some(NearMiss {
+                element: e,
+                pattern: p,
+                reason,
+                fix,
+                no_role,
+            })
+        })
     }
 
-    /// Why a single failed condition is a near miss, and the edit that would meet it;
-    /// `None` when it is not near.
-    fn explain(
-        &self,
-        s: &Selector,
-        e: Target,
-        fail: &Fail,
-        graph: &DiGraph<Component, Flow, u32>,
-    ) -> Option<(String, String)> {
-        match (fail, e) {
-            (Fail::Tags(wanted), Target::Component(c)) => self.near_tag(c, wanted, graph),
-            (Fail::TagsAll(missing), Target::Component(c)) if missing.len() == 1 => {
-                let w = &missing[0];
-                let facts = &self.facts.components[c.index()];
-                let w = self.k.vocab.tag_word(w);
-                facts
-                    .written_tags
-                    .iter()
-                    .find(|t| close_words(t, &key(w)))
-                    .map(|t| {
-                        (
-                            format!("its tag `{t}` is close to the role `{w}`"),
-                            format!("write the tag `{w}`"),
-                        )
-                    })
-            }
-            (Fail::Technology, Target::Component(c)) => {
-                let Selector::Component(sel) = s else {
-                    return None;
-                };
-                self.near_technology(c, sel)
-            }
-            _ => None,
-        }
-    }
-
-    fn near_tag(
-        &self,
-        c: ComponentId,
-        wanted: &[String],
-        graph: &DiGraph<Component, Flow, u32>,
-    ) -> Option<(String, String)> {
+    /// A tag close to a wanted one, or a component of a technology that implies the
+    /// wanted role, in a model of parts, that plays no role at all.
+    fn near_tag(&self, c: ComponentId, wanted: &[String]) -> Option<(String, String, bool)> {
         let facts = &self.facts.components[c.index()];
+        let vocab = &self.k.vocab;
         for w in wanted {
             if let Some(t) = facts.written_tags.iter().find(|t| close_words(t, w)) {
-                let w = self.k.vocab.tag_word(w);
+                let w = vocab.tag_word(w);
                 return Some((
                     format!("its tag `{t}` is close to the role `{w}`"),
                     format!("write the tag `{w}`"),
+                    false,
                 ));
             }
         }
-        // A component built with a technology that implies these roles, in a model
-        // that describes it in parts, and which plays none of them.
-        let vocab = &self.k.vocab;
         if facts.tags.iter().any(|t| vocab.is_tag_word(t)) {
             return None; // it plays some role: the others are not its own
         }
-        for &i in &facts.tech_words {
+        facts.tech_words.iter().find_map(|&i| {
             let word = &vocab.words[i as usize];
-            if let Some(w) = wanted.iter().find(|w| word.implies.contains(w)) {
-                return Some((
-                    format!(
-                        "`{}` is built with `{}` but has no role tag, and the model describes such components in parts",
-                        graph[c].id, word.word
-                    ),
-                    format!("add the tag `{}` if it plays that part", vocab.tag_word(w)),
-                ));
-            }
-        }
-        None
+            let w = wanted.iter().find(|w| word.implies.contains(w))?;
+            Some((
+                format!(
+                    "`{}` is built with `{}` but has no role tag, and the model describes such components in parts",
+                    self.graph[c].id, word.word
+                ),
+                format!("add the tag `{}` if it plays that part", vocab.tag_word(w)),
+                true,
+            ))
+        })
     }
 
-    fn near_technology(&self, c: ComponentId, sel: &ComponentSelector) -> Option<(String, String)> {
-        let facts = &self.facts.components[c.index()];
-        if facts.technology.is_empty() {
-            return None;
-        }
+    /// A wanted technology word written inside another word, or one letter off.
+    fn near_technology(
+        &self,
+        facts: &ComponentFacts,
+        sel: &ComponentSelector,
+    ) -> Option<(String, String, bool)> {
         let vocab = &self.k.vocab;
-        for w in &sel.technology {
-            let keys: Vec<&str> = match w {
-                TechWord::Text(k) => vec![k.as_str()],
-                TechWord::Vocab(i) => vocab.words[*i as usize]
-                    .framed
-                    .iter()
-                    .map(|f| &f[1..f.len() - 1])
-                    .collect(),
-            };
-            for k in keys {
-                let plain = k.replace('-', "");
-                if let Some(word) = facts.technology.words().find(|seg| {
-                    seg.contains(plain.as_str()) || (plain.len() >= 5 && close_words(seg, &plain))
-                }) {
-                    return Some((
-                        format!("its technology has `{k}` only inside `{word}`"),
-                        format!("write `{k}` as a word of its own in `technology`"),
-                    ));
-                }
-                if facts.technology_text.contains(plain.as_str()) {
-                    return Some((
-                        format!("its technology has `{k}` only inside another word"),
-                        format!("write `{k}` as a word of its own in `technology`"),
-                    ));
-                }
+        let spellings = sel.technology.iter().flat_map(|w| match w {
+            TechWord::Text(k) => std::slice::from_ref(k),
+            TechWord::Vocab(i) => vocab.words[*i as usize].spellings.as_slice(),
+        });
+        for k in spellings {
+            let plain = k.replace('-', "");
+            let inside = facts.technology.words().find(|seg| {
+                seg.contains(plain.as_str()) || (plain.len() >= 5 && close_words(seg, &plain))
+            });
+            if inside.is_some() || facts.technology_text.contains(plain.as_str()) {
+                let place = inside.map_or("another word".to_string(), |w| format!("`{w}`"));
+                return Some((
+                    format!("its technology has `{k}` only inside {place}"),
+                    format!("write `{k}` as a word of its own in `technology`"),
+                    false,
+                ));
             }
         }
         None

@@ -75,11 +75,7 @@ impl Segments {
 
     /// Whether the keyed word (`key(word)`) is a run of whole segments of the text.
     pub fn contains(&self, word_key: &str) -> bool {
-        if word_key.is_empty() {
-            return false;
-        }
-        let needle = format!("-{word_key}-");
-        self.whole.contains(&needle) || self.split.contains(&needle)
+        has_run(&self.whole, word_key) || has_run(&self.split, word_key)
     }
 
     /// The segments cut at separators, for near-miss hints.
@@ -90,6 +86,17 @@ impl Segments {
     pub fn is_empty(&self) -> bool {
         self.whole.len() <= 1
     }
+}
+
+/// Whether `needle` occurs in the keyed text `hay` as a run of whole `-`-separated
+/// segments (`api-key-client` has `client` and `key-client`, not `lient`).
+pub fn has_run(hay: &str, needle: &str) -> bool {
+    !needle.is_empty()
+        && hay.match_indices(needle).any(|(i, _)| {
+            let before = hay[..i].chars().next_back();
+            let after = hay[i + needle.len()..].chars().next();
+            before.is_none_or(|c| c == '-') && after.is_none_or(|c| c == '-')
+        })
 }
 
 /// Cut where a digit meets a capital: `Jinja2Templates` → `Jinja2`, `Templates`;
@@ -158,9 +165,10 @@ pub const IN_PROCESS_WORDS: &[&str] = &[
     "in-memory",
 ];
 
-/// Whether any of `words` (keys) is among a text's segments.
+/// Whether any of `words` (keys, as the lists above are written) is among a text's
+/// segments.
 pub fn mentions(segments: &Segments, words: &[&str]) -> bool {
-    words.iter().any(|w| segments.contains(&key(w)))
+    words.iter().any(|w| segments.contains(w))
 }
 
 /// Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`.
@@ -240,6 +248,22 @@ mod tests {
         assert_eq!(camel_pieces("postgres"), ["postgres"]);
         assert_eq!(camel_pieces("FastAPI"), ["FastAPI"]);
         assert_eq!(camel_pieces("Python3Fast"), ["Python3", "Fast"]);
+    }
+
+    #[test]
+    fn the_word_lists_are_written_as_keys() {
+        for w in HUMAN_WORDS.iter().chain(IN_PROCESS_WORDS) {
+            assert_eq!(key(w), *w);
+        }
+    }
+
+    #[test]
+    fn runs_are_whole_segments() {
+        assert!(has_run("api-key-client", "client"));
+        assert!(has_run("api-key-client", "key-client"));
+        assert!(!has_run("api-key-client", "lient"));
+        assert!(!has_run("api-key-client", ""));
+        assert!(has_run("-fastapi-", "fastapi"));
     }
 
     #[test]

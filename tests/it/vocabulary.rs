@@ -35,14 +35,20 @@ fn open(dir: &Path) -> (Model, Said) {
     (model, diags)
 }
 
-/// A model folder written from the given files into a fresh temporary folder.
-fn model_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Model, Said) {
+/// The given files written into a fresh temporary folder.
+fn folder_of(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let path = dir.path().join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
+    dir
+}
+
+/// A model folder written from the given files, loaded and checked.
+fn model_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Model, Said) {
+    let dir = folder_of(files);
     let (model, diags) = open(dir.path());
     (dir, model, diags)
 }
@@ -385,18 +391,14 @@ category = "spoofing"
 severity = "low"
 applies-to = { element = "component", tags = ["ws"] }
 "#;
-    let (_dir, project) = {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("kb")).unwrap();
-        std::fs::write(dir.path().join("kb/kb.toml"), kb).unwrap();
-        std::fs::write(
-            dir.path().join("threatbook.toml"),
+    let dir = folder_of(&[
+        ("kb/kb.toml", kb),
+        (
+            "threatbook.toml",
             "[project]\nname = \"x\"\n[knowledge]\nbases = [\"./kb\"]\n",
-        )
-        .unwrap();
-        let p = threatbook::open(dir.path());
-        (dir, p)
-    };
+        ),
+    ]);
+    let project = threatbook::open(dir.path());
     let found: Vec<_> = project
         .diagnostics
         .iter()
