@@ -442,6 +442,16 @@ mod suggest_tests {
 }
 
 /// "`a`, `b` or `c`" for messages.
+/// `a zone`, `an asset`: a noun with its indefinite article.
+pub fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
 pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| format!("`{}`", s.as_ref())).collect();
     match quoted.len() {

@@ -879,7 +879,7 @@ pub fn read_trust_levels(
     let Some(value) = r.optional_value("trust-levels") else {
         return levels;
     };
-    let Some(mut t) = TableReader::of_value(r.file(), value, "trust levels", diags) else {
+    let Some(mut t) = TableReader::of_value(r.file(), value, "trust-levels table", diags) else {
         return levels;
     };
     for (name, _) in TRUST_LEVELS {

@@ -127,7 +127,7 @@ impl<T: Choice> FromToml for OneOf<T> {
                 help.insert(0, format!("did you mean `{best}`?"));
             }
             Mismatch::Value {
-                message: format!("`{s}` is not a {}", T::WHAT),
+                message: format!("`{s}` is not {}", crate::diag::with_article(T::WHAT)),
                 help,
             }
         })

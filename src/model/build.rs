@@ -11,7 +11,9 @@ use petgraph::graph::DiGraph;
 
 use super::instantiate::{Facts, Knowledge};
 use super::*;
-use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest, unknown_reference};
+use crate::diag::{
+    Code, Diagnostic, Diagnostics, quoted_list, suggest, unknown_reference, with_article,
+};
 use crate::load::RawModel;
 use crate::load::kb::RawKnowledgeBase;
 use crate::source::{Sp, Span};
@@ -235,15 +237,6 @@ const KINDS: [Kind; 6] = [
     Kind::Threat,
     Kind::Mitigation,
 ];
-
-fn with_article(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {noun}")
-}
 
 fn quoted_names(kinds: &[Kind]) -> String {
     let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();

@@ -715,3 +715,98 @@ fn knowledge_base_wiring_mistakes_are_each_reported_at_their_place() {
     }
     assert_eq!(found.len(), expect.len(), "{found:#?}");
 }
+
+#[test]
+fn vocabulary_and_layering_mistakes_are_each_reported_at_their_place() {
+    let dir = "tests/fixtures/kb/vocabulary";
+    let (exit, json) = check_json(dir);
+    assert_eq!(exit, 2);
+    let found: Vec<(String, String, u64, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap_or("");
+            (
+                d["code"].as_str().unwrap().to_string(),
+                file.rsplit('/').next().unwrap_or("").to_string(),
+                d["line"].as_u64().unwrap_or(0),
+                format!("{} {}", d["message"], d["help"]),
+            )
+        })
+        .collect();
+    let expect = [
+        (
+            "invalid-selector",
+            "threatbook.toml",
+            10,
+            "at least 5 and at most 2",
+        ),
+        ("unknown-field", "threatbook.toml", 11, "trusty"),
+        ("invalid-value", "model.toml", 11, "`robot` is not an actor"),
+        (
+            "invalid-value",
+            "kb.toml",
+            13,
+            "only a technology implies role tags",
+        ),
+        ("missing-field", "kb.toml", 15, "no `word`"),
+        (
+            "invalid-value",
+            "kb.toml",
+            20,
+            "`framework` is not a vocabulary field",
+        ),
+        (
+            "invalid-selector",
+            "kb.toml",
+            27,
+            "did you mean `websocket`?",
+        ),
+        (
+            "invalid-value",
+            "kb.toml",
+            34,
+            "`untrustworthy` is not a trust level",
+        ),
+        (
+            "invalid-value",
+            "kb.toml",
+            41,
+            "`secret` is not a classification",
+        ),
+        (
+            "invalid-value",
+            "kb.toml",
+            49,
+            "such as `stride:spoofing-process`",
+        ),
+        (
+            "invalid-value",
+            "kb.toml",
+            57,
+            "a pattern of the same knowledge base",
+        ),
+        (
+            "dangling-reference",
+            "kb.toml",
+            65,
+            "did you mean `spoofing-process`?",
+        ),
+        (
+            "dangling-reference",
+            "kb.toml",
+            71,
+            "did you mean `encrypt-channel`?",
+        ),
+    ];
+    for (code, file, line, text) in expect {
+        assert!(
+            found
+                .iter()
+                .any(|(c, f, l, t)| c == code && f == file && *l == line && t.contains(text)),
+            "no {code} at {file}:{line} saying {text:?}: {found:?}"
+        );
+    }
+    assert_eq!(found.len(), expect.len(), "{found:?}");
+}
