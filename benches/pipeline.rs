@@ -50,6 +50,7 @@ fn view<'a>(
         findings,
         mermaid: threatbook::diagram::report_mermaid(model, today),
         svg: None,
+        detail: threatbook::render::view::Detail::Full,
     })
 }
 

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
+use crate::render::view::Detail;
 use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,10 +29,34 @@ pub struct Args {
     /// Print the generation time in the document (SOURCE_DATE_EPOCH when set).
     #[arg(long)]
     timestamp: bool,
+    /// How much to say about knowledge-base threats and mitigations [default: summary
+    /// above 200 threats, else full].
+    #[arg(long, value_enum)]
+    detail: Option<DetailArg>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// `--detail`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum DetailArg {
+    /// Each pattern's and each recommended mitigation's text once, with the elements
+    /// it applies to and their coverage or status; threats and mitigations written in
+    /// the model in full. The report says it is a summary.
+    Summary,
+    /// Every threat and every mitigation with its whole text.
+    Full,
+}
+
+impl From<DetailArg> for Detail {
+    fn from(d: DetailArg) -> Detail {
+        match d {
+            DetailArg::Summary => Detail::Summary,
+            DetailArg::Full => Detail::Full,
+        }
+    }
 }
 
 /// The extension of each format's files, for `-o` without `--format`.
@@ -93,6 +118,9 @@ pub fn run(args: Args) -> Exit {
         findings: &findings,
         mermaid,
         svg,
+        detail: args
+            .detail
+            .map_or_else(|| Detail::automatic(model), Detail::from),
     });
     let format = match format {
         Format::Md => RenderFormat::Markdown,

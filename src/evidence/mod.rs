@@ -67,6 +67,7 @@ pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
             findings: input.findings,
             mermaid,
             svg,
+            detail: crate::render::view::Detail::Full,
         });
         out.push(Artefact {
             path: path.into(),

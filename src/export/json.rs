@@ -180,6 +180,9 @@ pub struct ThreatOut<'a> {
     pub pattern: Option<&'a str>,
     /// The knowledge base of that pattern.
     pub knowledge_base: Option<&'a str>,
+    /// Patterns of other knowledge bases that matched the element too and that its
+    /// pattern refines: they were not instantiated there.
+    pub replaces: Vec<&'a str>,
     pub source: Position<'a>,
 }
 
@@ -200,6 +203,9 @@ pub struct MitigationOut<'a> {
     /// The knowledge-base mitigation it was instantiated from; null for one written in
     /// the model.
     pub recommendation: Option<&'a str>,
+    /// Equivalent mitigations of other knowledge bases (`same-as`) recommended on the
+    /// same element, which this one stands for.
+    pub also: Vec<&'a str>,
     pub source: Position<'a>,
 }
 
@@ -314,6 +320,11 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
                 knowledge_base: threat
                     .pattern
                     .map(|p| model.knowledge_base(model.pattern(p).kb).id.as_str()),
+                replaces: threat
+                    .replaces
+                    .iter()
+                    .map(|p| model.pattern(*p).id.as_str())
+                    .collect(),
                 source: pos(threat.span),
             }
         })
@@ -338,6 +349,11 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
             recommendation: m
                 .recommendation
                 .map(|r| model.recommendation(r).id.as_str()),
+            also: m
+                .also
+                .iter()
+                .map(|r| model.recommendation(*r).id.as_str())
+                .collect(),
             source: pos(m.span),
         })
         .collect();

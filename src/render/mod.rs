@@ -385,6 +385,7 @@ mod tests {
             findings: &findings,
             mermaid: crate::diagram::report_mermaid(model, today),
             svg: crate::diagram::report_svg(model, today),
+            detail: crate::render::view::Detail::Full,
         });
         if let Some(name) = name {
             view.project.name = name;

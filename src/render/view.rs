@@ -19,6 +19,9 @@ use crate::source::Sources;
 /// Everything a report template can use.
 #[derive(Serialize)]
 pub struct ReportView<'a> {
+    /// `full`, or `summary`: knowledge-base threats grouped by pattern and their
+    /// mitigations by recommendation, each text once.
+    pub detail: &'static str,
     pub project: ProjectView<'a>,
     /// The date coverage was judged on.
     pub today: String,
@@ -68,6 +71,8 @@ pub struct KnowledgeView<'a> {
     pub patterns: Vec<PatternView<'a>>,
     /// `[[not-applicable]]` marks, in model order.
     pub not_applicable: Vec<NotApplicableView<'a>>,
+    /// Every recommended mitigation of every knowledge base.
+    pub recommendations: Vec<RecommendationView<'a>>,
 }
 
 /// A knowledge base as a report shows it.
@@ -101,6 +106,25 @@ pub struct PatternView<'a> {
     pub applies_to: &'a [String],
     /// How many threats it produced in this model.
     pub instances: usize,
+    pub description: Option<&'a str>,
+    /// The threats it produced, by index.
+    pub threats: Vec<usize>,
+    /// Ids of the patterns of other knowledge bases it refines.
+    pub refines: Vec<&'a str>,
+}
+
+/// A mitigation a knowledge base recommends, as a summary report shows it once.
+#[derive(Serialize)]
+pub struct RecommendationView<'a> {
+    pub id: &'a str,
+    pub kb: &'a str,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub references: &'a [String],
+    /// Ids of equivalent mitigations of other knowledge bases.
+    pub same_as: Vec<&'a str>,
+    /// Its instances (indices into `mitigations`), one per element.
+    pub mitigations: Vec<usize>,
 }
 
 /// A `[[not-applicable]]` mark.
@@ -223,6 +247,8 @@ pub struct ThreatView<'a> {
     pub acceptances: Vec<usize>,
     /// Index into `knowledge.patterns` of the pattern it was instantiated from.
     pub pattern: Option<usize>,
+    /// Ids of the patterns of other knowledge bases it replaced on its element.
+    pub replaces: Vec<&'a str>,
 }
 
 /// A threat's target as a link needs it.
@@ -246,6 +272,12 @@ pub struct MitigationView<'a> {
     /// Ids of the threats it addresses.
     pub threats: Vec<&'a str>,
     pub references: &'a [String],
+    /// Ids of the equivalent mitigations of other knowledge bases it stands for.
+    pub also: Vec<&'a str>,
+    /// For a knowledge base's mitigation, the element it is recommended on.
+    pub element: Option<&'a str>,
+    /// For a knowledge base's mitigation, its index in `knowledge.recommendations`.
+    pub recommendation: Option<usize>,
     /// Links or citations that show its status.
     pub evidence: &'a [String],
 }
@@ -309,6 +341,7 @@ pub struct FindingView<'a> {
 /// serialises on another thread.
 #[derive(Serialize)]
 pub struct ViewWithoutLargestLists<'v, 'a> {
+    pub detail: &'static str,
     pub project: &'v ProjectView<'a>,
     pub today: &'v str,
     pub generated: &'v Option<String>,
@@ -336,6 +369,7 @@ impl<'a> ReportView<'a> {
     /// Everything but `flows` and `components`.
     pub fn without_largest_lists(&self) -> ViewWithoutLargestLists<'_, 'a> {
         let ReportView {
+            detail,
             project,
             today,
             generated,
@@ -361,6 +395,7 @@ impl<'a> ReportView<'a> {
             knowledge,
         } = self;
         ViewWithoutLargestLists {
+            detail,
             project,
             today,
             generated,
@@ -395,6 +430,38 @@ pub struct ReportInput<'a> {
     pub findings: &'a [Diagnostic],
     pub mermaid: Option<String>,
     pub svg: Option<String>,
+    pub detail: Detail,
+}
+
+/// How much a report says about knowledge-base threats and mitigations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Every threat and mitigation with its whole text.
+    Full,
+    /// Instances grouped: each pattern's and each recommendation's text once, with the
+    /// elements and their coverage or status.
+    Summary,
+}
+
+impl Detail {
+    /// Above this many threats a report is a summary unless asked otherwise.
+    pub const SUMMARY_ABOVE: usize = 200;
+
+    /// `Summary` for a model past [`Detail::SUMMARY_ABOVE`] threats, else `Full`.
+    pub fn automatic(model: &Model) -> Detail {
+        if model.threats.len() > Detail::SUMMARY_ABOVE {
+            Detail::Summary
+        } else {
+            Detail::Full
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Full => "full",
+            Detail::Summary => "summary",
+        }
+    }
 }
 
 /// The model's first attack paths, for the report's short section.
@@ -481,6 +548,7 @@ impl<'a> ReportView<'a> {
             findings,
             mermaid,
             svg,
+            detail,
         } = input;
         let coverage: Vec<Coverage> = model
             .threat_ids()
@@ -554,6 +622,11 @@ impl<'a> ReportView<'a> {
                     mitigations: &threat.mitigations,
                     acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
                     pattern: threat.pattern.map(|p| p.index()),
+                    replaces: threat
+                        .replaces
+                        .iter()
+                        .map(|p| model.pattern(*p).id.as_str())
+                        .collect(),
                 }
             })
             .collect();
@@ -574,6 +647,7 @@ impl<'a> ReportView<'a> {
             .collect();
 
         ReportView {
+            detail: detail.as_str(),
             project: ProjectView {
                 name: &model.project.name,
                 version: model.project.version.as_deref(),
@@ -618,6 +692,16 @@ impl<'a> ReportView<'a> {
                             .collect(),
                         references: &mitigation.references,
                         evidence: &mitigation.evidence,
+                        also: mitigation
+                            .also
+                            .iter()
+                            .map(|r| model.recommendations[r.index()].id.as_str())
+                            .collect(),
+                        element: mitigation.recommendation.and_then(|_| {
+                            let t = model.threat(*mitigation.mitigates.first()?);
+                            Some(model.target_id(*t.targets.first()?))
+                        }),
+                        recommendation: mitigation.recommendation.map(|r| r.index()),
                     }
                 })
                 .collect(),
@@ -732,6 +816,38 @@ fn knowledge_view(model: &Model) -> KnowledgeView<'_> {
                 capec: &p.capec,
                 applies_to: &p.applies_to,
                 instances: p.instances.len(),
+                description: p.description.as_deref(),
+                threats: p.instances.iter().map(|t| t.index()).collect(),
+                refines: p
+                    .refines
+                    .iter()
+                    .map(|q| model.pattern(*q).id.as_str())
+                    .collect(),
+            })
+            .collect(),
+        recommendations: model
+            .recommendations
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RecommendationView {
+                id: &r.id,
+                kb: &model.knowledge_base(r.kb).id,
+                title: &r.title,
+                description: r.description.as_deref(),
+                references: &r.references,
+                same_as: r
+                    .same_as
+                    .iter()
+                    .map(|o| model.recommendations[o.index()].id.as_str())
+                    .collect(),
+                // Its own instances: those standing for it under another id are listed
+                // with the other.
+                mitigations: r
+                    .instances
+                    .iter()
+                    .filter(|m| model.mitigation(**m).recommendation.map(|x| x.index()) == Some(i))
+                    .map(|m| m.index())
+                    .collect(),
             })
             .collect(),
         not_applicable: model

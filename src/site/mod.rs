@@ -66,6 +66,7 @@ pub fn build(
             findings: m.findings,
             mermaid: None,
             svg: m.svg.clone(),
+            detail: crate::render::view::Detail::Full,
         });
         entries.push(ModelEntry {
             slug: &m.slug,

@@ -462,7 +462,13 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
     let Some(Ok(renderer)) = out.step("render", || Renderer::new(None)) else {
         return;
     };
-    for (command, format) in [("render md", R::Markdown), ("render html", R::Html)] {
+    use threatbook::render::view::Detail;
+    for (command, format, detail) in [
+        ("render md", R::Markdown, Detail::Full),
+        ("render md --detail summary", R::Markdown, Detail::Summary),
+        ("render html", R::Html, Detail::Full),
+        ("render html --detail summary", R::Html, Detail::Summary),
+    ] {
         let text = out.step(command, || {
             let (mermaid, svg) = match format {
                 R::Markdown => (diagram::report_mermaid(model, today), None),
@@ -476,6 +482,7 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
                 findings,
                 mermaid,
                 svg,
+                detail,
             });
             renderer.render(format, &view)
         });

@@ -560,3 +560,103 @@ protocol = "ASGI"
     assert_eq!(of("channels"), ["bot-app", "proxy-app", "user-proxy"]);
     assert_eq!(of("from-people"), ["app-app", "proxy-app", "user-proxy"]);
 }
+
+const SHOP: &str = "tests/fixtures/blind/workers-queues";
+
+fn render(dir: &str, extra: &[&str]) -> String {
+    let mut args = vec!["render", dir, "--today", "2026-12-01", "-o", "-"];
+    args.extend_from_slice(extra);
+    let r = crate::support::run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.stdout
+}
+
+#[test]
+fn a_shop_sized_report_is_a_summary_that_says_so_and_gives_each_text_once() {
+    let summary = render(SHOP, &[]);
+    let full = render(SHOP, &["--detail", "full"]);
+    assert!(summary.contains("**This report is a summary.**"));
+    assert!(!full.contains("This report is a summary"));
+    assert!(
+        summary.lines().count() < 1500,
+        "{} lines",
+        summary.lines().count()
+    );
+    assert!(full.lines().count() > 3 * summary.lines().count());
+    // A pattern's description, and a recommendation's, once in the summary; once per
+    // element in full.
+    let pattern_text = "Responses that carry internal error text, stack traces";
+    let recommendation_text = "A small pure-ASGI middleware sets";
+    assert_eq!(summary.matches(pattern_text).count(), 1);
+    assert_eq!(summary.matches(recommendation_text).count(), 1);
+    assert!(full.matches(recommendation_text).count() > 1);
+    // Nothing lost: every threat id and every element a mitigation is recommended on
+    // is still named.
+    let (model, _) = open(&root().join(SHOP));
+    let today = threatbook::model::Date::parse("2026-12-01").unwrap();
+    for t in model.threat_ids() {
+        let threat = model.threat(t);
+        let on = format!(
+            "`{}` ({})",
+            model.target_id(threat.targets[0]),
+            model.coverage(t, today).as_str()
+        );
+        assert!(
+            summary.contains(&threat.id) || summary.contains(&on),
+            "{}",
+            threat.id
+        );
+    }
+    for m in &model.mitigations {
+        let element = m.id.split_once('@').map_or(m.id.as_str(), |(_, e)| e);
+        assert!(
+            summary.contains(&format!(
+                "`{element}` ({}",
+                threatbook::model::Choice::as_str(m.status)
+            )),
+            "{}",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn a_small_model_gets_the_full_report_unless_asked_for_a_summary() {
+    let dir = "tests/fixtures/blind/monolith-proxy";
+    let auto = render(dir, &[]);
+    assert!(!auto.contains("This report is a summary"));
+    assert_eq!(auto, render(dir, &["--detail", "full"]));
+    let summary = render(dir, &["--detail", "summary"]);
+    assert!(summary.contains("This report is a summary"));
+    // The HTML report follows the same choice.
+    let html = render(dir, &["--detail", "summary", "--format", "html"]);
+    assert!(html.contains("<strong>This report is a summary.</strong>"));
+    assert!(html.contains("id=\"threats-by-pattern\""));
+}
+
+#[test]
+fn reports_and_exports_name_what_a_threat_replaced_and_a_mitigation_stands_for() {
+    let dir = "tests/fixtures/blind/monolith-proxy";
+    let full = render(dir, &["--detail", "full"]);
+    assert!(full.contains("pattern `flow-cleartext-client-traffic` of `fastapi` · replaces `information-disclosure-flow`"));
+    assert!(full.contains("also stands for `encrypt-channel`"));
+    let r = crate::support::run(&["export", dir, "--format", "json", "-o", "-"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let threat = json["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "flow-cleartext-client-traffic@proxy-to-app")
+        .unwrap();
+    assert_eq!(
+        threat["replaces"],
+        serde_json::json!(["information-disclosure-flow"])
+    );
+    let m = json["mitigations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == "enforce-https@proxy-to-app")
+        .unwrap();
+    assert_eq!(m["also"], serde_json::json!(["encrypt-channel"]));
+}
