@@ -21,9 +21,26 @@ pub struct Args {
 enum Command {
     /// List the bundled knowledge bases.
     List(OutputOnly),
-    /// Print a knowledge base: its patterns, their selectors, and its mitigations.
-    /// Reports every problem in it (exit 2) like `check` does for a model.
+    /// Print a knowledge base: its vocabulary, its patterns, their selectors, and its
+    /// mitigations. Reports every problem in it (exit 2) like `check` does for a model.
     Show(ShowArgs),
+    /// Explain, per pattern, where it applies in a model and why, where it almost
+    /// applies and the edit that would apply it, and which roles technologies imply.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExplainArgs {
+    /// The model folder.
+    dir: std::path::PathBuf,
+    /// Only this pattern.
+    #[arg(long)]
+    pattern: Option<String>,
+    /// Only this component or flow.
+    #[arg(long)]
+    element: Option<String>,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,6 +61,7 @@ pub fn run(args: Args) -> Exit {
     match args.command {
         Command::List(a) => a.output.write(&list(), &Default::default()),
         Command::Show(a) => show(a),
+        Command::Explain(a) => explain(a),
     }
 }
 
@@ -114,6 +132,38 @@ fn describe(set: &KnowledgeSet) -> String {
         if let Some(d) = &kb.description {
             let _ = writeln!(out, "{}\n", d.trim_end());
         }
+        if !kb.vocabulary.is_empty() {
+            let _ = writeln!(out, "## Vocabulary ({})\n", kb.vocabulary.len());
+            out.push_str(
+                "Words its selectors use. Case, separators and plurals do not matter; a synonym matches as its word does.\n\n",
+            );
+            out.push_str(
+                "| word | field | synonyms | implies | meaning |\n|---|---|---|---|---|\n",
+            );
+            let quoted = |words: &[String]| {
+                words
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            for w in &kb.vocabulary {
+                let _ = writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} |",
+                    w.word,
+                    w.field,
+                    quoted(&w.synonyms),
+                    quoted(&w.implies),
+                    w.description
+                        .as_deref()
+                        .unwrap_or("")
+                        .replace('|', "\\|")
+                        .replace('\n', " ")
+                );
+            }
+            out.push('\n');
+        }
         let _ = writeln!(out, "## Patterns ({})\n", kb.patterns.len());
         for &id in &kb.patterns {
             let p = &set.patterns[id.index()];
@@ -174,6 +224,177 @@ fn describe(set: &KnowledgeSet) -> String {
                 let _ = writeln!(out, "\n{}", d.trim_end());
             }
             out.push('\n');
+        }
+    }
+    out
+}
+
+fn explain(args: ExplainArgs) -> Exit {
+    let project = crate::open(&args.dir);
+    let Some(model) = &project.model else {
+        let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+        print::human(&project.sources, &diagnostics);
+        return print::failure(&format!(
+            "{} could not be loaded ({} errors)",
+            args.dir.display(),
+            project.diagnostics.count(Severity::Error)
+        ));
+    };
+    if model.patterns.is_empty() {
+        return print::failure("the model uses no knowledge base: `[knowledge] bases` names none");
+    }
+    if let Some(p) = &args.pattern
+        && !model.patterns.iter().any(|x| &x.id == p)
+    {
+        let names = model.patterns.iter().map(|x| x.id.as_str());
+        return print::failure(&unknown("pattern", p, names));
+    }
+    if let Some(e) = &args.element
+        && !model.target_ids().any(|t| model.target_id(t) == e)
+    {
+        let ids: Vec<&str> = model.target_ids().map(|t| model.target_id(t)).collect();
+        return print::failure(&unknown("component or flow", e, ids));
+    }
+    let text = explanation(model, args.pattern.as_deref(), args.element.as_deref());
+    let inputs = crate::output::Inputs::of_sources(&project.sources);
+    args.output.write(&text, &inputs)
+}
+
+fn unknown<'a>(what: &str, name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    let close = crate::diag::suggest(name, candidates);
+    let hint = close
+        .first()
+        .map_or(String::new(), |c| format!("; did you mean `{c}`?"));
+    format!("the model has no {what} `{name}`{hint}")
+}
+
+/// Per pattern: the elements it applies to, those where a refinement replaced it,
+/// those marked not applicable, and its near misses with their edits; then the roles
+/// technologies implied. Markdown.
+fn explanation(model: &crate::Model, pattern: Option<&str>, element: Option<&str>) -> String {
+    use crate::model::PatternId;
+    let on = |t: crate::model::Target| element.is_none_or(|e| model.target_id(t) == e);
+    let mut out = String::from("# Where the knowledge bases apply\n\n");
+    for (i, p) in model.patterns.iter().enumerate() {
+        if pattern.is_some_and(|x| x != p.id) {
+            continue;
+        }
+        let id = PatternId(i as u32);
+        let ids = |targets: &mut dyn Iterator<Item = crate::model::Target>| -> Vec<String> {
+            targets
+                .filter(|t| on(*t))
+                .map(|t| format!("`{}`", model.target_id(t)))
+                .collect()
+        };
+        let matched = ids(&mut p
+            .instances
+            .iter()
+            .filter_map(|t| model.threat(*t).targets.first().copied()));
+        let mut replaced = Vec::new();
+        for t in &model.threats {
+            if t.replaces.contains(&id)
+                && let (Some(target), Some(by)) = (t.targets.first(), t.pattern)
+                && on(*target)
+            {
+                replaced.push(format!(
+                    "`{}` (by `{}`)",
+                    model.target_id(*target),
+                    model.pattern(by).id
+                ));
+            }
+        }
+        let marked = ids(&mut model
+            .not_applicable
+            .iter()
+            .filter(|n| n.pattern == Some(id))
+            .map(|n| n.element));
+        let near: Vec<String> = model
+            .near_misses
+            .iter()
+            .filter(|m| m.pattern == id && on(m.element))
+            .map(|m| {
+                format!(
+                    "- `{}`: {}; {}",
+                    model.target_id(m.element),
+                    m.reason,
+                    m.fix
+                )
+            })
+            .collect();
+        if element.is_some()
+            && matched.is_empty()
+            && replaced.is_empty()
+            && marked.is_empty()
+            && near.is_empty()
+        {
+            continue;
+        }
+        let kb = &model.knowledge_base(p.kb).id;
+        let _ = writeln!(out, "## `{}` of `{kb}`: {}\n", p.id, p.title);
+        for s in &p.applies_to {
+            let _ = writeln!(out, "- applies to `{s}`");
+        }
+        if !p.refines.is_empty() {
+            let names: Vec<String> = p
+                .refines
+                .iter()
+                .map(|q| format!("`{}`", model.pattern(*q).id))
+                .collect();
+            let _ = writeln!(out, "- refines {}", names.join(", "));
+        }
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        let _ = writeln!(out, "- matched ({}): {}", matched.len(), list(&matched));
+        if !replaced.is_empty() {
+            let _ = writeln!(
+                out,
+                "- matched, but replaced by a refinement ({}): {}",
+                replaced.len(),
+                replaced.join(", ")
+            );
+        }
+        if !marked.is_empty() {
+            let _ = writeln!(
+                out,
+                "- marked not applicable ({}): {}",
+                marked.len(),
+                marked.join(", ")
+            );
+        }
+        if near.is_empty() {
+            out.push_str("- no near miss\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "- almost applies ({}), one condition short:",
+                near.len()
+            );
+            for line in near {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        out.push('\n');
+    }
+    let implied: Vec<String> = model
+        .component_ids()
+        .filter(|c| on(crate::model::Target::Component(*c)))
+        .filter_map(|c| {
+            let roles = model.implied_roles.get(c.index())?;
+            (!roles.is_empty()).then(|| {
+                let roles: Vec<String> = roles.iter().map(|r| format!("`{r}`")).collect();
+                format!("- `{}`: {}", model.component(c).id, roles.join(", "))
+            })
+        })
+        .collect();
+    if !implied.is_empty() {
+        out.push_str("## Roles implied by technology\n\nComponents that have these role tags through their technology, without writing them:\n\n");
+        for line in implied {
+            let _ = writeln!(out, "{line}");
         }
     }
     out

@@ -794,7 +794,7 @@ fn imply_roles(vocab: &Vocab, components: &mut [ComponentFacts]) -> Vec<Vec<Stri
             for role in &w.implies {
                 if !components[c].tags.contains(role) {
                     components[c].tags.push(role.clone());
-                    implied[c].push(role.clone());
+                    implied[c].push(vocab.tag_word(role).to_string());
                 }
             }
         }

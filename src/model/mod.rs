@@ -535,6 +535,13 @@ impl Model {
             .map(|m| EntityRef::Mitigation(*m))
     }
 
+    /// Every component, then every flow, as targets.
+    pub fn target_ids(&self) -> impl Iterator<Item = Target> + '_ {
+        self.component_ids()
+            .map(Target::Component)
+            .chain(self.flow_ids().map(Target::Flow))
+    }
+
     /// The id of a threat target.
     pub fn target_id(&self, t: Target) -> &str {
         match t {

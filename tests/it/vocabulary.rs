@@ -660,3 +660,107 @@ fn reports_and_exports_name_what_a_threat_replaced_and_a_mitigation_stands_for()
         .unwrap();
     assert_eq!(m["also"], serde_json::json!(["encrypt-channel"]));
 }
+
+#[test]
+fn kb_explain_says_where_each_pattern_applies_and_almost_applies() {
+    let dir = "tests/fixtures/invalid/near-miss";
+    let r = crate::support::run(&[
+        "kb",
+        "explain",
+        dir,
+        "--pattern",
+        "security-utility-misconfiguration",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("## `security-utility-misconfiguration` of `fastapi`")
+    );
+    assert!(r.stdout.contains("- matched (0): none"));
+    assert!(r.stdout.contains(
+        "- `security`: its tag `authentification` is close to the role `authentication`; write the tag `authentication`"
+    ));
+    assert_eq!(r.stdout.matches("\n## `").count(), 1, "{}", r.stdout);
+
+    let r = crate::support::run(&[
+        "kb",
+        "explain",
+        "tests/fixtures/blind/workers-queues",
+        "--element",
+        "cdn-to-uvicorn",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("## `flow-cleartext-client-traffic` of `fastapi`")
+    );
+    assert!(r.stdout.contains("- matched (1): `cdn-to-uvicorn`"));
+    assert!(r.stdout.contains(
+        "- matched, but replaced by a refinement (1): `cdn-to-uvicorn` (by `flow-cleartext-client-traffic`)"
+    ));
+    assert!(
+        !r.stdout.contains("`router-permissive-route-access`"),
+        "only this element's patterns"
+    );
+
+    // A model in parts implies no roles.
+    let r = crate::support::run(&["kb", "explain", "tests/fixtures/blind/split-parts"]);
+    assert!(!r.stdout.contains("## Roles implied by technology"));
+
+    let plain = "tests/fixtures/blind/workers-queues";
+    let r = crate::support::run(&[
+        "kb",
+        "explain",
+        plain,
+        "--pattern",
+        "router-permisive-route-access",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("did you mean `router-permissive-route-access`?"),
+        "{}",
+        r.stderr
+    );
+    let r = crate::support::run(&["kb", "explain", plain, "--element", "cdn-to-uvicon"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean `cdn-to-uvicorn`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_fastapi_component_without_tags_shows_its_implied_roles_in_kb_explain() {
+    let whole = component("api", "process", "app", "FastAPI 0.115", &[]);
+    let dir = folder_of(&[
+        ("threatbook.toml", MANIFEST),
+        ("zones.toml", ZONES),
+        ("components.toml", &whole),
+    ]);
+    let r = crate::support::run(&["kb", "explain", dir.path().to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("## Roles implied by technology"));
+    assert!(
+        r.stdout.contains("- `api`: `routing`, `depend`")
+            || r.stdout.contains("- `api`: `routing`"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn kb_show_lists_the_vocabulary() {
+    let r = crate::support::run(&["kb", "show", "fastapi"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("## Vocabulary ("));
+    assert!(
+        r.stdout
+            .contains("| `authentication` | tags | `auth`, `authn`, `security`")
+    );
+    assert!(
+        r.stdout
+            .contains("| `fastapi` | technology | `fast-api` | `routing`, `depends`")
+    );
+}
