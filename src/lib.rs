@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod export;
 pub mod git;
 pub mod import;
+pub mod kinds;
 pub mod load;
 pub mod model;
 pub mod output;

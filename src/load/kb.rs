@@ -16,7 +16,7 @@ use super::raw::{choice, id, number_in, numbers, optional_choice, text};
 use super::reader::{OneOf, TableReader};
 use super::{array_of_tables, bundled, manifest_table, parse_document};
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
-use crate::model::{
+use crate::kinds::{
     Actor, Category, Classification, ComponentKind, Direction, ElementKind, Level, Severity,
     WordField,
 };
@@ -923,7 +923,7 @@ fn classifications(
             *ok = false;
             return Vec::new();
         };
-        return <Classification as crate::model::Choice>::ALL
+        return <Classification as crate::kinds::Choice>::ALL
             .iter()
             .filter(|(_, c)| *c >= min.value)
             .map(|(_, c)| Sp::new(*c, min.span))
@@ -932,7 +932,7 @@ fn classifications(
     one_or_more_choice(r, "data-classification", diags, ok)
 }
 
-fn one_or_more_choice<T: crate::model::Choice>(
+fn one_or_more_choice<T: crate::kinds::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{
+use crate::kinds::{
     Actor, Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
 };
 use crate::source::{Sp, Span};
@@ -475,7 +475,7 @@ pub(super) fn text(
     None
 }
 
-pub(super) fn choice<T: crate::model::Choice>(
+pub(super) fn choice<T: crate::kinds::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,
@@ -484,7 +484,7 @@ pub(super) fn choice<T: crate::model::Choice>(
         .map(|v| Sp::new(v.value.0, v.span))
 }
 
-pub(super) fn optional_choice<T: crate::model::Choice>(
+pub(super) fn optional_choice<T: crate::kinds::Choice>(
     r: &mut TableReader<'_, '_>,
     key: &'static str,
     diags: &mut Diagnostics,

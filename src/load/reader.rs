@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
-use crate::model::{Choice, Date};
+use crate::kinds::{Choice, Date};
 use crate::source::{FileId, Sp, Span};
 
 /// The TOML type name of a value, as messages say it.
@@ -458,7 +458,7 @@ fn plural(expected: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ComponentKind;
+    use crate::kinds::ComponentKind;
     use crate::source::Sources;
 
     fn read(

@@ -7,20 +7,17 @@
 //! the check rules and the renderers walk indices. This module does no I/O.
 
 mod build;
-mod date;
 mod instantiate;
-mod kinds;
 pub mod vocab;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 pub use self::build::build;
-pub use self::date::Date;
 pub use self::instantiate::{KnowledgeSet, resolve_knowledge};
-pub use self::kinds::{
-    Actor, Category, Choice, Classification, ComponentKind, Decision, ElementKind, Level, Severity,
-    Status, WordField,
+pub use crate::kinds::{
+    Actor, Category, Choice, Classification, ComponentKind, Date, Decision, Direction, ElementKind,
+    Level, Severity, Status, WordField,
 };
 use crate::source::Span;
 
@@ -106,28 +103,6 @@ pub struct Component {
     /// Threats that name this component among their targets.
     pub threats: Vec<ThreatId>,
     pub span: Span,
-}
-
-/// Which way a flow crosses a trust boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Direction {
-    /// Into a more trusted zone.
-    Inbound,
-    /// Into a less trusted zone.
-    Outbound,
-    /// Into another zone of equal trust.
-    Lateral,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Inbound => "inbound",
-            Direction::Outbound => "outbound",
-            Direction::Lateral => "lateral",
-        }
-    }
 }
 
 /// A flow between two different zones.

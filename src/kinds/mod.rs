@@ -1,8 +1,15 @@
-//! The closed vocabularies of the format: component kinds, STRIDE categories, severities,
-//! data classifications, mitigation statuses and review decisions.
+//! The closed vocabularies of the format, shared by loading and the model below both:
+//! component kinds, STRIDE categories, severities, data classifications, mitigation
+//! statuses, review decisions, flow directions, actors, and dates.
 //!
-//! Each is a [`Choice`]: a list of kebab-case names that loading, the JSON Schema and
-//! serialisation all take from the same macro, so they cannot disagree.
+//! Each choice is a [`Choice`]: a list of kebab-case names that loading, the JSON Schema
+//! and serialisation all take from the same macro, so they cannot disagree. Nothing here
+//! knows about files or the model: `load` reads these values, `model` resolves with them,
+//! and the pipeline runs one way.
+
+mod date;
+
+pub use self::date::Date;
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -289,15 +296,37 @@ choice! {
     }
 }
 
-impl Choice for super::Direction {
+/// Which way a flow crosses a trust boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Into a more trusted zone.
+    Inbound,
+    /// Into a less trusted zone.
+    Outbound,
+    /// Into another zone of equal trust.
+    Lateral,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Lateral => "lateral",
+        }
+    }
+}
+
+impl Choice for Direction {
     const WHAT: &'static str = "direction";
     const ALL: &'static [(&'static str, Self)] = &[
-        ("inbound", super::Direction::Inbound),
-        ("outbound", super::Direction::Outbound),
-        ("lateral", super::Direction::Lateral),
+        ("inbound", Direction::Inbound),
+        ("outbound", Direction::Outbound),
+        ("lateral", Direction::Lateral),
     ];
 
     fn as_str(self) -> &'static str {
-        super::Direction::as_str(self)
+        Direction::as_str(self)
     }
 }
