@@ -1,7 +1,8 @@
 //! Benchmark of knowledge-base instantiation plus attack-path analysis.
 //!
 //! `cargo bench --bench kb` generates a model of 10,000 components and 50,000 flows
-//! (and smaller ones to show how time grows) with a knowledge base of 200 patterns,
+//! (and smaller ones to show how time grows) with a knowledge base of 200 patterns and
+//! a vocabulary (synonyms, an implied role, reachability selectors; near misses on),
 //! and times: loading the model without the knowledge base, loading it with it (the
 //! difference is reading the knowledge base and instantiating its patterns), and the
 //! attack-path analysis of the model with its instantiated threats. `-- --quick` runs

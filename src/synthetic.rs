@@ -343,9 +343,19 @@ pub fn add_knowledge_base(
                 "element = \"flow\", data-classification = \"{}\", authenticated = false",
                 classes[i % 4]
             ),
-            15..=16 => format!(
+            15 => format!(
                 "element = \"flow\", from = {{ kind = \"external-entity\" }}, to = {{ tags = \"t{}\" }}",
                 i % 5
+            ),
+            // Traffic followed through chains of processes, both ways.
+            16 => format!(
+                "element = \"flow\", in-process = false, origin = {{ kind = \"external-entity\" }}, destination = {{ tags = \"t{}\" }}",
+                i % 5
+            ),
+            18 => format!(
+                "element = \"flow\", either = {{ tags-all = [\"t{}\", \"t{}\"] }}, data-classification = {{ min = \"confidential\" }}",
+                i % 5,
+                (i + 1) % 5
             ),
             _ => format!(
                 "element = \"flow\", protocol = \"https\", to = {{ technology = \"tech {}\", zone-trust = {{ min = {} }} }}",
@@ -370,10 +380,28 @@ pub fn add_knowledge_base(
             2 * i
         );
     }
+    // A vocabulary for every selector word, with synonyms, and a technology that implies
+    // roles: matching and the vocabulary checks run as they do on a real knowledge base.
+    let mut vocabulary = String::new();
+    for n in 0..7 {
+        let implies = if n == 0 { "implies = [\"t0\"]\n" } else { "" };
+        let _ = writeln!(
+            vocabulary,
+            "[[vocabulary]]\nword = \"tech {n}\"\nfield = \"technology\"\nsynonyms = [\"technology {n}\"]\n{implies}"
+        );
+    }
+    for n in 0..5 {
+        let _ = writeln!(
+            vocabulary,
+            "[[vocabulary]]\nword = \"t{n}\"\nfield = \"tags\"\nsynonyms = [\"tag {n}\", \"role {n}\"]\n"
+        );
+    }
     vec![
         (
             "kb/kb.toml".into(),
-            "[knowledge-base]\nid = \"synthetic\"\nname = \"Synthetic patterns\"\n".into(),
+            format!(
+                "[knowledge-base]\nid = \"synthetic\"\nname = \"Synthetic patterns\"\n\n{vocabulary}"
+            ),
         ),
         ("kb/patterns.toml".into(), p),
     ]
