@@ -294,6 +294,9 @@ fn client_traffic_is_followed_through_proxies_and_partners_are_not_clients() {
             .any(|t| t.ends_with("@api-api") && t.starts_with("tampering-flow"))
     );
     assert!(!all.contains("credential-theft-external-entity@stripe"));
+    let recommended: BTreeSet<&str> = model.mitigations.iter().map(|m| m.id.as_str()).collect();
+    assert!(!recommended.contains("phishing-resistant-mfa@stripe"));
+    assert!(recommended.contains("phishing-resistant-mfa@browser"));
     assert!(all.contains("credential-theft-external-entity@browser"));
     // The specific threat replaces the generic one it refines, and says so.
     assert!(!all.contains("information-disclosure-flow@cdn-api"));
