@@ -754,7 +754,8 @@ fn push_unique(list: &mut Vec<String>, k: String) {
 }
 
 /// An external entity is driven by a person when its name, technology or tags say so
-/// (`browser`, `user`, `customer`, `staff` …); everything else is a system.
+/// (`browser`, `user`, `customer`, `staff` …) and none says it is software (`system`,
+/// `service`, `api`, `endpoint` …); everything else is a system.
 fn infer_actor(c: &Component) -> Actor {
     if c.kind != ComponentKind::ExternalEntity {
         return Actor::System;
@@ -764,7 +765,9 @@ fn infer_actor(c: &Component) -> Actor {
         text.push(' ');
         text.push_str(t);
     }
-    if vocab::mentions(&Segments::of(&text), vocab::HUMAN_WORDS) {
+    let words = Segments::of(&text);
+    if vocab::mentions(&words, vocab::HUMAN_WORDS) && !vocab::mentions(&words, vocab::SYSTEM_WORDS)
+    {
         Actor::Human
     } else {
         Actor::System
@@ -772,8 +775,9 @@ fn infer_actor(c: &Component) -> Actor {
 }
 
 /// A technology that implies roles gives them to each component built with it, unless
-/// the model describes such components in parts: once any component with that
-/// technology carries one of the roles as a tag, only tags count for all of them.
+/// the model describes such components in parts: once two or more components have that
+/// technology and any of them carries one of the roles as a tag, only tags count for
+/// all of them.
 fn imply_roles(vocab: &Vocab, components: &mut [ComponentFacts]) -> Vec<Vec<String>> {
     let mut implied = vec![Vec::new(); components.len()];
     for (i, w) in vocab.words.iter().enumerate() {
@@ -784,9 +788,11 @@ fn imply_roles(vocab: &Vocab, components: &mut [ComponentFacts]) -> Vec<Vec<Stri
         let with: Vec<usize> = (0..components.len())
             .filter(|&c| components[c].tech_words.binary_search(&i).is_ok())
             .collect();
-        let in_parts = with
-            .iter()
-            .any(|&c| components[c].tags.iter().any(|t| w.implies.contains(t)));
+        // One component alone is a whole application, whatever its tags.
+        let in_parts = with.len() > 1
+            && with
+                .iter()
+                .any(|&c| components[c].tags.iter().any(|t| w.implies.contains(t)));
         if in_parts {
             continue;
         }

@@ -146,6 +146,25 @@ pub const HUMAN_WORDS: &[&str] = &[
     "actor",
 ];
 
+/// Words that say an external entity is software even when a human word is there too
+/// (`customer system`, `customer webhook endpoint`).
+pub const SYSTEM_WORDS: &[&str] = &[
+    "system",
+    "service",
+    "server",
+    "api",
+    "backend",
+    "integration",
+    "endpoint",
+    "webhook",
+    "provider",
+    "daemon",
+    "bot",
+    "job",
+    "erp",
+    "crm",
+];
+
 /// Words in a flow's protocol that say it never leaves the process.
 pub const IN_PROCESS_WORDS: &[&str] = &[
     "in-process",
@@ -252,7 +271,11 @@ mod tests {
 
     #[test]
     fn the_word_lists_are_written_as_keys() {
-        for w in HUMAN_WORDS.iter().chain(IN_PROCESS_WORDS) {
+        for w in HUMAN_WORDS
+            .iter()
+            .chain(IN_PROCESS_WORDS)
+            .chain(SYSTEM_WORDS)
+        {
             assert_eq!(key(w), *w);
         }
     }

@@ -91,7 +91,6 @@ flow-cleartext-client-traffic: client-request server-response websocket-client-m
 flow-middleware-data-mishandling: asgi-to-cors cors-to-middleware middleware-to-router
     response-to-middleware middleware-to-cors-response cors-to-asgi-response
 flow-backend-exchange-unprotected: path-operation-to-backends background-to-backends
-    path-operation-to-database background-to-database
 flow-data-at-rest-exposure: path-operation-to-database background-to-database app-database
     log-storage server-access-logs path-operation-logs exception-logs
 flow-sensitive-data-logged: server-access-logs path-operation-logs exception-logs

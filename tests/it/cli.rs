@@ -155,7 +155,7 @@ fn a_template_override_replaces_the_builtin_by_file_name() {
         "{{ project.name }}: {{ summary.threats }} threats, {{ summary.uncovered_threats }} uncovered\n",
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, "FastAPI service: 55 threats, 1 uncovered\n");
+    assert_eq!(r.stdout, "FastAPI service: 53 threats, 1 uncovered\n");
 }
 
 #[test]
