@@ -105,6 +105,14 @@ fn blind_models_get_the_fastapi_threats_their_authors_expected() {
             expected.difference(&found).collect::<Vec<_>>(),
             found.difference(&expected).collect::<Vec<_>>()
         );
+        // `cargo test --test it blind_models -- --nocapture` prints the figures.
+        eprintln!(
+            "{name}: recall {both}/{} = {:.0} %, precision {both}/{} = {:.0} %",
+            expected.len(),
+            100.0 * recall,
+            found.len(),
+            100.0 * precision
+        );
         hit += both;
         expected_total += expected.len();
         found_total += found.len();
@@ -112,6 +120,11 @@ fn blind_models_get_the_fastapi_threats_their_authors_expected() {
     let (recall, precision) = (
         hit as f64 / expected_total as f64,
         hit as f64 / found_total as f64,
+    );
+    eprintln!(
+        "all: recall {hit}/{expected_total} = {:.0} %, precision {hit}/{found_total} = {:.0} %",
+        100.0 * recall,
+        100.0 * precision
     );
     assert!(
         recall >= 0.9 && precision >= 0.9,
