@@ -139,6 +139,7 @@ pub fn seeds() -> Vec<Seed> {
         "risk",
         "diff",
         "regressions",
+        "blind",
     ] {
         folders.extend(subfolders(&root.join("tests/fixtures").join(group)));
     }
