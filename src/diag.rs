@@ -139,13 +139,19 @@ codes! {
         "The model has no components, so there is nothing to check or draw.";
     /// A threat with neither a mitigation nor a valid acceptance.
     UncoveredThreat = "uncovered-threat", Check, Error,
-        "A threat that no mitigation addresses and no unexpired acceptance covers.";
+        "A threat that no mitigation addresses and no unexpired acceptance covers (state uncovered or acceptance expired).";
     /// A threat whose mitigations are all still to be done.
     UnmitigatedThreat = "unmitigated-threat", Check, Warning,
-        "A threat with mitigations, none of them implemented or verified yet.";
+        "A threat with mitigations, none of them implemented or verified yet (state planned or proposed only); an error for the states `check --require` does not accept.";
     /// A risk acceptance past its expiry date.
     ExpiredAcceptance = "expired-acceptance", Check, Error,
         "A risk acceptance has expired; renew it with a new date or mitigate the threat.";
+    /// A risk acceptance that expires soon.
+    ExpiringAcceptance = "expiring-acceptance", Check, Warning,
+        "A risk acceptance ends within the expiry window (30 days unless `check --expiry-window DAYS` says otherwise); renew it or plan the mitigation before it lapses.";
+    /// An implemented or verified mitigation whose requirement the model contradicts.
+    ContradictedMitigation = "contradicted-mitigation", Check, Error,
+        "A mitigation is implemented or verified, but it requires something (`requires = { encrypted = true }`) that an element it is on does not have; it does not count as mitigating until the model and the claim agree.";
     /// A flow across a trust boundary without encryption or authentication.
     UnprotectedBoundaryCrossing = "unprotected-boundary-crossing", Check, Warning,
         "A flow into a more trusted zone, or carrying confidential or restricted data between zones, is not both encrypted and authenticated.";
@@ -346,6 +352,13 @@ impl Diagnostics {
 
     pub fn len(&self) -> usize {
         self.items.len()
+    }
+
+    /// Sets the severity of every diagnostic pushed after the first `since`.
+    pub fn raise_since(&mut self, since: usize, severity: Severity) {
+        for d in self.items.iter_mut().skip(since) {
+            d.severity = severity;
+        }
     }
 
     pub fn as_slice(&self) -> &[Diagnostic] {

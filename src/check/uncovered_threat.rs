@@ -4,11 +4,11 @@
 
 use super::{ByElement, Options};
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::model::{Coverage, Model, ThreatId};
+use crate::model::{Model, ThreatId};
 
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
     let uncovered = model.threat_ids().filter(|t| {
-        model.coverage(*t, options.today) == Coverage::Uncovered
+        model.coverage(*t, options.today).is_uncovered()
             && options.min_risk.is_none_or(|min| model.risk(*t) >= min)
     });
     let by = ByElement::of(model, uncovered);

@@ -1,21 +1,38 @@
-//! `unmitigated-threat`: a threat whose mitigations are all proposed or planned, so that
-//! nothing protects against it today.
+//! `unmitigated-threat`: a threat whose mitigations are all proposed or planned (states
+//! proposed only and planned), so that nothing protects against it today. A warning,
+//! except for the states `check --require` does not accept ([`Options::require`]):
+//! those are errors.
 
 use super::{ByElement, Options};
-use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics, Severity};
 use crate::model::{Coverage, Model, ThreatId};
 
 pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
-    let planned = model
+    let states: Vec<Coverage> = model
         .threat_ids()
-        .filter(|t| model.coverage(*t, options.today) == Coverage::Planned);
-    let by = ByElement::of(model, planned);
+        .map(|t| model.coverage(t, options.today))
+        .collect();
+    for failing in [true, false] {
+        let threats = model.threat_ids().filter(|t| {
+            let c = states[t.index()];
+            matches!(c, Coverage::Planned | Coverage::ProposedOnly)
+                && options.require.accepts(c) != failing
+        });
+        let before = diags.len();
+        report(model, &states, ByElement::of(model, threats), diags);
+        if failing {
+            diags.raise_since(before, Severity::Error);
+        }
+    }
+}
+
+fn report(model: &Model, states: &[Coverage], by: ByElement, diags: &mut Diagnostics) {
     for t in by.written {
-        one(model, t, diags);
+        one(model, t, states[t.index()], diags);
     }
     for (target, threats) in by.instances {
         if let [t] = threats[..] {
-            one(model, t, diags);
+            one(model, t, states[t.index()], diags);
             continue;
         }
         let ids: Vec<String> = threats
@@ -52,14 +69,15 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
 }
 
 /// The diagnostic of one threat whose mitigations are all still to do.
-fn one(model: &Model, t: ThreatId, diags: &mut Diagnostics) {
+fn one(model: &Model, t: ThreatId, state: Coverage, diags: &mut Diagnostics) {
     let threat = model.threat(t);
     let mut d = Diagnostic::at(
         Code::UnmitigatedThreat,
         threat.span,
         format!(
-            "threat `{}` has {} mitigation{}, none implemented or verified",
+            "threat `{}` is {}: {} mitigation{}, none implemented or verified",
             threat.id,
+            state.label().to_lowercase(),
             threat.mitigations.len(),
             if threat.mitigations.len() == 1 {
                 ""
@@ -71,7 +89,12 @@ fn one(model: &Model, t: ThreatId, diags: &mut Diagnostics) {
     .with_label("not yet mitigated");
     for m in &threat.mitigations {
         let m = model.mitigation(*m);
-        d = d.with_related(m.span, format!("`{}` is {}", m.id, m.status));
+        let note = if m.status.is_effective() && !m.contradicted.is_empty() {
+            ", but contradicted by the model"
+        } else {
+            ""
+        };
+        d = d.with_related(m.span, format!("`{}` is {}{note}", m.id, m.status));
     }
     diags.push(d);
 }
@@ -100,5 +123,48 @@ mod tests {
             assert_eq!(c.contains(&Code::UnmitigatedThreat), warns, "{status}");
             assert!(!c.contains(&Code::UncoveredThreat));
         }
+    }
+
+    #[test]
+    fn require_turns_the_states_below_it_into_errors() {
+        use crate::check::testing::codes_with;
+        use crate::check::{Options, Require};
+        use crate::diag::Severity;
+        use crate::model::Date;
+        let severity = |status: &str, require: Require| {
+            let mut options = Options::new(Date::parse("2027-01-01").unwrap());
+            options.require = require;
+            let manifest = "[project]\nname = \"t\"\n";
+            let model = with_status(status);
+            let project =
+                crate::open_texts([("threatbook.toml", manifest), ("m.toml", model.as_str())]);
+            let mut diags = crate::diag::Diagnostics::default();
+            crate::check::run(project.model.as_ref().unwrap(), &options, &mut diags);
+            assert!(codes_with(&model, &options).contains(&Code::UnmitigatedThreat));
+            diags
+                .iter()
+                .find(|d| d.code == Code::UnmitigatedThreat)
+                .map(|d| d.severity)
+        };
+        assert_eq!(
+            severity("proposed", Require::Proposed),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            severity("proposed", Require::Planned),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            severity("planned", Require::Planned),
+            Some(Severity::Warning)
+        );
+        assert_eq!(
+            severity("planned", Require::Mitigated),
+            Some(Severity::Error)
+        );
+        assert_eq!(
+            severity("proposed", Require::Mitigated),
+            Some(Severity::Error)
+        );
     }
 }

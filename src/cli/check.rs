@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::print::{self, JsonDiagnostic};
 use super::{DateArgs, Exit};
-use crate::check::{Options, Summary};
+use crate::check::{Options, Require, Summary};
 use crate::diag::{Code, Severity, Stage};
 use crate::model::{Choice, Level};
 
@@ -49,6 +49,15 @@ pub struct Args {
     /// critical.
     #[arg(long, value_name = "LEVEL", value_parser = level)]
     min_risk: Option<Level>,
+    /// How far each threat's handling must have got: `proposed` (the default: any
+    /// mitigation, even one only proposed), `planned` (a mitigation at least planned)
+    /// or `mitigated` (one implemented or verified). Threats below it are errors
+    /// (`unmitigated-threat`); accepted and not-applicable threats always pass.
+    #[arg(long, value_name = "STATE", value_parser = require, default_value = "proposed")]
+    require: Require,
+    /// Warn (`expiring-acceptance`) about acceptances that end within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = crate::check::DEFAULT_EXPIRY_WINDOW)]
+    expiry_window: u32,
     /// Report `stride-coverage`: elements missing a threat (or a `[[not-applicable]]`)
     /// for a STRIDE category that applies to their kind.
     #[arg(long)]
@@ -66,6 +75,17 @@ struct JsonReport {
     warnings: usize,
     diagnostics: Vec<JsonDiagnostic>,
     summary: Summary,
+}
+
+fn require(text: &str) -> Result<Require, String> {
+    Require::ALL
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|(_, r)| *r)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Require::ALL.iter().map(|(n, _)| *n).collect();
+            format!("expected one of {}", names.join(", "))
+        })
 }
 
 fn level(text: &str) -> Result<Level, String> {
@@ -87,6 +107,8 @@ pub fn run(args: Args) -> Exit {
     let mut options = Options::new(today);
     options.min_risk = args.min_risk;
     options.stride_coverage = args.stride_coverage;
+    options.require = args.require;
+    options.expiry_window = args.expiry_window;
     if args.require_review {
         let files: Vec<&std::path::Path> = project
             .sources
@@ -153,14 +175,25 @@ fn tally(
         None => format!("the model could not be loaded: {counts}"),
         Some(model) => {
             let s = Summary::of_model(model, today);
+            let states: Vec<String> = crate::model::Coverage::REPORT_ORDER
+                .iter()
+                .filter_map(|c| {
+                    let n = s.count(*c).unwrap_or(0);
+                    (n > 0).then(|| format!("{n} {}", c.label().to_lowercase()))
+                })
+                .collect();
+            let states = if states.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", states.join(", "))
+            };
             format!(
-                "{}: {}, {}, {}, {} ({} uncovered), {}; {counts}",
+                "{}: {}, {}, {}, {}{states}; {}; {counts}",
                 model.project.name,
                 plural(s.components, "component"),
                 plural(s.flows, "flow"),
                 plural(s.zones, "zone"),
                 plural(s.threats, "threat"),
-                s.uncovered_threats.unwrap_or(0),
                 plural(s.mitigations, "mitigation"),
             )
         }

@@ -15,7 +15,7 @@ pub mod select;
 pub mod svg;
 pub mod text;
 
-use crate::model::{ComponentId, ComponentKind, Coverage, Date, Direction, FlowId, Model, ZoneId};
+use crate::model::{ComponentId, ComponentKind, Date, Direction, FlowId, Model, ZoneId};
 
 pub use self::select::{Scope, SelectError};
 
@@ -155,7 +155,7 @@ impl<'a> Diagram<'a> {
         let uncovered = |threats: &[crate::model::ThreatId]| {
             threats
                 .iter()
-                .filter(|t| model.coverage(**t, options.today) == Coverage::Uncovered)
+                .filter(|t| model.coverage(**t, options.today).is_uncovered())
                 .count()
         };
         let mut node_of = vec![usize::MAX; model.graph.node_count()];

@@ -13,8 +13,8 @@ use super::Input;
 use crate::check::Summary;
 use crate::diag::{JsonDiagnostic, json_diagnostic};
 use crate::model::{
-    Category, Classification, ComponentKind, Coverage, Decision, Direction, Level, Model, Severity,
-    Status,
+    Category, Classification, ComponentKind, Coverage, Decision, Direction, Level, Model, Requires,
+    Severity, Status,
 };
 use crate::source::{Sources, Span};
 
@@ -191,6 +191,13 @@ pub struct MitigationOut<'a> {
     pub id: &'a str,
     pub title: &'a str,
     pub status: Status,
+    /// Whether it protects today: implemented or verified, and not contradicted.
+    pub effective: bool,
+    /// What must hold of the elements it is on for it to protect.
+    pub requires: Requires,
+    /// Ids of the flows whose fields contradict `requires` (the elements it is on,
+    /// or for a component, the flows into it from other zones).
+    pub contradicted_by: Vec<&'a str>,
     /// How many risk levels it lowers its threats' risk once effective.
     pub reduces: u8,
     /// Ids of the threats it addresses.
@@ -330,12 +337,19 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
         })
         .collect();
     let mitigations = model
-        .mitigations
-        .iter()
-        .map(|m| MitigationOut {
+        .mitigation_ids()
+        .map(|id| (id, model.mitigation(id)))
+        .map(|(id, m)| MitigationOut {
             id: &m.id,
             title: &m.title,
             status: m.status,
+            effective: model.is_effective(id),
+            requires: m.requires,
+            contradicted_by: m
+                .contradicted
+                .iter()
+                .map(|(t, _)| model.target_id(*t))
+                .collect(),
             reduces: m.reduces,
             mitigates: m
                 .mitigates

@@ -35,6 +35,18 @@ struct Run {
     column_kind: &'static str,
     artifacts: Vec<Artifact>,
     results: Vec<ResultOut>,
+    /// The model's threat counts per coverage state, so that a SARIF consumer sees the
+    /// same figures as the reports (SARIF's property bag).
+    properties: RunProperties,
+}
+
+#[derive(Serialize)]
+struct RunProperties {
+    /// The day coverage was judged on.
+    today: String,
+    threats: usize,
+    /// Threats per coverage state (`mitigated`, `proposed-only`, …), each counted once.
+    coverage: std::collections::BTreeMap<&'static str, usize>,
 }
 
 #[derive(Serialize)]
@@ -278,6 +290,22 @@ pub fn export(input: &Input<'_>) -> String {
                 .iter()
                 .map(|d| result(input.sources, d))
                 .collect(),
+            properties: RunProperties {
+                today: input.today.to_string(),
+                threats: input.model.threats.len(),
+                coverage: {
+                    let mut by: std::collections::BTreeMap<&'static str, usize> =
+                        crate::model::Coverage::ALL
+                            .iter()
+                            .map(|c| (c.as_str(), 0))
+                            .collect();
+                    for t in input.model.threat_ids() {
+                        *by.entry(input.model.coverage(t, input.today).as_str())
+                            .or_default() += 1;
+                    }
+                    by
+                },
+            },
         }],
     };
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();

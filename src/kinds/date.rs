@@ -60,6 +60,24 @@ impl Date {
         )
     }
 
+    /// Days since 1970-01-01 (negative before it): the inverse of
+    /// [`Date::from_unix_seconds`] at day granularity.
+    pub fn days_since_epoch(self) -> i64 {
+        // Civil date to days: the same era-based algorithm, the other way round.
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// How many days from `self` to `later` (negative when `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
     /// Parses `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Option<Date> {
         let mut parts = text.splitn(3, '-');
@@ -115,6 +133,24 @@ mod tests {
             "2026-12-31"
         );
         assert_eq!(Date::from_unix_seconds(-86_400).to_string(), "1969-12-31");
+    }
+
+    #[test]
+    fn days_since_epoch_inverts_unix_seconds() {
+        for secs in [
+            -86_400 * 800_000,
+            -1,
+            0,
+            951_782_400,
+            1_709_164_800,
+            4_107_456_000,
+        ] {
+            let date = Date::from_unix_seconds(secs);
+            assert_eq!(date.days_since_epoch(), secs.div_euclid(86_400), "{date}");
+        }
+        let a = Date::parse("2026-12-02").unwrap();
+        assert_eq!(a.days_until(Date::parse("2027-01-01").unwrap()), 30);
+        assert_eq!(a.days_until(Date::parse("2024-02-29").unwrap()), -1007);
     }
 
     #[test]

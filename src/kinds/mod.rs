@@ -203,6 +203,48 @@ impl Status {
     }
 }
 
+/// What must hold of the element a mitigation is on for the mitigation to protect
+/// (`requires = { encrypted = true }`). On a flow each key is the flow's own field; on
+/// a component, it must hold of every flow into the component from another zone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requires {
+    /// The flow is encrypted (`encrypted` of the flow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// The flow authenticates its sender (`authenticated` of the flow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+}
+
+impl Requires {
+    /// The keys a `requires` table may have.
+    pub const KEYS: [&'static str; 2] = ["encrypted", "authenticated"];
+
+    /// Whether it requires nothing.
+    pub fn is_empty(&self) -> bool {
+        self.encrypted.is_none() && self.authenticated.is_none()
+    }
+
+    /// The first requirement a flow with these fields fails, as it is written
+    /// (`"encrypted = true"`).
+    pub fn failed(&self, encrypted: bool, authenticated: bool) -> Option<&'static str> {
+        match (self.encrypted, self.authenticated) {
+            (Some(want), _) if want != encrypted => Some(if want {
+                "encrypted = true"
+            } else {
+                "encrypted = false"
+            }),
+            (_, Some(want)) if want != authenticated => Some(if want {
+                "authenticated = true"
+            } else {
+                "authenticated = false"
+            }),
+            _ => None,
+        }
+    }
+}
+
 choice! {
     /// What a review concluded.
     Decision, "review decision" {

@@ -245,6 +245,10 @@ pub struct RawRecommendation {
     pub mitigates: Vec<Sp<String>>,
     #[schemars(range(min = 0, max = 3))]
     pub reduces: Option<Sp<u8>>,
+    /// What must hold of each element it is recommended on for it to protect once
+    /// implemented; the model contradicting it is a `contradicted-mitigation` error.
+    #[serde(default)]
+    pub requires: crate::kinds::Requires,
     #[serde(default)]
     pub references: Vec<Sp<String>>,
     /// Markdown.
@@ -1051,6 +1055,7 @@ pub fn read_recommendation(
     let reduces = r
         .optional::<i64>("reduces", diags)
         .and_then(|v| number_in::<u8>(v, "reduces", 0..=3, diags));
+    let requires = super::raw::requires(r, diags);
     let references = r.list("references", diags);
     let description = r.optional("description", diags);
     let mut ok = true;
@@ -1060,6 +1065,7 @@ pub fn read_recommendation(
         title: title?,
         mitigates: mitigates?,
         reduces,
+        requires: requires?,
         references,
         description,
         same_as,

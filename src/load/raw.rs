@@ -355,6 +355,10 @@ pub struct RawMitigation {
     /// (default 1).
     #[schemars(range(min = 0, max = 3))]
     pub reduces: Option<Sp<u8>>,
+    /// What must hold of the elements it is on for it to protect; an implemented or
+    /// verified mitigation whose requirement the model contradicts does not count.
+    #[serde(default)]
+    pub requires: crate::kinds::Requires,
     /// Who is responsible for it.
     pub owner: Option<Sp<String>>,
     /// Links or citations: standards, tickets, evidence.
@@ -672,6 +676,7 @@ pub fn read_mitigation(
     let reduces = r
         .optional::<i64>("reduces", diags)
         .and_then(|v| number_in::<u8>(v, "reduces", 0..=3, diags));
+    let requires = requires(r, diags);
     let owner = r.optional("owner", diags);
     let references = r.list("references", diags);
     let description = r.optional("description", diags);
@@ -681,11 +686,32 @@ pub fn read_mitigation(
         mitigates,
         status: status?,
         reduces,
+        requires: requires?,
         owner,
         references,
         description,
         span: r.span(),
     })
+}
+
+/// `requires = { encrypted = true, … }` of a mitigation: nothing when absent, `None`
+/// after reporting a malformed table.
+pub fn requires(
+    r: &mut TableReader<'_, '_>,
+    diags: &mut Diagnostics,
+) -> Option<crate::kinds::Requires> {
+    let mut out = crate::kinds::Requires::default();
+    let Some(value) = r.optional_value("requires") else {
+        return Some(out);
+    };
+    let mut t = TableReader::of_value(r.file(), value, "requires table", diags)?;
+    let encrypted = t.optional::<bool>("encrypted", diags);
+    let authenticated = t.optional::<bool>("authenticated", diags);
+    let before = diags.count(crate::diag::Severity::Error);
+    t.finish(diags);
+    out.encrypted = encrypted.map(|v| v.value);
+    out.authenticated = authenticated.map(|v| v.value);
+    (diags.count(crate::diag::Severity::Error) == before).then_some(out)
 }
 
 /// Reads one `[[acceptance]]`.

@@ -302,6 +302,7 @@ pub fn build(
     b.resolve_mitigations(mitigation, &knowledge);
     b.recommend(&mut knowledge);
     b.apply_statuses(mitigation_status, &knowledge);
+    b.contradictions();
     let acceptances = b.resolve_acceptances(acceptance, &knowledge);
     let reviews = review
         .into_iter()
@@ -548,14 +549,15 @@ impl Builder<'_> {
                 acceptances: Vec::new(),
                 pattern: None,
                 replaces: Vec::new(),
+                not_applicable: false,
                 span: t.id.span,
             });
         }
     }
 
-    /// Knowledge bases: not-applicable marks first, since a marked pattern is not
-    /// instantiated on its element; then every match of every pattern becomes a threat,
-    /// and what almost matched is kept as near misses.
+    /// Knowledge bases: not-applicable marks first; then every match of every pattern
+    /// becomes a threat (a marked one in state not applicable), and what almost matched
+    /// is kept as near misses.
     fn instantiate(
         &mut self,
         knowledge: &mut Knowledge,
@@ -616,9 +618,7 @@ impl Builder<'_> {
         let (matches, near_misses) = matcher.matches();
         let written = self.threats.len();
         for m in matches {
-            if marked.contains(&(m.target, m.pattern)) {
-                continue;
-            }
+            let not_applicable = marked.contains(&(m.target, m.pattern));
             if self.threats.len() - written >= crate::load::limits::MAX_INSTANCES {
                 self.diags.push(
                     Diagnostic::at(
@@ -664,6 +664,7 @@ impl Builder<'_> {
                 acceptances: Vec::new(),
                 pattern: Some(m.pattern),
                 replaces: m.replaces,
+                not_applicable,
                 span,
             });
         }
@@ -711,6 +712,9 @@ impl Builder<'_> {
                 id: m.id.value,
                 title: m.title.value,
                 status: m.status.value,
+                status_span: Some(m.status.span),
+                requires: m.requires,
+                contradicted: Vec::new(),
                 reduces: m.reduces.as_ref().map_or(1, |r| r.value),
                 mitigates,
                 owner: text(m.owner),
@@ -732,6 +736,8 @@ impl Builder<'_> {
             .threats
             .iter()
             .enumerate()
+            // Nothing is recommended against a threat the model marks not applicable.
+            .filter(|(_, t)| !t.not_applicable)
             .filter_map(|(i, t)| Some((*t.targets.first()?, t.pattern?, ThreatId(i as u32))))
             .collect();
         let mut start = 0;
@@ -787,6 +793,9 @@ impl Builder<'_> {
                     id: format!("{}@{element_id}", rec.id),
                     title: rec.title.clone(),
                     status: Status::Proposed,
+                    status_span: None,
+                    requires: rec.requires,
+                    contradicted: Vec::new(),
                     reduces: rec.reduces,
                     mitigates,
                     owner: None,
@@ -842,6 +851,7 @@ impl Builder<'_> {
             for m in chosen {
                 let m = &mut self.mitigations[m.index()];
                 m.status = st.status.value;
+                m.status_span = Some(st.status.span);
                 if let Some(owner) = &st.owner {
                     m.owner = Some(owner.value.clone());
                 }
@@ -849,6 +859,40 @@ impl Builder<'_> {
                     m.evidence = st.evidence.iter().map(|e| e.value.clone()).collect();
                 }
             }
+        }
+    }
+
+    /// Each mitigation's requirements judged on the elements of the threats it
+    /// mitigates: a flow by its own fields, a component by every flow into it from
+    /// another zone. What fails is kept in [`Mitigation::contradicted`].
+    fn contradictions(&mut self) {
+        for m in &mut self.mitigations {
+            if m.requires.is_empty() {
+                continue;
+            }
+            let mut found: Vec<(Target, &'static str)> = Vec::new();
+            for t in &m.mitigates {
+                for target in &self.threats[t.index()].targets {
+                    let flows: Vec<FlowId> = match *target {
+                        Target::Flow(f) => vec![f],
+                        Target::Component(c) => self
+                            .graph
+                            .edges_directed(c, petgraph::Direction::Incoming)
+                            .filter(|e| e.weight().crossing.is_some())
+                            .map(|e| e.id())
+                            .collect(),
+                    };
+                    for f in flows {
+                        let flow = &self.graph[f];
+                        if let Some(what) = m.requires.failed(flow.encrypted, flow.authenticated)
+                            && !found.iter().any(|(x, _)| *x == Target::Flow(f))
+                        {
+                            found.push((Target::Flow(f), what));
+                        }
+                    }
+                }
+            }
+            m.contradicted = found;
         }
     }
 

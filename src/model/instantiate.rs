@@ -270,6 +270,7 @@ impl Knowledge {
                     references: m.references.into_iter().map(|r| r.value).collect(),
                     description: m.description.map(|d| d.value),
                     same_as: Vec::new(),
+                    requires: m.requires,
                     instances: Vec::new(),
                     span: m.id.span,
                 });

@@ -17,7 +17,7 @@ pub use self::build::build;
 pub use self::instantiate::{KnowledgeSet, resolve_knowledge};
 pub use crate::kinds::{
     Actor, Category, Choice, Classification, ComponentKind, Date, Decision, Direction, ElementKind,
-    Level, Severity, Status, WordField,
+    Level, Requires, Severity, Status, WordField,
 };
 use crate::source::Span;
 
@@ -171,6 +171,9 @@ pub struct Threat {
     /// Patterns of other knowledge bases that matched this element too and that this
     /// instance's pattern refines: they were not instantiated here.
     pub replaces: Vec<PatternId>,
+    /// The model marks this instance's pattern as not applicable to its element
+    /// (`[[not-applicable]]` with `pattern`): it is kept, in state not applicable.
+    pub not_applicable: bool,
     /// For a written threat its id; for an instance, its element's id in the model.
     pub span: Span,
 }
@@ -180,6 +183,15 @@ pub struct Mitigation {
     pub id: String,
     pub title: String,
     pub status: Status,
+    /// Where the status was set: the mitigation's `status` key, or the
+    /// `[[mitigation-status]]` entry that set it last; `None` for the default.
+    pub status_span: Option<Span>,
+    /// What must hold of each element the mitigation is on for it to protect.
+    pub requires: Requires,
+    /// The elements (of the threats it mitigates) on which a requirement is false, with
+    /// the first requirement that fails there. An implemented or verified mitigation
+    /// with any is contradicted: it does not count as mitigating.
+    pub contradicted: Vec<(Target, &'static str)>,
     /// How many levels the mitigation lowers a threat's risk once effective (0..=3).
     pub reduces: u8,
     pub mitigates: Vec<ThreatId>,
@@ -305,6 +317,8 @@ pub struct Recommendation {
     pub description: Option<String>,
     /// Equivalent mitigations of other knowledge bases (both ways).
     pub same_as: Vec<RecommendationId>,
+    /// What must hold of each element it is on for it to protect.
+    pub requires: Requires,
     /// The mitigations made from it (or standing for it), in model order.
     pub instances: Vec<MitigationId>,
     pub span: Span,
@@ -364,30 +378,110 @@ fn instance_of(
     })
 }
 
-/// How well a threat is handled, as of a date.
+/// How a threat is handled, as of a date: every threat is in exactly one state. The
+/// order is from least to best handled, so `min` gives the weakest of several.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Coverage {
-    /// No mitigation and no valid acceptance.
+    /// No mitigation and no acceptance.
     Uncovered,
-    /// Mitigations exist, none implemented or verified.
+    /// No mitigation, and every acceptance has expired.
+    AcceptanceExpired,
+    /// Mitigations exist, all of them only proposed (or claimed done but contradicted
+    /// by the model).
+    ProposedOnly,
+    /// At least one mitigation is planned, none implemented or verified.
     Planned,
-    /// Accepted until a date that has not passed.
+    /// No effective mitigation, but an acceptance that has not expired.
     Accepted,
-    /// At least one mitigation is implemented or verified.
+    /// At least one mitigation is implemented or verified, and the model does not
+    /// contradict it.
     Mitigated,
+    /// The model marks the threat's pattern as not applicable to its element.
+    NotApplicable,
 }
 
 impl Coverage {
+    /// Every state, from least to best handled.
+    pub const ALL: [Coverage; 7] = [
+        Coverage::Uncovered,
+        Coverage::AcceptanceExpired,
+        Coverage::ProposedOnly,
+        Coverage::Planned,
+        Coverage::Accepted,
+        Coverage::Mitigated,
+        Coverage::NotApplicable,
+    ];
+
+    /// Every state in the order reports list them: handled first, then what is left
+    /// to do, the least handled last.
+    pub const REPORT_ORDER: [Coverage; 7] = [
+        Coverage::Mitigated,
+        Coverage::Accepted,
+        Coverage::NotApplicable,
+        Coverage::Planned,
+        Coverage::ProposedOnly,
+        Coverage::AcceptanceExpired,
+        Coverage::Uncovered,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Coverage::Uncovered => "uncovered",
+            Coverage::AcceptanceExpired => "acceptance-expired",
+            Coverage::ProposedOnly => "proposed-only",
             Coverage::Planned => "planned",
             Coverage::Accepted => "accepted",
             Coverage::Mitigated => "mitigated",
+            Coverage::NotApplicable => "not-applicable",
         }
+    }
+
+    /// The state in words, for headings and tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Coverage::Uncovered => "Uncovered",
+            Coverage::AcceptanceExpired => "Acceptance expired",
+            Coverage::ProposedOnly => "Proposed only",
+            Coverage::Planned => "Planned",
+            Coverage::Accepted => "Accepted",
+            Coverage::Mitigated => "Mitigated",
+            Coverage::NotApplicable => "Not applicable",
+        }
+    }
+
+    /// What a threat in this state has, in one sentence (for report legends).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Coverage::Uncovered => "no mitigation and no acceptance",
+            Coverage::AcceptanceExpired => "no mitigation, and its acceptance has expired",
+            Coverage::ProposedOnly => {
+                "mitigations that are only proposed (or claimed done but contradicted by the model)"
+            }
+            Coverage::Planned => "a planned mitigation, none implemented or verified",
+            Coverage::Accepted => {
+                "no effective mitigation, but a risk acceptance that has not expired"
+            }
+            Coverage::Mitigated => {
+                "an implemented or verified mitigation that the model does not contradict"
+            }
+            Coverage::NotApplicable => "a `[[not-applicable]]` mark on its pattern and element",
+        }
+    }
+
+    /// Mitigated, accepted or not applicable: nothing is left to do about it today.
+    pub fn is_handled(self) -> bool {
+        matches!(
+            self,
+            Coverage::Mitigated | Coverage::Accepted | Coverage::NotApplicable
+        )
+    }
+
+    /// Neither a mitigation nor a valid acceptance: what `uncovered-threat` reports.
+    pub fn is_uncovered(self) -> bool {
+        matches!(self, Coverage::Uncovered | Coverage::AcceptanceExpired)
     }
 }
 
@@ -543,31 +637,37 @@ impl Model {
         Level::risk(threat.severity, threat.likelihood, threat.impact)
     }
 
+    /// Whether a mitigation protects today: implemented or verified, and not
+    /// contradicted by the elements it is on (see [`Mitigation::contradicted`]).
+    pub fn is_effective(&self, m: MitigationId) -> bool {
+        let m = self.mitigation(m);
+        m.status.is_effective() && m.contradicted.is_empty()
+    }
+
     /// The risk left once effective mitigations are counted: the inherent risk lowered by
-    /// the largest `reduces` among its implemented or verified mitigations, never below
-    /// low. Planned mitigations and acceptances do not lower it. (`today` is taken so
-    /// that the answer is judged on the same day as [`Model::coverage`].)
+    /// the largest `reduces` among its effective mitigations ([`Model::is_effective`]),
+    /// never below low. Planned mitigations and acceptances do not lower it. (`today` is
+    /// taken so that the answer is judged on the same day as [`Model::coverage`].)
     pub fn residual_risk(&self, t: ThreatId, _today: Date) -> Level {
         let reduces = self
             .threat(t)
             .mitigations
             .iter()
-            .map(|m| self.mitigation(*m))
-            .filter(|m| m.status.is_effective())
-            .map(|m| m.reduces)
+            .filter(|m| self.is_effective(**m))
+            .map(|m| self.mitigation(*m).reduces)
             .max()
             .unwrap_or(0);
         self.risk(t).lowered(reduces)
     }
 
-    /// How well a threat is handled on `today`.
+    /// How a threat is handled on `today`: the first that holds of not applicable,
+    /// mitigated, accepted, planned, proposed only, acceptance expired, uncovered.
     pub fn coverage(&self, t: ThreatId, today: Date) -> Coverage {
         let threat = self.threat(t);
-        if threat
-            .mitigations
-            .iter()
-            .any(|m| self.mitigation(*m).status.is_effective())
-        {
+        if threat.not_applicable {
+            return Coverage::NotApplicable;
+        }
+        if threat.mitigations.iter().any(|m| self.is_effective(*m)) {
             Coverage::Mitigated
         } else if threat
             .acceptances
@@ -575,8 +675,16 @@ impl Model {
             .any(|a| self.acceptance_valid(*a, today))
         {
             Coverage::Accepted
-        } else if !threat.mitigations.is_empty() {
+        } else if threat
+            .mitigations
+            .iter()
+            .any(|m| self.mitigation(*m).status == Status::Planned)
+        {
             Coverage::Planned
+        } else if !threat.mitigations.is_empty() {
+            Coverage::ProposedOnly
+        } else if !threat.acceptances.is_empty() {
+            Coverage::AcceptanceExpired
         } else {
             Coverage::Uncovered
         }

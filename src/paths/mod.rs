@@ -17,7 +17,7 @@ use serde::Serialize;
 pub use self::search::Walk;
 pub use self::text::text;
 use crate::model::{
-    ComponentId, ComponentKind, Coverage, Date, EntityRef, FlowId, Model, ThreatId,
+    ComponentId, ComponentKind, Coverage, Date, EntityRef, FlowId, Level, Model, ThreatId,
 };
 
 /// What to search for.
@@ -48,25 +48,53 @@ pub enum Error {
     NotATarget(String),
 }
 
+/// How well one step of a path is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protection {
+    /// Every threat of the step is mitigated or accepted.
+    Protected,
+    /// Some of its threats are mitigated or accepted, others are not.
+    Partial,
+    /// None of its threats is mitigated or accepted, or it has none.
+    Unprotected,
+}
+
+/// One step of a path: a flow and the component it reaches.
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    pub flow: FlowId,
+    pub protection: Protection,
+    /// The highest residual risk among the step's threats; `None` without threats.
+    pub residual_risk: Option<Level>,
+    /// The step's threats, not-applicable ones left out.
+    pub threats: usize,
+    /// How many of them are mitigated or accepted.
+    pub handled: usize,
+}
+
 /// One attack path.
 #[derive(Clone, Debug)]
 pub struct AttackPath {
     pub walk: Walk,
-    /// Threats on the path's components and flows that are uncovered or only planned,
-    /// most severe first, each once.
+    /// Threats on the path's components and flows that are neither mitigated, accepted
+    /// nor not applicable, most severe first, each once.
     pub open_threats: Vec<ThreatId>,
-    /// Whether every hop is unprotected (see [`Analysis`]).
+    /// Its steps, in order, one per flow.
+    pub steps: Vec<Step>,
+    /// Whether no step is protected, even partly (see [`Analysis`]).
     pub unprotected: bool,
 }
 
 /// The paths found, fully unprotected ones first, then shortest, then with the most
 /// open threats, then in model order.
 ///
-/// A path's *hops* are its flows, each with the component it reaches. A hop is
-/// *unprotected* when, among the threats on the flow and on that component, one is
-/// uncovered or only planned, or none has an implemented or verified mitigation (which
-/// includes hops without threats, and hops whose threats are only accepted). A path is
-/// *fully unprotected* when all its hops are.
+/// A path's *steps* are its flows, each with the component it reaches; a step's threats
+/// are those on the flow and on that component (not-applicable ones left out). A step is
+/// *protected* when it has threats and every one is mitigated or accepted, *partial*
+/// when some are, and *unprotected* when none is (which includes steps without
+/// threats). Each step carries the highest residual risk among its threats. A path is
+/// *fully unprotected* only when every step is unprotected.
 #[derive(Clone, Debug)]
 pub struct Analysis {
     pub sources: Vec<ComponentId>,
@@ -162,7 +190,7 @@ pub fn analyse(model: &Model, query: &Query) -> Result<Analysis, Error> {
     }
     let mut paths: Vec<AttackPath> = walks
         .into_iter()
-        .map(|walk| judge(model, &coverage, walk))
+        .map(|walk| judge(model, &coverage, query.today, walk))
         .collect();
     paths.sort_by(|a, b| {
         (
@@ -185,23 +213,41 @@ pub fn analyse(model: &Model, query: &Query) -> Result<Analysis, Error> {
 }
 
 fn is_open(c: Coverage) -> bool {
-    matches!(c, Coverage::Uncovered | Coverage::Planned)
+    !c.is_handled()
 }
 
-/// Whether a hop is unprotected, from the threats on its flow and the component it
-/// reaches.
-fn hop_unprotected(model: &Model, coverage: &[Coverage], f: FlowId) -> bool {
+/// A step: the threats on the flow and on the component it reaches, judged.
+fn step(model: &Model, coverage: &[Coverage], today: Date, f: FlowId) -> Step {
     let flow = model.flow(f);
-    let threats = flow.threats.iter().chain(&model.component(flow.to).threats);
-    let (mut open, mut mitigated) = (false, false);
-    for t in threats {
-        open |= is_open(coverage[t.index()]);
-        mitigated |= coverage[t.index()] == Coverage::Mitigated;
+    let (mut threats, mut handled) = (0, 0);
+    let mut residual: Option<Level> = None;
+    for t in flow.threats.iter().chain(&model.component(flow.to).threats) {
+        let c = coverage[t.index()];
+        if c == Coverage::NotApplicable {
+            continue;
+        }
+        threats += 1;
+        handled += usize::from(c.is_handled());
+        let r = model.residual_risk(*t, today);
+        residual = Some(residual.map_or(r, |x| x.max(r)));
     }
-    open || !mitigated
+    let protection = if threats > 0 && handled == threats {
+        Protection::Protected
+    } else if handled > 0 {
+        Protection::Partial
+    } else {
+        Protection::Unprotected
+    };
+    Step {
+        flow: f,
+        protection,
+        residual_risk: residual,
+        threats,
+        handled,
+    }
 }
 
-fn judge(model: &Model, coverage: &[Coverage], walk: Walk) -> AttackPath {
+fn judge(model: &Model, coverage: &[Coverage], today: Date, walk: Walk) -> AttackPath {
     let mut open: Vec<ThreatId> = walk
         .nodes
         .iter()
@@ -216,13 +262,18 @@ fn judge(model: &Model, coverage: &[Coverage], walk: Walk) -> AttackPath {
         .collect();
     open.sort_by_key(|t| (std::cmp::Reverse(model.threat(*t).severity), *t));
     open.dedup();
-    let unprotected = walk
+    let steps: Vec<Step> = walk
         .flows
         .iter()
-        .all(|f| hop_unprotected(model, coverage, *f));
+        .map(|f| step(model, coverage, today, *f))
+        .collect();
+    let unprotected = steps
+        .iter()
+        .all(|s| s.protection == Protection::Unprotected);
     AttackPath {
         walk,
         open_threats: open,
+        steps,
         unprotected,
     }
 }
@@ -238,10 +289,30 @@ pub struct PathOut {
     pub components: Vec<String>,
     /// Flow ids, in order.
     pub flows: Vec<String>,
-    /// Ids of the uncovered or only planned threats on the path, most severe first.
+    /// Ids of the threats on the path that are neither mitigated, accepted nor not
+    /// applicable, most severe first.
     pub open_threats: Vec<String>,
-    /// Every hop is unprotected.
+    /// Its steps, one per flow, in order.
+    pub steps: Vec<StepOut>,
+    /// No step is protected, even partly.
     pub unprotected: bool,
+}
+
+/// A step of a path with ids, for JSON and for templates.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+pub struct StepOut {
+    /// The flow's id.
+    pub flow: String,
+    /// The id of the component it reaches.
+    pub to: String,
+    pub protection: Protection,
+    /// The highest residual risk among the step's threats; null without threats.
+    pub residual_risk: Option<Level>,
+    /// The step's threats (on the flow and on the component it reaches), not-applicable
+    /// ones left out.
+    pub threats: usize,
+    /// How many of them are mitigated or accepted.
+    pub handled: usize,
 }
 
 /// The JSON shape of `threatbook paths --format json`.
@@ -287,6 +358,18 @@ pub fn path_out(model: &Model, p: &AttackPath) -> PathOut {
             .open_threats
             .iter()
             .map(|t| model.threat(*t).id.clone())
+            .collect(),
+        steps: p
+            .steps
+            .iter()
+            .map(|s| StepOut {
+                flow: model.flow(s.flow).id.clone(),
+                to: model.component(model.flow(s.flow).to).id.clone(),
+                protection: s.protection,
+                residual_risk: s.residual_risk,
+                threats: s.threats,
+                handled: s.handled,
+            })
             .collect(),
         unprotected: p.unprotected,
     }

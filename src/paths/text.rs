@@ -23,6 +23,24 @@ pub fn text(model: &Model, analysis: &Analysis) -> String {
             out.push_str("  [fully unprotected]");
         }
         let _ = write!(out, "\n   flows: {}\n", p.flows.join(", "));
+        for s in &p.steps {
+            let risk = s
+                .residual_risk
+                .map_or("no threats".to_string(), |r| format!("residual risk {r}"));
+            let _ = writeln!(
+                out,
+                "   step {} -> {}: {} ({} of {} threats mitigated or accepted, {risk})",
+                s.flow,
+                s.to,
+                match s.protection {
+                    super::Protection::Protected => "protected",
+                    super::Protection::Partial => "partly protected",
+                    super::Protection::Unprotected => "unprotected",
+                },
+                s.handled,
+                s.threats,
+            );
+        }
         if p.open_threats.is_empty() {
             out.push_str("   open threats: none\n");
         } else {

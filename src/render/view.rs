@@ -39,7 +39,10 @@ pub struct ReportView<'a> {
     pub flow_threats: Vec<usize>,
     /// Indices of the mitigations of those threats.
     pub flow_mitigations: Vec<usize>,
-    /// Indices of the uncovered threats, most severe first.
+    /// Threat counts per coverage state, in [`Coverage::REPORT_ORDER`], zeros included.
+    pub states: Vec<StateCount>,
+    /// Indices of the threats with no mitigation and no valid acceptance (states
+    /// uncovered and acceptance expired), most severe first.
     pub uncovered: Vec<usize>,
     /// Indices of all threats, highest residual risk first (then highest inherent risk,
     /// then model order).
@@ -61,6 +64,59 @@ pub struct ReportView<'a> {
     pub reviews: Vec<ReviewView<'a>>,
     /// The knowledge bases the model uses, their patterns, and the not-applicable marks.
     pub knowledge: KnowledgeView<'a>,
+}
+
+/// A state in words, lower case, as a sentence uses it.
+fn coverage_label(c: Coverage) -> &'static str {
+    match c {
+        Coverage::Uncovered => "uncovered",
+        Coverage::AcceptanceExpired => "acceptance expired",
+        Coverage::ProposedOnly => "proposed only",
+        Coverage::Planned => "planned",
+        Coverage::Accepted => "accepted",
+        Coverage::Mitigated => "mitigated",
+        Coverage::NotApplicable => "not applicable",
+    }
+}
+
+/// How many threats are in one coverage state.
+#[derive(Serialize)]
+pub struct StateCount {
+    /// `mitigated`, `proposed-only`, … (a CSS class too).
+    pub state: &'static str,
+    /// `Mitigated`, `Proposed only`, …
+    pub label: &'static str,
+    /// What a threat in this state has, in words.
+    pub meaning: &'static str,
+    pub count: usize,
+    /// `count` over all the threats counted, in whole percent rounded down.
+    pub percent: u8,
+}
+
+/// Counts per state of the threats in `of`, in report order; zeros kept unless
+/// `skip_zeros`.
+pub(crate) fn state_counts(
+    coverage: &[Coverage],
+    of: impl Iterator<Item = usize>,
+    skip_zeros: bool,
+) -> Vec<StateCount> {
+    let mut by = [0usize; Coverage::ALL.len()];
+    let mut total = 0;
+    for i in of {
+        by[coverage[i] as usize] += 1;
+        total += 1;
+    }
+    Coverage::REPORT_ORDER
+        .iter()
+        .filter(|c| !skip_zeros || by[**c as usize] > 0)
+        .map(|c| StateCount {
+            state: c.as_str(),
+            label: c.label(),
+            meaning: c.meaning(),
+            count: by[*c as usize],
+            percent: crate::check::percent_of(by[*c as usize], total),
+        })
+        .collect()
 }
 
 /// The knowledge bases of a report's model, and its not-applicable marks.
@@ -109,6 +165,8 @@ pub struct PatternView<'a> {
     pub description: Option<&'a str>,
     /// The threats it produced, by index.
     pub threats: Vec<usize>,
+    /// How many of them are in each coverage state (states with none left out).
+    pub states: Vec<StateCount>,
     /// Ids of the patterns of other knowledge bases it refines.
     pub refines: Vec<&'a str>,
 }
@@ -234,8 +292,13 @@ pub struct ThreatView<'a> {
     pub residual_risk: &'static str,
     pub cwe: &'a [u32],
     pub capec: &'a [u32],
-    /// `mitigated`, `accepted`, `planned` or `uncovered`.
+    /// Its coverage state: `mitigated`, `accepted`, `not-applicable`, `planned`,
+    /// `proposed-only`, `acceptance-expired` or `uncovered`.
     pub coverage: &'static str,
+    /// The state in words (`proposed only`).
+    pub coverage_label: &'static str,
+    /// No mitigation and no valid acceptance (uncovered or acceptance expired).
+    pub uncovered: bool,
     pub description: Option<&'a str>,
     /// Ids of the components and flows it targets.
     pub targets: Vec<&'a str>,
@@ -280,6 +343,11 @@ pub struct MitigationView<'a> {
     pub recommendation: Option<usize>,
     /// Links or citations that show its status.
     pub evidence: &'a [String],
+    /// Whether it protects today: implemented or verified, and not contradicted.
+    pub effective: bool,
+    /// For an implemented or verified mitigation, the ids of the flows that contradict
+    /// what it requires (empty when none do, and for one still to do).
+    pub contradicted_by: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -302,10 +370,23 @@ pub struct PathView<'a> {
     pub components: Vec<&'a str>,
     /// Flow ids, in order.
     pub flows: Vec<&'a str>,
-    /// Indices into `threats` of the uncovered or only planned threats on the path.
+    /// Indices into `threats` of the threats on the path that are neither mitigated,
+    /// accepted nor not applicable.
     pub open_threats: Vec<usize>,
-    /// Every hop is unprotected.
+    /// Its steps, one per flow: how protected each is and its residual risk.
+    pub steps: Vec<StepView<'a>>,
+    /// No step is protected, even partly.
     pub unprotected: bool,
+}
+
+/// A step of an attack path: a flow and the component it reaches.
+#[derive(Serialize)]
+pub struct StepView<'a> {
+    pub flow: &'a str,
+    /// `protected`, `partial` or `unprotected`.
+    pub protection: &'static str,
+    /// The highest residual risk among its threats; none without threats.
+    pub residual_risk: Option<&'static str>,
 }
 
 /// How many threats have a residual risk level.
@@ -353,6 +434,7 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub acceptances: &'v [AcceptanceView<'a>],
     pub flow_threats: &'v [usize],
     pub flow_mitigations: &'v [usize],
+    pub states: &'v [StateCount],
     pub uncovered: &'v [usize],
     pub by_risk: &'v [usize],
     pub risk_summary: &'v [RiskCount],
@@ -383,6 +465,7 @@ impl<'a> ReportView<'a> {
             acceptances,
             flow_threats,
             flow_mitigations,
+            states,
             uncovered,
             by_risk,
             risk_summary,
@@ -407,6 +490,7 @@ impl<'a> ReportView<'a> {
             acceptances,
             flow_threats,
             flow_mitigations,
+            states,
             uncovered,
             by_risk,
             risk_summary,
@@ -493,6 +577,19 @@ fn attack_paths(model: &Model, today: Date) -> Vec<PathView<'_>> {
                 .map(|f| model.flow(*f).id.as_str())
                 .collect(),
             open_threats: p.open_threats.iter().map(|t| t.index()).collect(),
+            steps: p
+                .steps
+                .iter()
+                .map(|s| StepView {
+                    flow: model.flow(s.flow).id.as_str(),
+                    protection: match s.protection {
+                        crate::paths::Protection::Protected => "protected",
+                        crate::paths::Protection::Partial => "partial",
+                        crate::paths::Protection::Unprotected => "unprotected",
+                    },
+                    residual_risk: s.residual_risk.map(Level::as_str),
+                })
+                .collect(),
             unprotected: p.unprotected,
         })
         .collect()
@@ -612,6 +709,8 @@ impl<'a> ReportView<'a> {
                     cwe: &threat.cwe,
                     capec: &threat.capec,
                     coverage: coverage[t.index()].as_str(),
+                    coverage_label: coverage_label(coverage[t.index()]),
+                    uncovered: coverage[t.index()].is_uncovered(),
                     description: threat.description.as_deref(),
                     targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
                     target_links: threat
@@ -633,7 +732,7 @@ impl<'a> ReportView<'a> {
 
         let mut uncovered: Vec<ThreatId> = model
             .threat_ids()
-            .filter(|t| coverage[t.index()] == Coverage::Uncovered)
+            .filter(|t| coverage[t.index()].is_uncovered())
             .collect();
         uncovered.sort_by_key(|t| std::cmp::Reverse(model.threat(*t).severity));
 
@@ -702,6 +801,15 @@ impl<'a> ReportView<'a> {
                             Some(model.target_id(*t.targets.first()?))
                         }),
                         recommendation: mitigation.recommendation.map(|r| r.index()),
+                        effective: model.is_effective(m),
+                        // Only a claim can be contradicted: a mitigation still to do
+                        // describes what will be true.
+                        contradicted_by: mitigation
+                            .contradicted
+                            .iter()
+                            .filter(|_| mitigation.status.is_effective())
+                            .map(|(t, _)| model.target_id(*t))
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -734,7 +842,8 @@ impl<'a> ReportView<'a> {
             findings: finding_views(model, sources, findings),
             mermaid,
             svg,
-            knowledge: knowledge_view(model),
+            knowledge: knowledge_view(model, &coverage),
+            states: state_counts(&coverage, 0..model.threats.len(), false),
         }
     }
 }
@@ -787,7 +896,7 @@ fn finding_views<'a>(
         .collect()
 }
 
-fn knowledge_view(model: &Model) -> KnowledgeView<'_> {
+fn knowledge_view<'a>(model: &'a Model, coverage: &[Coverage]) -> KnowledgeView<'a> {
     KnowledgeView {
         bases: model
             .knowledge_bases
@@ -818,6 +927,7 @@ fn knowledge_view(model: &Model) -> KnowledgeView<'_> {
                 instances: p.instances.len(),
                 description: p.description.as_deref(),
                 threats: p.instances.iter().map(|t| t.index()).collect(),
+                states: state_counts(coverage, p.instances.iter().map(|t| t.index()), true),
                 refines: p
                     .refines
                     .iter()

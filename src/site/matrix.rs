@@ -21,12 +21,10 @@ pub struct Cell {
 }
 
 fn coverage_of(name: &str) -> Coverage {
-    match name {
-        "uncovered" => Coverage::Uncovered,
-        "planned" => Coverage::Planned,
-        "accepted" => Coverage::Accepted,
-        _ => Coverage::Mitigated,
-    }
+    Coverage::ALL
+        .into_iter()
+        .find(|c| c.as_str() == name)
+        .unwrap_or(Coverage::Uncovered)
 }
 
 /// One row per component, one cell per STRIDE category in the format's order.

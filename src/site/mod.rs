@@ -45,7 +45,8 @@ struct ModelEntry<'a> {
     name: &'a str,
     version: Option<&'a str>,
     summary: Summary,
-    covered_percent: u32,
+    /// Threat counts per coverage state, in report order.
+    states: Vec<crate::render::view::StateCount>,
 }
 
 /// Builds the whole site. Models are published in the order given.
@@ -58,7 +59,7 @@ pub fn build(
     let mut entries = Vec::new();
     let mut index = Vec::new();
     for m in models {
-        let view = ReportView::new(ReportInput {
+        let mut view = ReportView::new(ReportInput {
             model: m.model,
             sources: m.sources,
             today,
@@ -68,21 +69,26 @@ pub fn build(
             svg: m.svg.clone(),
             detail: crate::render::view::Detail::Full,
         });
+        search::add_model(&mut index, &m.slug, &view);
+        files.extend(model_pages(m, &view, renderer)?);
         entries.push(ModelEntry {
             slug: &m.slug,
             name: &m.model.project.name,
             version: m.model.project.version.as_deref(),
-            covered_percent: covered_percent(&view.summary),
             summary: view.summary.clone(),
+            states: std::mem::take(&mut view.states),
         });
-        search::add_model(&mut index, &m.slug, &view);
-        files.extend(model_pages(m, &view, renderer)?);
     }
 
     let mut root = Context::new();
     root.insert("root", "");
     root.insert("base", "");
     root.insert("models", &entries);
+    // The states' names and meanings, for the table's header.
+    root.insert(
+        "states",
+        &crate::render::view::state_counts(&[], std::iter::empty(), false),
+    );
     root.insert("project", &None::<()>);
     files.push(page(
         "index.html",
@@ -104,14 +110,6 @@ pub fn build(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
-}
-
-fn covered_percent(s: &Summary) -> u32 {
-    let uncovered = s.uncovered_threats.unwrap_or(0);
-    if s.threats == 0 {
-        return 100;
-    }
-    (((s.threats - uncovered) * 100) / s.threats) as u32
 }
 
 fn page(path: &str, html: String) -> SiteFile {

@@ -401,12 +401,10 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
     let Some(mut project) = out.step("load", || threatbook::open(dir)) else {
         return;
     };
-    let options = threatbook::check::Options {
-        today,
-        require_review_since: Some(today),
-        min_risk: None,
-        stride_coverage: true,
-    };
+    let mut options = threatbook::check::Options::new(today);
+    options.require_review_since = Some(today);
+    options.stride_coverage = true;
+    options.require = threatbook::check::Require::Mitigated;
     if out.step("check", || project.check(&options)).is_none() {
         return;
     }

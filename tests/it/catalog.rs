@@ -426,3 +426,31 @@ fn the_report_follows_the_shape_of_the_analysis() {
         );
     }
 }
+
+#[test]
+fn the_fastapi_headline_counts_each_threat_once_in_its_state() {
+    let (code, json) = crate::support::check_json_with("catalog/fastapi", &[]);
+    assert_eq!(code, 1, "the example keeps one uncovered threat on purpose");
+    let s = &json["summary"];
+    let state = |key: &str| s[key].as_u64().unwrap_or_else(|| panic!("{key}: {s}"));
+    let states = [
+        ("mitigated_threats", 47),
+        ("accepted_threats", 0),
+        ("not_applicable_threats", 0),
+        ("planned_threats", 4),
+        ("proposed_only_threats", 1),
+        ("acceptance_expired_threats", 0),
+        ("uncovered_threats", 1),
+    ];
+    for (key, want) in states {
+        assert_eq!(state(key), want, "{key}");
+    }
+    let sum: u64 = states.iter().map(|(k, _)| state(k)).sum();
+    assert_eq!(
+        sum,
+        state("threats"),
+        "every threat is in exactly one state"
+    );
+    // 47 of 53, rounded down: proposed and planned mitigations do not count.
+    assert_eq!(state("mitigated_percent"), 88);
+}

@@ -259,3 +259,42 @@ fn the_report_lists_reviews_oldest_first() {
     ]);
     assert!(!plain.stdout.contains("### Reviews"));
 }
+
+#[test]
+fn require_chooses_which_coverage_states_fail_the_check() {
+    use crate::support::{check_json_with, codes};
+    // One threat whose only mitigation is planned.
+    let dir = "tests/fixtures/invalid/unmitigated-threat";
+    let errors = |json: &serde_json::Value| json["errors"].as_u64().unwrap();
+    let (code, json) = check_json_with(dir, &[]);
+    assert_eq!((code, errors(&json)), (0, 0), "{json}");
+    assert_eq!(json["summary"]["planned_threats"], 1);
+    let (code, json) = check_json_with(dir, &["--require", "planned"]);
+    assert_eq!((code, errors(&json)), (0, 0), "{json}");
+    let (code, json) = check_json_with(dir, &["--require", "mitigated"]);
+    assert_eq!((code, errors(&json)), (1, 1), "{json}");
+    assert_eq!(codes(&json), ["unmitigated-threat"]);
+    assert_eq!(json["diagnostics"][0]["severity"], "error");
+    let bad = crate::support::run(&["check", dir, "--require", "verified"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("expected one of proposed, planned, mitigated"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn the_expiry_window_is_an_option_of_check() {
+    use crate::support::{check_json_with, codes};
+    // The fixture's acceptance ends 12 days after the test date.
+    let dir = "tests/fixtures/invalid/expiring-acceptance";
+    let (code, json) = check_json_with(dir, &[]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(codes(&json), ["expiring-acceptance"]);
+    let (_, json) = check_json_with(dir, &["--expiry-window", "12"]);
+    assert!(codes(&json).is_empty(), "{json}");
+    let (code, _) = check_json_with(dir, &["--deny", "warnings"]);
+    assert_eq!(code, 1);
+}

@@ -74,8 +74,9 @@ fn each_selector_form_matches_exactly_its_elements() {
         // an array of selectors: any of them
         "either-form@cache",
         "either-form@web-user",
-        // every process but the one marked not applicable
+        // every process, the one marked not applicable included
         "any-process@web",
+        "any-process@worker",
         // a kind without a tag
         "not-partner@user",
         // a protocol as a word, ignoring case ("HTTPS", "https"; not "HTTP")
@@ -115,9 +116,18 @@ fn an_instance_carries_its_pattern_and_targets_only_its_element() {
 }
 
 #[test]
-fn a_pattern_marked_not_applicable_is_not_instantiated_and_the_mark_is_kept() {
+fn a_pattern_marked_not_applicable_is_kept_in_that_state_with_its_mark() {
     let model = selectors();
-    assert!(model.lookup("any-process@worker").is_none());
+    let Some(EntityRef::Threat(t)) = model.lookup("any-process@worker") else {
+        panic!("the marked instance is kept");
+    };
+    let today = threatbook::model::Date::parse("2027-01-01").unwrap();
+    assert_eq!(
+        model.coverage(t, today),
+        threatbook::model::Coverage::NotApplicable
+    );
+    // Nothing is recommended against it, and it is not uncovered.
+    assert!(model.threat(t).mitigations.is_empty());
     let mark = model
         .not_applicable
         .iter()

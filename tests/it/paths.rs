@@ -42,6 +42,135 @@ fn each_reachable_target_gets_its_shortest_path_unprotected_ones_first() {
     assert_eq!(paths[1]["flows"], serde_json::json!(["login", "web-db"]));
     assert_eq!(paths[1]["unprotected"], false);
     assert_eq!(paths[1]["open_threats"], serde_json::json!(["xss"]));
+    // Each step says how protected it is and what risk is left there.
+    let steps = |p: &serde_json::Value| -> Vec<(String, String, serde_json::Value)> {
+        p["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["flow"].as_str().unwrap().to_string(),
+                    s["protection"].as_str().unwrap().to_string(),
+                    s["residual_risk"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        steps(&paths[0]),
+        [
+            ("partner-api".into(), "unprotected".into(), "high".into()),
+            (
+                "api-cache".into(),
+                "unprotected".into(),
+                serde_json::Value::Null
+            ),
+        ]
+    );
+    assert_eq!(
+        steps(&paths[1]),
+        [
+            ("login".into(), "unprotected".into(), "medium".into()),
+            ("web-db".into(), "protected".into(), "high".into()),
+        ]
+    );
+}
+
+#[test]
+fn a_step_with_one_verified_mitigation_among_open_threats_is_partly_protected() {
+    // A webhook whose signature check is verified, while a flood threat on the same
+    // flow is only proposed: the path is not fully unprotected.
+    let model = r#"
+[[zone]]
+id = "internet"
+name = "Internet"
+trust = 0
+
+[[zone]]
+id = "dc"
+name = "Data centre"
+trust = 8
+
+[[component]]
+id = "provider"
+name = "Payment provider"
+kind = "external-entity"
+zone = "internet"
+
+[[component]]
+id = "orders"
+name = "Orders database"
+kind = "data-store"
+zone = "dc"
+
+[[flow]]
+id = "webhook"
+name = "Payment webhook"
+from = "provider"
+to = "orders"
+encrypted = true
+authenticated = true
+
+[[threat]]
+id = "forged-webhook"
+title = "Forged payment notification"
+category = "spoofing"
+targets = ["webhook"]
+severity = "high"
+
+[[threat]]
+id = "webhook-flood"
+title = "Flood of notifications"
+category = "denial-of-service"
+targets = ["webhook"]
+severity = "medium"
+
+[[mitigation]]
+id = "signature-check"
+title = "Verify the provider's signature"
+mitigates = ["forged-webhook"]
+status = "verified"
+reduces = 2
+
+[[mitigation]]
+id = "rate-limit"
+title = "Rate-limit the webhook"
+mitigates = ["webhook-flood"]
+status = "proposed"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("threatbook.toml"),
+        "[project]\nname = \"Webhook\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("model.toml"), model).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let r = run(&["paths", path, "--format", "json", "--today", TODAY]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let p = &json["paths"][0];
+    assert_eq!(p["unprotected"], false, "{json}");
+    assert_eq!(p["steps"][0]["protection"], "partial");
+    assert_eq!(p["steps"][0]["handled"], 1);
+    assert_eq!(p["steps"][0]["threats"], 2);
+    // The forged webhook is down from high to low; the flood stays medium.
+    assert_eq!(p["steps"][0]["residual_risk"], "medium");
+    assert_eq!(p["open_threats"], serde_json::json!(["webhook-flood"]));
+    let text = run(&["paths", path, "--today", TODAY]);
+    assert!(
+        text.stdout.contains(
+            "step webhook -> orders: partly protected (1 of 2 threats mitigated or accepted, residual risk medium)"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("(0 fully unprotected)"),
+        "{}",
+        text.stdout
+    );
 }
 
 #[test]
@@ -127,7 +256,7 @@ fn reports_show_the_top_paths_only_when_there_are_some() {
     assert!(r.stdout.contains("### Attack paths"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("| `partner` → `api` → `cache` (**fully unprotected**) | `partner-api`, `api-cache` | `sqli` |"),
+            .contains("| `partner` → `api` → `cache` (**fully unprotected**) | `partner-api`: unprotected, high; `api-cache`: unprotected, no threats | `sqli` |"),
         "{}",
         r.stdout
     );

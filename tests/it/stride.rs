@@ -251,15 +251,31 @@ fn variants_match_only_the_elements_their_selectors_describe() {
     );
     // No process runs in a highly trusted zone here.
     assert!(instances(&model, "privileged-process-compromise").is_empty());
-    // The pattern marked not applicable is not instantiated on the database.
+    // The pattern marked not applicable on the database is instantiated there too, in
+    // state not applicable, and nothing is recommended against it.
     assert_eq!(
         instances(&model, "dos-data-store"),
         set(&[
             "dos-data-store@analytics-warehouse",
             "dos-data-store@app-cache",
             "dos-data-store@audit-log",
+            "dos-data-store@bookings-db",
             "dos-data-store@uploads-bucket",
         ])
+    );
+    let Some(threatbook::model::EntityRef::Threat(marked)) =
+        model.lookup("dos-data-store@bookings-db")
+    else {
+        panic!("the marked instance is a threat");
+    };
+    assert!(model.threat(marked).not_applicable);
+    assert!(model.threat(marked).mitigations.is_empty());
+    assert_eq!(
+        model.coverage(
+            marked,
+            threatbook::model::Date::parse("2027-01-01").unwrap()
+        ),
+        threatbook::model::Coverage::NotApplicable
     );
 }
 
@@ -281,9 +297,14 @@ fn the_example_sets_recommended_mitigation_statuses_per_element() {
     );
     // Not named by any entry: the default.
     assert_eq!(status("encrypt-channel@patient-uses-app"), Status::Proposed);
+    // An entry naming an element overrides the model-wide one there.
+    assert_eq!(
+        status("mutual-service-authentication@booking-service"),
+        Status::Implemented
+    );
     assert_eq!(
         status("mutual-service-authentication@api-gateway"),
-        Status::Implemented
+        Status::Planned
     );
     // A model-wide entry reaches every element it was recommended for.
     let authz: Vec<Status> = model
