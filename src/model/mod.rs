@@ -467,7 +467,7 @@ impl Coverage {
             Coverage::Mitigated => {
                 "an implemented or verified mitigation that the model does not contradict"
             }
-            Coverage::NotApplicable => "a `[[not-applicable]]` mark on its pattern and element",
+            Coverage::NotApplicable => "a not-applicable mark on its pattern and element",
         }
     }
 
