@@ -352,3 +352,32 @@ fn a_site_of_a_model_that_does_not_load_writes_nothing() {
     assert!(r.stderr.contains("zone-cycle"), "{}", r.stderr);
     assert!(!out.exists());
 }
+
+#[test]
+fn the_site_index_counts_each_state_and_never_a_mixed_covered_figure() {
+    let out = tempfile::tempdir().unwrap();
+    let site = out.path().join("site");
+    build_site(&["catalog/fastapi", "catalog/stride-example"], &site);
+    let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    for label in [
+        "Mitigated",
+        "Accepted",
+        "Not applicable",
+        "Planned",
+        "Proposed only",
+        "Acceptance expired",
+        "Uncovered",
+    ] {
+        assert!(
+            index.contains(&format!(">{label}</th>")),
+            "no {label} column"
+        );
+    }
+    assert!(!index.contains("Covered"), "a figure named covered is back");
+    // FastAPI: 47 of 53 mitigated; the stride example: 22 of 105, 72 only proposed.
+    assert!(index.contains(">47 (88 %)<"), "{index}");
+    assert!(index.contains(">22 (20 %)<"), "{index}");
+    assert!(index.contains(">72<"), "{index}");
+    let matrix = std::fs::read_to_string(site.join("stride-example/coverage.html")).unwrap();
+    assert!(matrix.contains("a not-applicable mark on its pattern and element"));
+}
