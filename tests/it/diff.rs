@@ -346,6 +346,38 @@ fn list_fields_are_arrays_and_scalars_keep_their_type_in_json() {
 }
 
 #[test]
+fn the_docs_example_is_the_real_output_and_every_condition_is_documented() {
+    let doc = std::fs::read_to_string(crate::support::root().join("docs/diff.md")).unwrap();
+    let (_, example) = doc
+        .split_once("a test compares them. -->\n```markdown\n")
+        .expect("the example is marked");
+    let (begins, rest) = example.split_once("```").unwrap();
+    let (_, more) = rest.split_once("```markdown\n").unwrap();
+    let (field_rows, _) = more.split_once("```").unwrap();
+    let (old, new) = pair("decisions");
+    let r = run(&[
+        "diff",
+        &old,
+        &new,
+        "--today",
+        TODAY,
+        "--fail-on",
+        "mitigation-regressed,acceptance-expired",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with(begins), "{}", r.stdout);
+    for row in field_rows.lines() {
+        assert!(r.stdout.contains(row), "{row}");
+    }
+    for (name, _) in threatbook::diff::Condition::ALL {
+        assert!(
+            doc.contains(&format!("\n| `{name}` | ")),
+            "docs/diff.md has no row for `{name}`"
+        );
+    }
+}
+
+#[test]
 fn misuse_and_broken_models_exit_with_two() {
     assert_eq!(run(&["diff", "catalog/fastapi"]).code, 2);
     assert_eq!(
