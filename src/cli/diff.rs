@@ -1,5 +1,6 @@
 //! `threatbook diff`: compare two versions of a model, as Markdown for a pull-request
-//! comment or as JSON, and optionally fail when a change leaves threats uncovered.
+//! comment or as JSON, and optionally fail (exit 1) when the change fires one of the
+//! `--fail-on` conditions.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use super::open_checked;
 use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
+use crate::diff::Condition;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -16,10 +18,34 @@ enum Format {
     Json,
 }
 
+/// The `--fail-on` conditions, as [`crate::diff::Condition`] has them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum FailOn {
-    /// Exit 1 when a threat is uncovered now that was not before (new threats included).
+    /// A threat uncovered now that was not before (new threats included).
     NewUncovered,
+    /// A threat neither mitigated nor accepted now that was before (new threats included).
+    NewUnmitigated,
+    /// A mitigation's status went down, or an effective one was removed while its threats remain.
+    MitigationRegressed,
+    /// A threat's residual risk went up, or a new threat's is high or critical.
+    RiskIncreased,
+    /// A flow crosses a trust boundary it did not cross before (new flows included).
+    NewBoundaryCrossing,
+    /// An acceptance valid before is expired now, or a new acceptance is expired already.
+    AcceptanceExpired,
+}
+
+impl FailOn {
+    fn condition(self) -> Condition {
+        match self {
+            FailOn::NewUncovered => Condition::NewUncovered,
+            FailOn::NewUnmitigated => Condition::NewUnmitigated,
+            FailOn::MitigationRegressed => Condition::MitigationRegressed,
+            FailOn::RiskIncreased => Condition::RiskIncreased,
+            FailOn::NewBoundaryCrossing => Condition::NewBoundaryCrossing,
+            FailOn::AcceptanceExpired => Condition::AcceptanceExpired,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -33,9 +59,10 @@ pub struct Args {
     /// Output format [default: from the -o extension (.md, .json), else md].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Make the command a CI gate.
-    #[arg(long, value_enum, value_name = "CONDITION")]
-    fail_on: Option<FailOn>,
+    /// Make the command a CI gate: exit 1 when any of these conditions fires
+    /// (repeat the flag or separate them with commas).
+    #[arg(long, value_enum, value_name = "CONDITION", value_delimiter = ',')]
+    fail_on: Vec<FailOn>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
@@ -97,7 +124,8 @@ pub fn run(args: Args) -> Exit {
         Ok(f) => f,
         Err(e) => return print::failure(&e),
     };
-    let d = crate::diff::diff(old_model, new_model, today);
+    let conditions: Vec<Condition> = args.fail_on.iter().map(|f| f.condition()).collect();
+    let d = crate::diff::diff(old_model, new_model, today).gated(&conditions);
     let text = match format {
         Format::Md => crate::diff::markdown::render(&d),
         Format::Json => {
@@ -109,17 +137,37 @@ pub fn run(args: Args) -> Exit {
     if let Exit::Failure = args.output.write(&text, &inputs) {
         return Exit::Failure;
     }
-    if args.fail_on == Some(FailOn::NewUncovered) && !d.newly_uncovered.is_empty() {
-        eprintln!(
-            "{} threat(s) newly uncovered: {}",
-            d.newly_uncovered.len(),
-            d.newly_uncovered
-                .iter()
-                .map(|c| c.threat.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Exit::Findings;
+    if d.failed.is_empty() {
+        return Exit::Ok;
     }
-    Exit::Ok
+    for f in &d.failed {
+        let ids: Vec<&str> = f.items.iter().map(|i| i.id.as_str()).collect();
+        eprintln!(
+            "failed {} ({}): {}",
+            f.condition.as_str(),
+            ids.len(),
+            ids.join(", ")
+        );
+    }
+    Exit::Findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+
+    #[test]
+    fn every_condition_is_a_fail_on_value() {
+        let names: Vec<String> = FailOn::value_variants()
+            .iter()
+            .map(|v| v.to_possible_value().unwrap().get_name().to_string())
+            .collect();
+        let conditions: Vec<&str> = Condition::ALL.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, conditions);
+        for v in FailOn::value_variants() {
+            let name = v.to_possible_value().unwrap().get_name().to_string();
+            assert_eq!(v.condition().as_str(), name);
+        }
+    }
 }

@@ -1,34 +1,69 @@
-//! The comparable fields of each entity of a model: text for values, id lists for
-//! references (so that a rename can be followed through them). Which fields count is
-//! decided here; how they are matched and reported is the diff's business.
+//! The comparable fields of each entity of a model, each with its shape: a scalar (text,
+//! number, yes/no, or absent), long text (compared word by word when shown), an id list
+//! or a single id (so that a rename can be followed through them), or a list of plain
+//! items. Which fields count and what shape each has is decided here; how they are
+//! matched and reported is the diff's business.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::model::Model;
+use serde::Serialize;
+
+use crate::model::{Choice, Model};
+
+/// One value as the diff reports it: serialises as a JSON string, number, boolean, or
+/// `null` for an optional field that is not set.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Text(String),
+    Number(u64),
+    Bool(bool),
+    None,
+}
+
+impl Scalar {
+    /// The value as text; empty when absent.
+    pub fn text(&self) -> String {
+        match self {
+            Scalar::Text(t) => t.clone(),
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::None => String::new(),
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Value {
-    Text(String),
+    Scalar(Scalar),
+    /// Descriptions and justifications: text a reader wants compared word by word.
+    Prose(Option<String>),
+    /// The id of another entity, if any.
+    Ref(Option<String>),
     /// Ids of other entities, in model order.
     Refs(Vec<String>),
+    /// Plain items (tags, links, CWE numbers), in model order.
+    List(Vec<Scalar>),
 }
 
 impl Value {
-    pub(super) fn render(&self) -> String {
+    /// The value as one line of text, for comparing names.
+    pub(super) fn text(&self) -> String {
         match self {
-            Value::Text(t) => t.clone(),
+            Value::Scalar(s) => s.text(),
+            Value::Prose(p) | Value::Ref(p) => p.clone().unwrap_or_default(),
             Value::Refs(r) => r.join(", "),
+            Value::List(l) => l.iter().map(Scalar::text).collect::<Vec<_>>().join(", "),
         }
     }
 
+    /// The value with the ids it refers to as the new model calls them.
     pub(super) fn mapped(&self, renames: &HashMap<String, String>) -> Value {
+        let map = |id: &String| renames.get(id).unwrap_or(id).clone();
         match self {
-            Value::Text(_) => self.clone(),
-            Value::Refs(r) => Value::Refs(
-                r.iter()
-                    .map(|id| renames.get(id).unwrap_or(id).clone())
-                    .collect(),
-            ),
+            Value::Ref(r) => Value::Ref(r.as_ref().map(map)),
+            Value::Refs(r) => Value::Refs(r.iter().map(map).collect()),
+            _ => self.clone(),
         }
     }
 }
@@ -36,25 +71,39 @@ impl Value {
 pub(super) type Fields = BTreeMap<&'static str, Value>;
 
 fn text(v: impl ToString) -> Value {
-    Value::Text(v.to_string())
+    Value::Scalar(Scalar::Text(v.to_string()))
 }
 
-fn opt(v: &Option<String>) -> Value {
-    Value::Text(v.clone().unwrap_or_default())
+fn number(n: impl Into<u64>) -> Value {
+    Value::Scalar(Scalar::Number(n.into()))
+}
+
+fn yes_no(b: bool) -> Value {
+    Value::Scalar(Scalar::Bool(b))
+}
+
+fn opt<T: ToString>(v: Option<T>) -> Value {
+    Value::Scalar(v.map_or(Scalar::None, |v| Scalar::Text(v.to_string())))
+}
+
+fn prose(v: &Option<String>) -> Value {
+    Value::Prose(v.clone())
+}
+
+fn reference(id: &str) -> Value {
+    Value::Ref(Some(id.to_string()))
 }
 
 fn refs<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value {
     Value::Refs(ids.into_iter().map(str::to_string).collect())
 }
 
-fn list<T: ToString>(items: &[T]) -> Value {
-    Value::Text(
-        items
-            .iter()
-            .map(T::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-    )
+fn texts<T: ToString>(items: &[T]) -> Value {
+    Value::List(items.iter().map(|i| Scalar::Text(i.to_string())).collect())
+}
+
+fn numbers(items: &[u32]) -> Value {
+    Value::List(items.iter().map(|n| Scalar::Number((*n).into())).collect())
 }
 
 /// Every entity of a model as (kind, id, comparable fields).
@@ -63,9 +112,12 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
     for z in &model.zones {
         let f = Fields::from([
             ("name", text(&z.name)),
-            ("trust", text(z.trust)),
-            ("inside", refs(z.parent.map(|p| model.zone(p).id.as_str()))),
-            ("description", opt(&z.description)),
+            ("trust", number(z.trust)),
+            (
+                "inside",
+                Value::Ref(z.parent.map(|p| model.zone(p).id.clone())),
+            ),
+            ("description", prose(&z.description)),
         ]);
         out.push(("zone", z.id.clone(), f));
     }
@@ -73,10 +125,11 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
         let f = Fields::from([
             ("name", text(&c.name)),
             ("kind", text(c.kind)),
-            ("zone", refs([model.zone(c.zone).id.as_str()])),
-            ("technology", opt(&c.technology)),
-            ("tags", list(&c.tags)),
-            ("description", opt(&c.description)),
+            ("zone", reference(&model.zone(c.zone).id)),
+            ("technology", opt(c.technology.as_ref())),
+            ("actor", opt(c.actor.map(Choice::as_str))),
+            ("tags", texts(&c.tags)),
+            ("description", prose(&c.description)),
         ]);
         out.push(("component", c.id.clone(), f));
     }
@@ -84,47 +137,51 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
         let f = Fields::from([
             ("name", text(&a.name)),
             ("classification", text(a.classification)),
-            ("description", opt(&a.description)),
+            ("description", prose(&a.description)),
         ]);
         out.push(("asset", a.id.clone(), f));
     }
     for fl in model.flow_ids().map(|f| model.flow(f)) {
         let f = Fields::from([
             ("name", text(&fl.name)),
-            ("from", refs([model.component(fl.from).id.as_str()])),
-            ("to", refs([model.component(fl.to).id.as_str()])),
-            ("protocol", opt(&fl.protocol)),
+            ("from", reference(&model.component(fl.from).id)),
+            ("to", reference(&model.component(fl.to).id)),
+            ("protocol", opt(fl.protocol.as_ref())),
             (
                 "data",
                 refs(fl.data.iter().map(|a| model.asset(*a).id.as_str())),
             ),
-            ("encrypted", text(fl.encrypted)),
-            ("authenticated", text(fl.authenticated)),
-            ("description", opt(&fl.description)),
+            ("encrypted", yes_no(fl.encrypted)),
+            ("authenticated", yes_no(fl.authenticated)),
+            ("description", prose(&fl.description)),
         ]);
         out.push(("flow", fl.id.clone(), f));
     }
     for t in &model.threats {
-        let acceptances: Vec<String> = t
-            .acceptances
-            .iter()
-            .map(|a| {
-                let a = model.acceptance(*a);
-                format!("{} until {}", a.approved_by, a.expires)
-            })
+        let acceptances = t.acceptances.iter().map(|a| model.acceptance(*a));
+        let who: Vec<String> = acceptances
+            .clone()
+            .map(|a| format!("{} until {}", a.approved_by, a.expires))
             .collect();
+        let why: Vec<&str> = acceptances.map(|a| a.justification.as_str()).collect();
         let f = Fields::from([
             ("title", text(&t.title)),
             ("category", text(t.category)),
             ("severity", text(t.severity)),
+            ("likelihood", opt(t.likelihood.map(Choice::as_str))),
+            ("impact", opt(t.impact.map(Choice::as_str))),
             (
                 "targets",
                 refs(t.targets.iter().map(|x| model.target_id(*x))),
             ),
-            ("cwe", list(&t.cwe)),
-            ("capec", list(&t.capec)),
-            ("description", opt(&t.description)),
-            ("acceptances", list(&acceptances)),
+            ("cwe", numbers(&t.cwe)),
+            ("capec", numbers(&t.capec)),
+            ("description", prose(&t.description)),
+            ("acceptances", texts(&who)),
+            (
+                "justification",
+                Value::Prose((!why.is_empty()).then(|| why.join("\n"))),
+            ),
         ]);
         out.push(("threat", t.id.clone(), f));
     }
@@ -132,13 +189,15 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
         let f = Fields::from([
             ("title", text(&m.title)),
             ("status", text(m.status)),
+            ("reduces", number(m.reduces)),
             (
                 "mitigates",
                 refs(m.mitigates.iter().map(|t| model.threat(*t).id.as_str())),
             ),
-            ("owner", opt(&m.owner)),
-            ("references", list(&m.references)),
-            ("description", opt(&m.description)),
+            ("owner", opt(m.owner.as_ref())),
+            ("references", texts(&m.references)),
+            ("evidence", texts(&m.evidence)),
+            ("description", prose(&m.description)),
         ]);
         out.push(("mitigation", m.id.clone(), f));
     }

@@ -8,17 +8,25 @@
 //! renders the result; it serialises to JSON as it is. Nothing here does I/O.
 
 mod fields;
+pub mod gate;
 pub mod markdown;
+mod meaning;
+mod words;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
+pub use self::fields::Scalar;
 use self::fields::{Fields, Value, entities};
-use crate::model::{Choice, Coverage, Date, Model};
+pub use self::gate::{Condition, FailedItem, Failure};
+pub use self::meaning::{
+    CoverageChange, CrossingChange, ExpiredAcceptance, RiskChange, SeverityChange, StatusChange,
+};
+use crate::model::{Date, Model};
 
 /// The version of the JSON shape of a diff.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The kinds of entity compared, in report order.
 pub const KINDS: &[&str] = &["zone", "component", "asset", "flow", "threat", "mitigation"];
@@ -27,8 +35,38 @@ pub const KINDS: &[&str] = &["zone", "component", "asset", "flow", "threat", "mi
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
     pub field: &'static str,
-    pub old: String,
-    pub new: String,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// How a field differs. Old values are given with ids as the new model calls them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Change {
+    /// A list field: both lists in model order, and the items only one side has. The
+    /// order of a list does not count as a change.
+    List {
+        old: Vec<Scalar>,
+        new: Vec<Scalar>,
+        added: Vec<Scalar>,
+        removed: Vec<Scalar>,
+        /// The items are ids of other entities.
+        #[serde(skip)]
+        ids: bool,
+    },
+    /// Long text (descriptions, justifications), shown as a word diff.
+    Text {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// Any other field: text, a number, yes/no, or absent (`null`).
+    Value {
+        old: Scalar,
+        new: Scalar,
+        /// The values are ids of other entities.
+        #[serde(skip)]
+        ids: bool,
+    },
 }
 
 /// What happened to one entity.
@@ -68,42 +106,13 @@ impl EntityChange {
     }
 }
 
-/// A threat whose coverage changed (or a new threat, with `old` empty).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CoverageChange {
-    pub threat: String,
-    pub title: String,
-    pub severity: &'static str,
-    pub old: Option<Coverage>,
-    pub new: Coverage,
-}
-
-/// A flow that crosses a trust boundary it did not cross before.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CrossingChange {
-    pub flow: String,
-    pub from_zone: String,
-    pub to_zone: String,
-    pub direction: &'static str,
-    pub encrypted: bool,
-    pub authenticated: bool,
-}
-
-/// A threat whose severity changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RiskChange {
-    pub threat: String,
-    pub old: &'static str,
-    pub new: &'static str,
-}
-
 /// Everything that differs between two models.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ModelDiff {
     pub format_version: u32,
     pub old_project: String,
     pub new_project: String,
-    /// The day coverage was judged on.
+    /// The day coverage, residual risk and acceptances were judged on.
     pub today: String,
     /// By kind (in [`KINDS`] order), then id.
     pub entities: Vec<EntityChange>,
@@ -111,10 +120,17 @@ pub struct ModelDiff {
     pub newly_uncovered: Vec<CoverageChange>,
     /// Threats mitigated now that were not before (new ones included).
     pub newly_mitigated: Vec<CoverageChange>,
-    /// Every other coverage change of a threat in both models.
+    /// Every other coverage change, new threats in other states included.
     pub coverage_changes: Vec<CoverageChange>,
     pub new_crossings: Vec<CrossingChange>,
-    pub risk_changes: Vec<RiskChange>,
+    pub severity_changes: Vec<SeverityChange>,
+    pub residual_risk_changes: Vec<RiskChange>,
+    pub status_changes: Vec<StatusChange>,
+    pub expired_acceptances: Vec<ExpiredAcceptance>,
+    /// The conditions the diff was gated on, in [`Condition::ALL`] order.
+    pub fail_on: Vec<Condition>,
+    /// Those of them that fired.
+    pub failed: Vec<Failure>,
 }
 
 impl ModelDiff {
@@ -124,28 +140,88 @@ impl ModelDiff {
             && self.newly_mitigated.is_empty()
             && self.coverage_changes.is_empty()
             && self.new_crossings.is_empty()
-            && self.risk_changes.is_empty()
+            && self.severity_changes.is_empty()
+            && self.residual_risk_changes.is_empty()
+            && self.status_changes.is_empty()
+            && self.expired_acceptances.is_empty()
+    }
+
+    /// The diff gated on `conditions`: [`ModelDiff::failed`] lists those that fire.
+    pub fn gated(mut self, conditions: &[Condition]) -> ModelDiff {
+        self.fail_on = Condition::ALL
+            .iter()
+            .map(|(_, c)| *c)
+            .filter(|c| conditions.contains(c))
+            .collect();
+        self.failed = gate::evaluate(&self, &self.fail_on);
+        self
+    }
+}
+
+/// The items of `a` that `b` lacks, counting repeats, in the order of `a`.
+fn missing<T: Ord + Clone>(a: &[T], b: &[T]) -> Vec<T> {
+    let mut left: BTreeMap<&T, usize> = BTreeMap::new();
+    for x in b {
+        *left.entry(x).or_default() += 1;
+    }
+    a.iter()
+        .filter(|x| match left.get_mut(x) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
+/// How `old` became `new`, or `None` when they are the same (a reordered list is).
+fn change(old: Value, new: &Value) -> Option<Change> {
+    let list = |old: Vec<Scalar>, new: Vec<Scalar>, ids: bool| {
+        let (added, removed) = (missing(&new, &old), missing(&old, &new));
+        (!added.is_empty() || !removed.is_empty()).then_some(Change::List {
+            old,
+            new,
+            added,
+            removed,
+            ids,
+        })
+    };
+    let texts = |ids: &[String]| ids.iter().cloned().map(Scalar::Text).collect();
+    let opt = |id: Option<String>| id.map_or(Scalar::None, Scalar::Text);
+    match (old, new) {
+        (o, n) if o == *n => None,
+        (Value::List(o), Value::List(n)) => list(o, n.clone(), false),
+        (Value::Refs(o), Value::Refs(n)) => list(texts(&o), texts(n), true),
+        (Value::Prose(o), Value::Prose(n)) => Some(Change::Text {
+            old: o,
+            new: n.clone(),
+        }),
+        (Value::Ref(o), Value::Ref(n)) => Some(Change::Value {
+            old: opt(o),
+            new: opt(n.clone()),
+            ids: true,
+        }),
+        (Value::Scalar(o), Value::Scalar(n)) => Some(Change::Value {
+            old: o,
+            new: n.clone(),
+            ids: false,
+        }),
+        // Every entity of a kind has the same fields with the same shapes.
+        (o, n) => Some(Change::Value {
+            old: Scalar::Text(o.text()),
+            new: Scalar::Text(n.text()),
+            ids: false,
+        }),
     }
 }
 
 fn changes(old: &Fields, new: &Fields, renames: &HashMap<String, String>) -> Vec<FieldChange> {
     old.iter()
         .filter_map(|(field, o)| {
-            let n = new.get(field)?;
-            let differs = match (o, n) {
-                (Value::Refs(a), Value::Refs(b)) => {
-                    a.len() != b.len()
-                        || a.iter()
-                            .zip(b)
-                            .any(|(x, y)| renames.get(x).unwrap_or(x) != y)
-                }
-                _ => o != n,
-            };
-            differs.then(|| FieldChange {
-                field,
-                old: o.mapped(renames).render(),
-                new: n.render(),
-            })
+            let change = change(o.mapped(renames), new.get(field)?)?;
+            Some(FieldChange { field, change })
         })
         .collect()
 }
@@ -161,7 +237,7 @@ fn same_entity(old: &Fields, new: &Fields, renames: &HashMap<String, String>) ->
         let mut name = f
             .get("name")
             .or_else(|| f.get("title"))
-            .map(Value::render)
+            .map(Value::text)
             .unwrap_or_default();
         if let Some((cut, _)) = name.char_indices().nth(256) {
             name.truncate(cut);
@@ -278,94 +354,23 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
 
     // Old ids as the new model calls them.
     let new_id = |old_id: &str| renames.get(old_id).cloned().unwrap_or(old_id.to_string());
-    let old_threats: HashMap<String, crate::model::ThreatId> = old
-        .threat_ids()
-        .map(|t| (new_id(&old.threat(t).id), t))
-        .collect();
-    let (mut newly_uncovered, mut newly_mitigated, mut coverage_changes, mut risk_changes) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for t in new.threat_ids() {
-        let threat = new.threat(t);
-        let before = old_threats.get(&threat.id).copied();
-        let old_cov = before.map(|o| old.coverage(o, today));
-        let new_cov = new.coverage(t, today);
-        let change = CoverageChange {
-            threat: threat.id.clone(),
-            title: threat.title.clone(),
-            severity: threat.severity.as_str(),
-            old: old_cov,
-            new: new_cov,
-        };
-        match (old_cov, new_cov) {
-            (o, n) if o == Some(n) => {}
-            (_, Coverage::Uncovered) => newly_uncovered.push(change),
-            (_, Coverage::Mitigated) => newly_mitigated.push(change),
-            (Some(_), _) => coverage_changes.push(change),
-            (None, _) => {}
-        }
-        if let Some(o) = before {
-            let (os, ns) = (old.threat(o).severity, threat.severity);
-            if os != ns {
-                risk_changes.push(RiskChange {
-                    threat: threat.id.clone(),
-                    old: os.as_str(),
-                    new: ns.as_str(),
-                });
-            }
-        }
-    }
-
-    let old_crossings: HashMap<String, (String, String)> = old
-        .flow_ids()
-        .filter_map(|f| {
-            let flow = old.flow(f);
-            let c = flow.crossing?;
-            Some((
-                new_id(&flow.id),
-                (
-                    new_id(&old.zone(c.from_zone).id),
-                    new_id(&old.zone(c.to_zone).id),
-                ),
-            ))
-        })
-        .collect();
-    let mut new_crossings = Vec::new();
-    for f in new.flow_ids() {
-        let flow = new.flow(f);
-        let Some(c) = flow.crossing else { continue };
-        let zones = (
-            new.zone(c.from_zone).id.clone(),
-            new.zone(c.to_zone).id.clone(),
-        );
-        if old_crossings.get(&flow.id) != Some(&zones) {
-            new_crossings.push(CrossingChange {
-                flow: flow.id.clone(),
-                from_zone: zones.0,
-                to_zone: zones.1,
-                direction: c.direction.as_str(),
-                encrypted: flow.encrypted,
-                authenticated: flow.authenticated,
-            });
-        }
-    }
-    let by_id = |a: &CoverageChange, b: &CoverageChange| a.threat.cmp(&b.threat);
-    newly_uncovered.sort_by(by_id);
-    newly_mitigated.sort_by(by_id);
-    coverage_changes.sort_by(by_id);
-    risk_changes.sort_by(|a, b| a.threat.cmp(&b.threat));
-    new_crossings.sort_by(|a, b| a.flow.cmp(&b.flow));
-
+    let m = meaning::meaning(old, new, today, &new_id);
     ModelDiff {
         format_version: FORMAT_VERSION,
         old_project: old.project.name.clone(),
         new_project: new.project.name.clone(),
         today: today.to_string(),
         entities: entities.into_iter().map(|(_, c)| c).collect(),
-        newly_uncovered,
-        newly_mitigated,
-        coverage_changes,
-        new_crossings,
-        risk_changes,
+        newly_uncovered: m.newly_uncovered,
+        newly_mitigated: m.newly_mitigated,
+        coverage_changes: m.coverage_changes,
+        new_crossings: m.new_crossings,
+        severity_changes: m.severity_changes,
+        residual_risk_changes: m.residual_risk_changes,
+        status_changes: m.status_changes,
+        expired_acceptances: m.expired_acceptances,
+        fail_on: Vec::new(),
+        failed: Vec::new(),
     }
 }
 
@@ -431,10 +436,53 @@ mod tests {
                 id: "b".into(),
                 fields: vec![FieldChange {
                     field: "kind",
-                    old: "process".into(),
-                    new: "data-store".into(),
+                    change: Change::Value {
+                        old: Scalar::Text("process".into()),
+                        new: Scalar::Text("data-store".into()),
+                        ids: false,
+                    },
                 }],
             }]
         );
+    }
+
+    #[test]
+    fn list_items_only_one_side_has_count_repeats_and_ignore_order() {
+        assert_eq!(missing(&["a", "b", "a", "c"], &["c", "a"]), ["b", "a"]);
+        assert!(missing(&["a", "b"], &["b", "a"]).is_empty());
+        let reordered = change(
+            Value::Refs(vec!["x".into(), "y".into()]),
+            &Value::Refs(vec!["y".into(), "x".into()]),
+        );
+        assert_eq!(reordered, None);
+    }
+
+    #[test]
+    fn a_flow_whose_target_moves_zone_is_a_new_crossing_and_regresses_nothing() {
+        let flow = "[[flow]]\nid = \"f\"\nname = \"F\"\nfrom = \"a\"\nto = \"b\"\n";
+        let old = model(&format!("{BASE}{flow}"));
+        let moved = BASE
+            .replacen("zone = \"net\"\n", "zone = \"dmz\"\n", 2)
+            .replacen("zone = \"dmz\"\n", "zone = \"net\"\n", 1);
+        let new = model(&format!(
+            "[[zone]]\nid = \"dmz\"\nname = \"DMZ\"\ntrust = 3\n{moved}{flow}"
+        ));
+        let d = diff(&old, &new, today()).gated(&[
+            Condition::NewBoundaryCrossing,
+            Condition::MitigationRegressed,
+        ]);
+        assert_eq!(d.new_crossings.len(), 1);
+        assert_eq!(
+            (
+                d.new_crossings[0].from_zone.as_str(),
+                d.new_crossings[0].to_zone.as_str()
+            ),
+            ("net", "dmz")
+        );
+        assert_eq!(d.fail_on.len(), 2);
+        let fired: Vec<Condition> = d.failed.iter().map(|f| f.condition).collect();
+        assert_eq!(fired, [Condition::NewBoundaryCrossing]);
+        // The same model: nothing crosses anew.
+        assert!(diff(&new, &new, today()).new_crossings.is_empty());
     }
 }

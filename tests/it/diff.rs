@@ -38,8 +38,9 @@ fn coverage_crossings_and_severity_changes_are_reported() {
     assert_eq!(ids(&d["newly_mitigated"], "threat"), ["session-theft"]);
     assert_eq!(ids(&d["new_crossings"], "flow"), ["webhook"]);
     assert_eq!(d["new_crossings"][0]["direction"], "inbound");
-    assert_eq!(d["risk_changes"][0]["old"], "medium");
-    assert_eq!(d["risk_changes"][0]["new"], "high");
+    assert_eq!(d["severity_changes"][0]["old"], "medium");
+    assert_eq!(d["severity_changes"][0]["new"], "high");
+    assert_eq!(d["format_version"], 2);
     let changes: Vec<String> = d["entities"]
         .as_array()
         .unwrap()
@@ -110,7 +111,7 @@ fn renamed_ids_are_renames_and_references_through_them_are_not_changes() {
 
 #[test]
 fn the_markdown_fits_a_pull_request_comment() {
-    for case in ["changes", "rename"] {
+    for case in ["changes", "rename", "decisions"] {
         let (old, new) = pair(case);
         let r = run(&["diff", &old, &new, "--today", TODAY]);
         assert_eq!(r.code, 0, "{}", r.stderr);
@@ -146,6 +147,234 @@ fn fail_on_new_uncovered_gates_ci() {
     // The other way round nothing becomes uncovered (sqli was mitigated in old/).
     let backward = run(&[&["diff", new.as_str(), old.as_str()][..], &gate[..]].concat());
     assert_eq!(backward.code, 0, "{}", backward.stdout);
+}
+
+const ALL_CONDITIONS: &str = "new-uncovered,new-unmitigated,mitigation-regressed,risk-increased,new-boundary-crossing,acceptance-expired";
+
+/// The `failed` field of a diff gated on every condition, as `condition: ids`.
+fn failed(old: &str, new: &str) -> Vec<String> {
+    let r = run(&[
+        "diff",
+        old,
+        new,
+        "--today",
+        TODAY,
+        "--format",
+        "json",
+        "--fail-on",
+        ALL_CONDITIONS,
+    ]);
+    let d: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let fired: Vec<String> = d["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f["condition"].as_str().unwrap(),
+                ids(&f["items"], "id").join(" ")
+            )
+        })
+        .collect();
+    assert_eq!(r.code, if fired.is_empty() { 0 } else { 1 }, "{}", r.stderr);
+    fired
+}
+
+#[test]
+fn each_fail_on_condition_fires_on_what_it_counts_and_nothing_else() {
+    let (old, new) = pair("decisions");
+    // Not firing here: csrf (uncovered → planned), open-records (mitigated → accepted)
+    // and report-scraping (new, accepted) are not newly unmitigated; rotate-sessions
+    // went up and export-auth went with its threat; weak-session's risk went down and
+    // the new medium threat is below high; stale-backup's acceptance was out already;
+    // no flow crosses a new boundary.
+    assert_eq!(
+        failed(&old, &new),
+        [
+            "new-uncovered: audit-gaps report-tampering",
+            "new-unmitigated: audit-gaps report-tampering",
+            "mitigation-regressed: encrypt-channel@visit row-level-security",
+            "risk-increased: open-records slow-queries",
+            "acceptance-expired: audit-gaps report-tampering",
+        ]
+    );
+    let (old, new) = pair("changes");
+    assert_eq!(
+        failed(&old, &new),
+        [
+            "new-uncovered: forged-webhook sqli",
+            "new-unmitigated: forged-webhook sqli",
+            // Removed while sqli remains.
+            "mitigation-regressed: orm",
+            // A new critical threat, and sqli's lost mitigation.
+            "risk-increased: forged-webhook sqli",
+            "new-boundary-crossing: webhook",
+        ]
+    );
+    // Backwards: session-theft falls from mitigated to planned (unmitigated, not
+    // uncovered), secure-cookies from implemented to planned; the webhook flow is gone.
+    assert_eq!(
+        failed(&new, &old),
+        [
+            "new-unmitigated: session-theft",
+            "mitigation-regressed: secure-cookies",
+        ]
+    );
+    let (same, _) = pair("decisions");
+    assert!(failed(&same, &same).is_empty());
+}
+
+#[test]
+fn fail_on_takes_a_list_and_reports_only_the_conditions_asked_for() {
+    let (old, new) = pair("decisions");
+    let gate = |flags: &[&str]| {
+        let args = [
+            &["diff", old.as_str(), new.as_str(), "--today", TODAY][..],
+            flags,
+        ]
+        .concat();
+        run(&args)
+    };
+    // Asked for, but not fired: exit 0, and the comment says the gate passed.
+    let passed = gate(&["--fail-on", "new-boundary-crossing"]);
+    assert_eq!(passed.code, 0, "{}", passed.stderr);
+    assert!(
+        passed
+            .stdout
+            .contains("CI gate passed: none of `new-boundary-crossing` fired."),
+        "{}",
+        passed.stdout
+    );
+    // Repeated and comma-separated flags add up; only those asked for are listed.
+    let r = gate(&[
+        "--fail-on",
+        "new-boundary-crossing,mitigation-regressed",
+        "--fail-on",
+        "acceptance-expired",
+    ]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr,
+        "failed mitigation-regressed (2): encrypt-channel@visit, row-level-security\n\
+         failed acceptance-expired (2): audit-gaps, report-tampering\n"
+    );
+    assert!(
+        r.stdout
+            .contains("**The CI gate failed:** `mitigation-regressed`, `acceptance-expired`."),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "| `acceptance-expired` | `audit-gaps` | accepted by Dana until 2026-10-31, valid before (until 2027-06-30) |"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("`new-uncovered`"), "{}", r.stdout);
+    let unknown = gate(&["--fail-on", "new-uncovered,risk-rised"]);
+    assert_eq!(unknown.code, 2);
+    assert!(unknown.stderr.contains("risk-rised"), "{}", unknown.stderr);
+}
+
+#[test]
+fn list_fields_are_arrays_and_scalars_keep_their_type_in_json() {
+    let d = diff_json("decisions");
+    let field = |id: &str, name: &str| {
+        let e = d["entities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id)
+            .unwrap_or_else(|| panic!("{id} changed"));
+        e["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == name)
+            .unwrap_or_else(|| panic!("{id}.{name} changed"))
+            .clone()
+    };
+    assert_eq!(
+        field("portal", "tags"),
+        serde_json::json!({
+            "field": "tags",
+            "old": ["web", "python"],
+            "new": ["web", "fastapi", "python"],
+            "added": ["fastapi"],
+            "removed": [],
+        })
+    );
+    let cwe = field("slow-queries", "cwe");
+    assert_eq!(cwe["added"], serde_json::json!([400]));
+    assert_eq!(cwe["new"], serde_json::json!([400, 770]));
+    let evidence = field("encrypt-channel@visit", "evidence");
+    assert_eq!(
+        evidence["added"],
+        serde_json::json!(["https://example.com/pentest-2026"])
+    );
+    assert_eq!(field("row-level-security", "status")["new"], "planned");
+    let justification = field("open-records", "justification");
+    assert!(justification["old"].is_null());
+    // Long text is given whole, never cut.
+    let description = field("weak-session", "description");
+    assert!(
+        description["new"]
+            .as_str()
+            .unwrap()
+            .ends_with("act as the patient until it expires."),
+        "{description}"
+    );
+    assert_eq!(
+        d["status_changes"][0],
+        serde_json::json!({
+            "mitigation": "encrypt-channel@visit",
+            "title": "Encrypt and authenticate the channel",
+            "old": "verified",
+            "new": "implemented",
+            "threats": [
+                "tampering-flow@visit",
+                "information-disclosure-flow@visit",
+                "cleartext-across-boundary@visit",
+                "cleartext-tampering-across-boundary@visit",
+            ],
+        })
+    );
+    assert!(d["fail_on"].as_array().unwrap().is_empty());
+    assert!(d["failed"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_docs_example_is_the_real_output_and_every_condition_is_documented() {
+    let doc = std::fs::read_to_string(crate::support::root().join("docs/diff.md")).unwrap();
+    let (_, example) = doc
+        .split_once("a test compares them. -->\n```markdown\n")
+        .expect("the example is marked");
+    let (begins, rest) = example.split_once("```").unwrap();
+    let (_, more) = rest.split_once("```markdown\n").unwrap();
+    let (field_rows, _) = more.split_once("```").unwrap();
+    let (old, new) = pair("decisions");
+    let r = run(&[
+        "diff",
+        &old,
+        &new,
+        "--today",
+        TODAY,
+        "--fail-on",
+        "mitigation-regressed,acceptance-expired",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.starts_with(begins), "{}", r.stdout);
+    for row in field_rows.lines() {
+        assert!(r.stdout.contains(row), "{row}");
+    }
+    for (name, _) in threatbook::diff::Condition::ALL {
+        assert!(
+            doc.contains(&format!("\n| `{name}` | ")),
+            "docs/diff.md has no row for `{name}`"
+        );
+    }
 }
 
 #[test]
