@@ -8,11 +8,10 @@ use super::ModelDiff;
 use super::meaning::CoverageChange;
 use crate::model::{Choice, Coverage};
 
-/// Whether a threat in this state needs no more work now: it is mitigated or accepted.
-///
-/// The one place the diff decides this, so a new coverage state is one line here.
+/// Whether a threat in this state needs no more work now: it is mitigated, accepted or
+/// not applicable ([`Coverage::is_handled`]).
 pub fn is_handled(c: Coverage) -> bool {
-    matches!(c, Coverage::Mitigated | Coverage::Accepted)
+    c.is_handled()
 }
 
 /// A condition that fails the gate.
@@ -208,6 +207,9 @@ mod tests {
     fn handled_means_mitigated_or_accepted() {
         assert!(is_handled(Coverage::Mitigated));
         assert!(is_handled(Coverage::Accepted));
+        assert!(is_handled(Coverage::NotApplicable));
+        assert!(!is_handled(Coverage::ProposedOnly));
+        assert!(!is_handled(Coverage::AcceptanceExpired));
         assert!(!is_handled(Coverage::Planned));
         assert!(!is_handled(Coverage::Uncovered));
     }

@@ -130,7 +130,10 @@ pub(super) fn meaning(
         };
         match (old_cov, new_cov) {
             (o, n) if o == Some(n) => {}
-            (_, Coverage::Uncovered) => m.newly_uncovered.push(change),
+            // Uncovered now (an expired acceptance included) and not before.
+            (o, n) if n.is_uncovered() && !o.is_some_and(Coverage::is_uncovered) => {
+                m.newly_uncovered.push(change)
+            }
             (_, Coverage::Mitigated) => m.newly_mitigated.push(change),
             _ => m.coverage_changes.push(change),
         }
