@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::SourceFormat;
 use crate::load::raw::to_kebab_case;
-use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+use crate::model::{
+    Actor, Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+};
 
 /// Ids made from names are cut to this many characters (at a hyphen when possible).
 pub const MAX_ID_LEN: usize = 64;
@@ -109,6 +111,7 @@ pub struct DraftComponent {
     pub zone: String,
     pub technology: Option<String>,
     pub tags: Vec<String>,
+    pub actor: Option<Actor>,
     pub description: Option<String>,
     pub origin: Origin,
 }
@@ -142,6 +145,8 @@ pub struct DraftThreat {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    pub likelihood: Option<Level>,
+    pub impact: Option<Level>,
     pub targets: Vec<String>,
     pub cwe: Vec<u32>,
     pub capec: Vec<u32>,
@@ -155,6 +160,8 @@ pub struct DraftMitigation {
     pub title: String,
     pub mitigates: Vec<String>,
     pub status: Status,
+    /// `None`: not written, the format's default.
+    pub reduces: Option<u8>,
     pub owner: Option<String>,
     pub references: Vec<String>,
     pub description: Option<String>,
@@ -168,6 +175,46 @@ pub struct DraftAcceptance {
     pub approved_by: String,
     pub expires: Date,
     pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftReview {
+    pub reviewer: String,
+    pub date: Date,
+    pub scope: Option<String>,
+    pub decision: Decision,
+    pub notes: Option<String>,
+    pub origin: Origin,
+}
+
+/// A `[[not-applicable]]`: a STRIDE category or a knowledge-base pattern.
+#[derive(Clone, Debug)]
+pub struct DraftNotApplicable {
+    pub element: String,
+    pub category: Option<Category>,
+    pub pattern: Option<String>,
+    pub justification: String,
+    pub origin: Origin,
+}
+
+/// A `[[mitigation-status]]` for a knowledge-base mitigation on some elements.
+#[derive(Clone, Debug)]
+pub struct DraftMitigationStatus {
+    pub mitigation: String,
+    pub elements: Vec<String>,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub evidence: Vec<String>,
+    pub origin: Origin,
+}
+
+/// The manifest's `[knowledge]`.
+#[derive(Clone, Debug, Default)]
+pub struct DraftKnowledge {
+    /// `bases`, as the source names them.
+    pub bases: Vec<String>,
+    /// `[knowledge.trust-levels]`: (level, min, max), only where not the default.
+    pub trust_levels: Vec<(String, u8, u8)>,
 }
 
 /// A threatbook model being written from another tool's file.
@@ -184,6 +231,11 @@ pub struct Draft {
     pub threats: Vec<DraftThreat>,
     pub mitigations: Vec<DraftMitigation>,
     pub acceptances: Vec<DraftAcceptance>,
+    pub reviews: Vec<DraftReview>,
+    pub not_applicable: Vec<DraftNotApplicable>,
+    pub mitigation_status: Vec<DraftMitigationStatus>,
+    /// `None`: the model names no knowledge bases.
+    pub knowledge: Option<DraftKnowledge>,
     /// Model-wide notes: what could not be carried over, what was inferred.
     pub notes: Vec<String>,
 }
@@ -201,6 +253,10 @@ impl Draft {
             threats: Vec::new(),
             mitigations: Vec::new(),
             acceptances: Vec::new(),
+            reviews: Vec::new(),
+            not_applicable: Vec::new(),
+            mitigation_status: Vec::new(),
+            knowledge: None,
             notes: Vec::new(),
         }
     }
@@ -235,7 +291,7 @@ impl Draft {
 
     /// Entity counts, for the CLI's summary line.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        vec![
+        [
             ("zones", self.zones.len()),
             ("components", self.components.len()),
             ("assets", self.assets.len()),
@@ -243,7 +299,13 @@ impl Draft {
             ("threats", self.threats.len()),
             ("mitigations", self.mitigations.len()),
             ("acceptances", self.acceptances.len()),
+            ("reviews", self.reviews.len()),
+            ("not-applicable marks", self.not_applicable.len()),
         ]
+        .into_iter()
+        // Only OTM written by threatbook has these: the others' summaries stay short.
+        .filter(|(what, n)| *n > 0 || !matches!(*what, "reviews" | "not-applicable marks"))
+        .collect()
     }
 }
 
