@@ -69,10 +69,10 @@ pub fn run(args: Args) -> Exit {
         args.output.display(),
         counts.join(", ")
     );
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         eprintln!(
             "{} note(s) on what was inferred or not carried over: {}",
-            draft.notes.len(),
+            draft.note_count(),
             args.output.join("NOTES.md").display()
         );
     }

@@ -19,41 +19,47 @@ pub const MAX_ID_LEN: usize = 64;
 /// Makes kebab-case ids that are unique across the whole model.
 #[derive(Debug, Default)]
 pub struct Ids {
-    used: HashSet<String>,
+    /// Every id made, with the kind of entity it was made for.
+    used: HashMap<String, String>,
 }
 
 impl Ids {
     /// An id for an entity of `kind` ("zone", "threat" …) whose source id or name is
-    /// `source`: its kebab-case form when that is free, else prefixed with the kind,
-    /// else numbered.
+    /// `source`: its kebab-case form when that is free; when an entity of another kind
+    /// has it, prefixed with the kind; when one of the same kind has it (two flows both
+    /// named "Data flow"), numbered: `data-flow-2`.
     pub fn make(&mut self, kind: &str, source: &str) -> String {
         let mut base = to_kebab_case(source);
         if base.len() > MAX_ID_LEN {
             let cut = base[..MAX_ID_LEN].rfind('-').unwrap_or(MAX_ID_LEN);
             base.truncate(cut);
         }
+        let same_kind = self.used.get(&base).is_some_and(|k| k == kind);
         let candidates = if base.is_empty() {
             vec![kind.to_string()]
-        } else if base.starts_with(kind) {
+        } else if base.starts_with(kind) || same_kind {
             vec![base.clone()]
         } else {
             vec![base.clone(), format!("{kind}-{base}")]
         };
         for c in &candidates {
-            if self.used.insert(c.clone()) {
+            if !self.used.contains_key(c) {
+                self.used.insert(c.clone(), kind.to_string());
                 return c.clone();
             }
         }
         let last = candidates.last().cloned().unwrap_or_default();
-        (2..)
+        let id = (2..)
             .map(|n| format!("{last}-{n}"))
-            .find(|c| self.used.insert(c.clone()))
-            .unwrap_or(last)
+            .find(|c| !self.used.contains_key(c))
+            .unwrap_or(last);
+        self.used.insert(id.clone(), kind.to_string());
+        id
     }
 
     /// Whether `id` is taken already.
     pub fn is_used(&self, id: &str) -> bool {
-        self.used.contains(id)
+        self.used.contains_key(id)
     }
 }
 
@@ -263,6 +269,47 @@ impl Draft {
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
+    }
+
+    /// Every entity with notes of its own: (kind, id or what names it, origin).
+    pub fn entity_notes(&self) -> Vec<(&'static str, &str, &Origin)> {
+        let mut out: Vec<(&'static str, &str, &Origin)> = Vec::new();
+        out.extend(self.zones.iter().map(|x| ("zone", x.id.as_str(), &x.origin)));
+        out.extend(
+            self.components
+                .iter()
+                .map(|x| ("component", x.id.as_str(), &x.origin)),
+        );
+        out.extend(self.assets.iter().map(|x| ("asset", x.id.as_str(), &x.origin)));
+        out.extend(self.flows.iter().map(|x| ("flow", x.id.as_str(), &x.origin)));
+        out.extend(self.threats.iter().map(|x| ("threat", x.id.as_str(), &x.origin)));
+        out.extend(
+            self.mitigations
+                .iter()
+                .map(|x| ("mitigation", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.acceptances
+                .iter()
+                .map(|x| ("acceptance of", x.threat.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.mitigation_status
+                .iter()
+                .map(|x| ("status of", x.mitigation.as_str(), &x.origin)),
+        );
+        out.retain(|(_, _, o)| !o.notes.is_empty());
+        out
+    }
+
+    /// How many notes the import made, model-wide and on entities.
+    pub fn note_count(&self) -> usize {
+        self.notes.len()
+            + self
+                .entity_notes()
+                .iter()
+                .map(|(_, _, o)| o.notes.len())
+                .sum::<usize>()
     }
 
     /// Drops threats left without targets (threatbook requires one) and references to

@@ -315,6 +315,12 @@ mod tests {
         assert_eq!(ids.make("zone", "Ünïcode ✓"), "n-code");
         assert_eq!(ids.make("zone", "✓"), "zone");
         assert_eq!(ids.make("zone", "✓"), "zone-2");
+        // Two of one kind with one name are numbered; the names are kept readable.
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow");
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow-2");
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow-3");
+        assert_eq!(ids.make("component", "Data flow"), "component-data-flow");
+        assert_eq!(ids.make("component", "isALog"), "is-a-log");
         let long = "word ".repeat(40);
         let id = ids.make("threat", &long);
         assert!(id.len() <= MAX_ID_LEN && !id.ends_with('-'), "{id}");

@@ -131,7 +131,7 @@ pub fn render_files(draft: &Draft) -> Vec<(String, String)> {
         ("architecture.toml".to_string(), architecture(draft)),
         ("threats.toml".to_string(), threats(draft)),
     ];
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         files.push(("NOTES.md".to_string(), notes(draft)));
     }
     files
@@ -140,11 +140,11 @@ pub fn render_files(draft: &Draft) -> Vec<(String, String)> {
 fn manifest(draft: &Draft) -> String {
     let mut out = String::new();
     header(&mut out, draft, "Manifest");
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         let _ = writeln!(
             out,
             "# note: {} thing(s) could not be carried over or were inferred; see NOTES.md.",
-            draft.notes.len()
+            draft.note_count()
         );
     }
     out.push_str("\n[project]\n");
@@ -354,10 +354,38 @@ fn notes(draft: &Draft) -> String {
     );
     out.push_str(
         "These are the things that could not be carried over exactly, or that were inferred.\n\
-         Notes about a single entity are also written as `# note:` comments above it.\n\n",
+         Notes about a single entity are also written as `# note:` comments above it.\n",
     );
-    for n in &draft.notes {
-        let _ = writeln!(out, "- {}", n.replace('\n', " "));
+    if !draft.notes.is_empty() {
+        out.push_str("\n## The whole model\n\n");
+        for n in &draft.notes {
+            let _ = writeln!(out, "- {}", one_line(n));
+        }
+    }
+    let entities = draft.entity_notes();
+    if !entities.is_empty() {
+        out.push_str("\n## Entities\n\n");
+        for (kind, id, origin) in entities {
+            let _ = writeln!(out, "- {kind} `{id}` (from {}):", origin.path);
+            for n in &origin.notes {
+                let _ = writeln!(out, "  - {}", one_line(n));
+            }
+        }
+    }
+    out
+}
+
+/// Text on one line of a Markdown list, control characters escaped.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:04X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
     }
     out
 }

@@ -389,6 +389,45 @@ fn threat_dragon_zones_are_inferred_from_the_boundary_curves() {
     );
 }
 
+/// Whether `id` looks like a UUID (8-4-4-4-12 hexadecimal digits).
+fn is_uuid(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn threat_dragon_ids_are_made_from_names_not_uuids() {
+    for file in [
+        "threat-dragon/v2-threat-model.json",
+        "threat-dragon/demo-v2.3-threat-model.json",
+    ] {
+        let path = corpus(file);
+        let (m, tmp) = import_and_load("threat-dragon", &path);
+        let ids: Vec<&str> = m
+            .component_ids()
+            .map(|c| m.component(c).id.as_str())
+            .chain(m.flow_ids().map(|f| m.flow(f).id.as_str()))
+            .chain(m.threats.iter().map(|t| t.id.as_str()))
+            .chain(m.mitigations.iter().map(|x| x.id.as_str()))
+            .collect();
+        assert!(!ids.is_empty(), "{file}");
+        for id in &ids {
+            assert!(!is_uuid(id), "{file}: {id}");
+        }
+        for c in m.component_ids().map(|c| m.component(c)) {
+            let from_name = threatbook::load::raw::to_kebab_case(&c.name);
+            assert!(c.id.contains(&from_name), "{file}: {} from {:?}", c.id, c.name);
+        }
+        // The comment above each entity keeps the Threat Dragon id, and NOTES.md says so.
+        let text = folder_text(&tmp.path().join("model"));
+        assert!(text.contains("(source id \""), "{file}");
+        assert!(text.contains("ids were made from the names"), "{file}");
+    }
+}
+
 #[test]
 fn the_malformed_threat_dragon_model_fails_with_the_file_and_the_path() {
     let tmp = tempfile::tempdir().unwrap();
@@ -640,8 +679,8 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
     };
     let zone_id = |id: &str| m.zone(component(id).zone).id.clone();
     assert_eq!(zone_id("api"), "cloud");
-    assert_eq!(zone_id("db"), "db-subnet");
-    let subnet = m.zone(component("db").zone);
+    assert_eq!(zone_id("orders-db"), "db-subnet");
+    let subnet = m.zone(component("orders-db").zone);
     assert_eq!(subnet.parent.map(|p| m.zone(p).id.as_str()), Some("cloud"));
     assert_eq!(m.zone(component("browser").zone).trust, 0);
     assert!(
@@ -655,24 +694,37 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
         .map(|f| m.flow(f))
         .find(|f| f.id == "query")
         .unwrap();
-    assert_eq!(m.component(query.to).id, "db");
+    assert_eq!(m.component(query.to).id, "orders-db");
+    // Ids come from names; a second flow named "Query" (with a UUID in Threat Dragon)
+    // is numbered, and flags become acronym-aware kebab-case tags.
+    let second = m
+        .flow_ids()
+        .map(|f| m.flow(f))
+        .find(|f| f.id == "query-2")
+        .expect("query-2");
+    assert_eq!(second.name, "Query");
+    assert!(
+        component("orders-db").tags.contains(&"is-a-log".to_string()),
+        "{:?}",
+        component("orders-db").tags
+    );
     let threat = |id: &str| m.threats.iter().find(|t| t.id == id).expect(id);
     // NA: an acceptance approved by the reviewer, until --accept-until.
-    let na = threat("api-spoof");
+    let na = threat("caller-spoofs-a-user");
     assert!(na.mitigations.is_empty());
     let a = m.acceptance(na.acceptances[0]);
     assert_eq!(a.approved_by, "Rita Reviewer");
     assert_eq!(a.expires.to_string(), "2027-06-30");
     assert!(a.justification.contains("Only internal callers exist."));
     // Mitigated without text: an implemented mitigation all the same.
-    let done = threat("db-leak");
+    let done = threat("backups-leak");
     assert_eq!(done.severity, threatbook::model::Severity::Critical);
     assert_eq!(
         m.mitigation(done.mitigations[0]).status,
         threatbook::model::Status::Implemented
     );
     // Open with text: proposed; an unknown severity is medium and a non-STRIDE type guessed.
-    let open = threat("query-privacy");
+    let open = threat("query-reveals-habits");
     assert_eq!(open.severity, threatbook::model::Severity::Medium);
     assert_eq!(
         open.category,
