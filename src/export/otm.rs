@@ -309,7 +309,11 @@ fn project_attributes(model: &Model) -> Map<String, Value> {
                     Some(pt) => {
                         let pattern = model.pattern(pt);
                         put(&mut m, "pattern", &pattern.id);
-                        put(&mut m, "knowledge_base", &model.knowledge_base(pattern.kb).id);
+                        put(
+                            &mut m,
+                            "knowledge_base",
+                            &model.knowledge_base(pattern.kb).id,
+                        );
                     }
                     None => put(&mut m, "category", n.category.as_str()),
                 }
@@ -439,7 +443,11 @@ fn doc(model: &Model) -> Doc {
             if let Some(pt) = t.pattern {
                 let pattern = model.pattern(pt);
                 put(&mut m, "pattern", &pattern.id);
-                put(&mut m, "knowledge_base", &model.knowledge_base(pattern.kb).id);
+                put(
+                    &mut m,
+                    "knowledge_base",
+                    &model.knowledge_base(pattern.kb).id,
+                );
             }
             Threat {
                 id: t.id.clone(),

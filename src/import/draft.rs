@@ -274,15 +274,31 @@ impl Draft {
     /// Every entity with notes of its own: (kind, id or what names it, origin).
     pub fn entity_notes(&self) -> Vec<(&'static str, &str, &Origin)> {
         let mut out: Vec<(&'static str, &str, &Origin)> = Vec::new();
-        out.extend(self.zones.iter().map(|x| ("zone", x.id.as_str(), &x.origin)));
+        out.extend(
+            self.zones
+                .iter()
+                .map(|x| ("zone", x.id.as_str(), &x.origin)),
+        );
         out.extend(
             self.components
                 .iter()
                 .map(|x| ("component", x.id.as_str(), &x.origin)),
         );
-        out.extend(self.assets.iter().map(|x| ("asset", x.id.as_str(), &x.origin)));
-        out.extend(self.flows.iter().map(|x| ("flow", x.id.as_str(), &x.origin)));
-        out.extend(self.threats.iter().map(|x| ("threat", x.id.as_str(), &x.origin)));
+        out.extend(
+            self.assets
+                .iter()
+                .map(|x| ("asset", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.flows
+                .iter()
+                .map(|x| ("flow", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.threats
+                .iter()
+                .map(|x| ("threat", x.id.as_str(), &x.origin)),
+        );
         out.extend(
             self.mitigations
                 .iter()

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use crate::model::Date;
 
 pub use self::draft::{
-    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge,
-    DraftMitigation, DraftMitigationStatus, DraftNotApplicable, DraftProject, DraftReview,
-    DraftThreat, DraftZone, IdMap, Ids, MAX_ID_LEN, Origin,
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge, DraftMitigation,
+    DraftMitigationStatus, DraftNotApplicable, DraftProject, DraftReview, DraftThreat, DraftZone,
+    IdMap, Ids, MAX_ID_LEN, Origin,
 };
 pub use self::toml_text::render_files;
 

@@ -13,13 +13,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge,
-    DraftMitigation, DraftMitigationStatus, DraftNotApplicable, DraftReview, DraftThreat,
-    DraftZone, IdMap, Ids, ImportError, Options, Origin, SourceFormat, parse_at,
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge, DraftMitigation,
+    DraftMitigationStatus, DraftNotApplicable, DraftReview, DraftThreat, DraftZone, IdMap, Ids,
+    ImportError, Options, Origin, SourceFormat, parse_at,
 };
 use crate::model::{
-    Actor, Category, Choice, Classification, ComponentKind, Date, Decision, Level, Severity,
-    Status,
+    Actor, Category, Choice, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
 };
 
 /// The top of an OTM document. Unknown keys are allowed: OTM producers add their own
@@ -1053,8 +1052,7 @@ impl<'a> Importer<'a> {
             let element = ours_str(a, "element");
             let recommendation = ours_str(a, "recommendation");
             let set = status != Status::Proposed || owner.is_some() || !evidence.is_empty();
-            if let (true, Some(element), Some(recommendation)) = (set, element, recommendation)
-            {
+            if let (true, Some(element), Some(recommendation)) = (set, element, recommendation) {
                 self.draft.mitigation_status.push(DraftMitigationStatus {
                     mitigation: recommendation.to_string(),
                     elements: vec![element.to_string()],
@@ -1130,11 +1128,9 @@ impl<'a> Importer<'a> {
                 continue;
             };
             let found = if crate::load::kb::is_path(named) {
-                self.model_folder.as_ref().is_some_and(|d| {
-                    d.join(named)
-                        .join(crate::load::KB_MANIFEST)
-                        .is_file()
-                })
+                self.model_folder
+                    .as_ref()
+                    .is_some_and(|d| d.join(named).join(crate::load::KB_MANIFEST).is_file())
             } else {
                 crate::load::bundled::get(named).is_some()
             };

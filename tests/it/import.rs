@@ -419,7 +419,12 @@ fn threat_dragon_ids_are_made_from_names_not_uuids() {
         }
         for c in m.component_ids().map(|c| m.component(c)) {
             let from_name = threatbook::load::raw::to_kebab_case(&c.name);
-            assert!(c.id.contains(&from_name), "{file}: {} from {:?}", c.id, c.name);
+            assert!(
+                c.id.contains(&from_name),
+                "{file}: {} from {:?}",
+                c.id,
+                c.name
+            );
         }
         // The comment above each entity keeps the Threat Dragon id, and NOTES.md says so.
         let text = folder_text(&tmp.path().join("model"));
@@ -704,7 +709,9 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
         .expect("query-2");
     assert_eq!(second.name, "Query");
     assert!(
-        component("orders-db").tags.contains(&"is-a-log".to_string()),
+        component("orders-db")
+            .tags
+            .contains(&"is-a-log".to_string()),
         "{:?}",
         component("orders-db").tags
     );

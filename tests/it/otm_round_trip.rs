@@ -203,7 +203,11 @@ fn model_files(rng: &mut Rng) -> Vec<(String, String)> {
             q(&odd_text(rng, "Flow"))
         );
         if rng.chance(2) {
-            let _ = writeln!(arch, "protocol = {}", q(["HTTPS", "gRPC", " in-process"][rng.below(3)]));
+            let _ = writeln!(
+                arch,
+                "protocol = {}",
+                q(["HTTPS", "gRPC", " in-process"][rng.below(3)])
+            );
         }
         if assets > 0 && rng.chance(2) {
             let _ = writeln!(arch, "data = [\"a{}\"]", rng.below(assets));
@@ -307,7 +311,10 @@ fn mitigation(rng: &mut Rng, out: &mut String, id: &str, mitigates: &[String]) {
         let _ = writeln!(out, "owner = {}", q(&odd_text(rng, "team")));
     }
     if rng.chance(3) {
-        let _ = writeln!(out, "references = [\"https://example.com/{id}\", \" spaced \"]");
+        let _ = writeln!(
+            out,
+            "references = [\"https://example.com/{id}\", \" spaced \"]"
+        );
     }
     description(rng, out, "mitigation");
 }
@@ -409,7 +416,11 @@ fn status(rng: &mut Rng, out: &mut String, mitigation: &str, element: Option<&st
         let _ = writeln!(out, "owner = {}", q(&odd_text(rng, "platform")));
     }
     if rng.chance(2) {
-        let _ = writeln!(out, "evidence = [\"https://ci.example.com/{}\"]", rng.below(99));
+        let _ = writeln!(
+            out,
+            "evidence = [\"https://ci.example.com/{}\"]",
+            rng.below(99)
+        );
     }
 }
 
@@ -515,7 +526,17 @@ pub fn dump(m: &Model) -> Vec<String> {
         } = c;
         out.push(format!(
             "component {:?}",
-            (id, name, kind, zone, technology, tags, actor, description, threats)
+            (
+                id,
+                name,
+                kind,
+                zone,
+                technology,
+                tags,
+                actor,
+                description,
+                threats
+            )
         ));
     }
     for e in graph.edge_indices() {
@@ -583,15 +604,7 @@ pub fn dump(m: &Model) -> Vec<String> {
         } = t;
         out.push(format!(
             "threat {:?} {:?}",
-            (
-                id,
-                title,
-                category,
-                severity,
-                likelihood,
-                impact,
-                targets
-            ),
+            (id, title, category, severity, likelihood, impact, targets),
             (
                 cwe,
                 capec,
@@ -722,15 +735,46 @@ pub fn dump(m: &Model) -> Vec<String> {
 /// What a case held, to check that the generator reaches every feature.
 fn features(m: &Model) -> [(&'static str, bool); 9] {
     [
-        ("knowledge-base instances", m.threats.iter().any(|t| t.pattern.is_some())),
-        ("folder knowledge base", m.knowledge_bases.iter().any(|k| k.named == "../kb")),
-        ("likelihood or impact", m.threats.iter().any(|t| t.likelihood.is_some() || t.impact.is_some())),
-        ("reduces other than 1", m.mitigations.iter().any(|x| x.reduces != 1)),
-        ("evidence", m.mitigations.iter().any(|x| !x.evidence.is_empty())),
+        (
+            "knowledge-base instances",
+            m.threats.iter().any(|t| t.pattern.is_some()),
+        ),
+        (
+            "folder knowledge base",
+            m.knowledge_bases.iter().any(|k| k.named == "../kb"),
+        ),
+        (
+            "likelihood or impact",
+            m.threats
+                .iter()
+                .any(|t| t.likelihood.is_some() || t.impact.is_some()),
+        ),
+        (
+            "reduces other than 1",
+            m.mitigations.iter().any(|x| x.reduces != 1),
+        ),
+        (
+            "evidence",
+            m.mitigations.iter().any(|x| !x.evidence.is_empty()),
+        ),
         ("reviews", !m.reviews.is_empty()),
-        ("pattern marked not applicable", m.not_applicable.iter().any(|n| n.pattern.is_some())),
-        ("acceptance of an instance", m.acceptances.iter().any(|a| m.threat(a.threat).pattern.is_some())),
-        ("written mitigation of an instance", m.mitigations.iter().any(|x| x.recommendation.is_none() && x.mitigates.iter().any(|t| m.threat(*t).pattern.is_some()))),
+        (
+            "pattern marked not applicable",
+            m.not_applicable.iter().any(|n| n.pattern.is_some()),
+        ),
+        (
+            "acceptance of an instance",
+            m.acceptances
+                .iter()
+                .any(|a| m.threat(a.threat).pattern.is_some()),
+        ),
+        (
+            "written mitigation of an instance",
+            m.mitigations.iter().any(|x| {
+                x.recommendation.is_none()
+                    && x.mitigates.iter().any(|t| m.threat(*t).pattern.is_some())
+            }),
+        ),
     ]
 }
 
