@@ -58,6 +58,17 @@ pub fn open_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Pr
     finish(loaded, None, diagnostics)
 }
 
+/// Like [`open_texts`], for files that are to live in `dir`: knowledge-base folders the
+/// manifest names are read relative to it.
+pub fn open_texts_in<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Project {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load_texts(files, &mut diagnostics);
+    finish(loaded, Some(dir), diagnostics)
+}
+
 /// Loads the knowledge bases the manifest names (folders relative to `dir`), then
 /// resolves the model.
 fn finish(mut loaded: load::Loaded, dir: Option<&Path>, mut diagnostics: Diagnostics) -> Project {

@@ -47,7 +47,11 @@ pub fn run(args: Args) -> Exit {
         From::ThreatDragon => SourceFormat::ThreatDragon,
         From::Threagile => SourceFormat::Threagile,
     };
-    let draft = match import::read(&args.file, format, &Options { accept_until }) {
+    let options = Options {
+        accept_until,
+        model_folder: Some(args.output.clone()),
+    };
+    let draft = match import::read(&args.file, format, &options) {
         Ok(d) => d,
         Err(e) => return print::failure(&e.to_string()),
     };
@@ -65,10 +69,10 @@ pub fn run(args: Args) -> Exit {
         args.output.display(),
         counts.join(", ")
     );
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         eprintln!(
             "{} note(s) on what was inferred or not carried over: {}",
-            draft.notes.len(),
+            draft.note_count(),
             args.output.join("NOTES.md").display()
         );
     }

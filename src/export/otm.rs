@@ -11,7 +11,9 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::load::raw::to_kebab_case;
-use crate::model::{Category, Choice, Classification, Model, Severity, Status, ThreatId};
+use crate::model::{
+    Category, Choice, Classification, Level, Model, Severity, Status, Target, ThreatId,
+};
 
 /// The OTM version written.
 pub const OTM_VERSION: &str = "0.2.0";
@@ -62,6 +64,7 @@ struct TrustZone {
     risk: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<Value>,
+    attributes: Value,
 }
 
 #[derive(Serialize)]
@@ -127,15 +130,27 @@ struct Mitigation {
     attributes: Value,
 }
 
-/// OTM likelihood and impact for a severity; OTM import maps them back to the same
-/// severity (their product over 100 falls in that severity's quarter).
-pub fn risk_of(severity: Severity) -> (u32, u32) {
-    match severity {
-        Severity::Low => (25, 25),
-        Severity::Medium => (50, 50),
-        Severity::High => (75, 75),
-        Severity::Critical => (100, 100),
+/// The OTM number (0–100) of a threatbook level: 25, 50, 75, 100 for low, medium, high,
+/// critical, the top of each quarter of OTM's scale.
+pub fn otm_level(level: Level) -> u32 {
+    match level {
+        Level::Low => 25,
+        Level::Medium => 50,
+        Level::High => 75,
+        Level::Critical => 100,
     }
+}
+
+/// OTM `risk.likelihood` and `risk.impact` of a threat: its own likelihood and impact,
+/// the severity standing in for a missing one (as it does in threatbook's risk). For a
+/// threat with neither, OTM import's rule (likelihood × impact / 100, by quarters)
+/// gives the severity back.
+pub fn risk_of(severity: Severity, likelihood: Option<Level>, impact: Option<Level>) -> (u32, u32) {
+    let stand_in = Level::from(severity);
+    (
+        otm_level(likelihood.unwrap_or(stand_in)),
+        otm_level(impact.unwrap_or(stand_in)),
+    )
 }
 
 /// OTM confidentiality for a classification (import maps it back).
@@ -221,16 +236,36 @@ fn instances(model: &Model, threats: &[ThreatId]) -> Vec<ThreatInstance> {
         .collect()
 }
 
-fn doc(model: &Model) -> Doc {
+/// The project's `attributes.threatbook`: its fields OTM has no place for, and the
+/// entities without an OTM object (acceptances, reviews, not-applicable marks, the
+/// knowledge bases it names).
+fn project_attributes(model: &Model) -> Map<String, Value> {
     let p = &model.project;
     let mut pa = Map::new();
     put(&mut pa, "version", &p.version);
+    put(&mut pa, "description", &p.description);
     put(&mut pa, "objective", &p.objective);
     put(&mut pa, "scope", &p.scope);
     put(&mut pa, "methodology", &p.methodology);
     put(&mut pa, "conclusion", &p.conclusion);
-    if !p.owners.is_empty() {
-        put(&mut pa, "owners", &p.owners);
+    put(&mut pa, "owners", &p.owners);
+    if !model.knowledge_bases.is_empty() || model.trust_levels != crate::load::kb::TRUST_LEVELS {
+        let bases: Vec<Value> = model
+            .knowledge_bases
+            .iter()
+            .map(|k| json!({ "named": k.named, "id": k.id }))
+            .collect();
+        let mut levels = Map::new();
+        for (name, range) in &model.trust_levels {
+            levels.insert(
+                (*name).to_string(),
+                json!({ "min": range.min, "max": range.max }),
+            );
+        }
+        pa.insert(
+            "knowledge".into(),
+            json!({ "bases": bases, "trust_levels": levels }),
+        );
     }
     if !model.acceptances.is_empty() {
         let list: Vec<Value> = model
@@ -247,6 +282,52 @@ fn doc(model: &Model) -> Doc {
             .collect();
         pa.insert("acceptances".into(), Value::Array(list));
     }
+    if !model.reviews.is_empty() {
+        let list: Vec<Value> = model
+            .reviews
+            .iter()
+            .map(|r| {
+                let mut m = Map::new();
+                put(&mut m, "reviewer", &r.reviewer);
+                put(&mut m, "date", r.date.to_string());
+                put(&mut m, "scope", &r.scope);
+                put(&mut m, "decision", r.decision.as_str());
+                put(&mut m, "notes", &r.notes);
+                Value::Object(m)
+            })
+            .collect();
+        pa.insert("reviews".into(), Value::Array(list));
+    }
+    if !model.not_applicable.is_empty() {
+        let list: Vec<Value> = model
+            .not_applicable
+            .iter()
+            .map(|n| {
+                let mut m = Map::new();
+                put(&mut m, "element", model.target_id(n.element));
+                match n.pattern {
+                    Some(pt) => {
+                        let pattern = model.pattern(pt);
+                        put(&mut m, "pattern", &pattern.id);
+                        put(
+                            &mut m,
+                            "knowledge_base",
+                            &model.knowledge_base(pattern.kb).id,
+                        );
+                    }
+                    None => put(&mut m, "category", n.category.as_str()),
+                }
+                put(&mut m, "justification", &n.justification);
+                Value::Object(m)
+            })
+            .collect();
+        pa.insert("not_applicable".into(), Value::Array(list));
+    }
+    pa
+}
+
+fn doc(model: &Model) -> Doc {
+    let p = &model.project;
     let project_id = Some(to_kebab_case(&p.name))
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "threatbook-model".into());
@@ -255,7 +336,7 @@ fn doc(model: &Model) -> Doc {
         id: project_id,
         description: p.description.clone(),
         owner: (!p.owners.is_empty()).then(|| p.owners.join(", ")),
-        attributes: ours(pa),
+        attributes: ours(project_attributes(model)),
     };
     let assets = model
         .assets
@@ -263,6 +344,7 @@ fn doc(model: &Model) -> Doc {
         .map(|a| {
             let mut m = Map::new();
             put(&mut m, "classification", a.classification.as_str());
+            put(&mut m, "description", &a.description);
             Asset {
                 name: a.name.clone(),
                 id: a.id.clone(),
@@ -280,13 +362,19 @@ fn doc(model: &Model) -> Doc {
     let trust_zones = model
         .zones
         .iter()
-        .map(|z| TrustZone {
-            id: z.id.clone(),
-            name: z.name.clone(),
-            kind: "trust-zone",
-            description: z.description.clone(),
-            risk: json!({ "trustRating": u32::from(z.trust) * 10 }),
-            parent: z.parent.map(|p| json!({ "trustZone": model.zone(p).id })),
+        .map(|z| {
+            let mut m = Map::new();
+            put(&mut m, "trust", z.trust);
+            put(&mut m, "description", &z.description);
+            TrustZone {
+                id: z.id.clone(),
+                name: z.name.clone(),
+                kind: "trust-zone",
+                description: z.description.clone(),
+                risk: json!({ "trustRating": u32::from(z.trust) * 10 }),
+                parent: z.parent.map(|p| json!({ "trustZone": model.zone(p).id })),
+                attributes: ours(m),
+            }
         })
         .collect();
     let components = model
@@ -296,6 +384,9 @@ fn doc(model: &Model) -> Doc {
             let mut m = Map::new();
             put(&mut m, "kind", c.kind.as_str());
             put(&mut m, "technology", &c.technology);
+            put(&mut m, "actor", c.actor.map(|a| a.as_str()));
+            put(&mut m, "tags", &c.tags);
+            put(&mut m, "description", &c.description);
             Component {
                 id: c.id.clone(),
                 name: c.name.clone(),
@@ -319,6 +410,7 @@ fn doc(model: &Model) -> Doc {
             put(&mut m, "protocol", &f.protocol);
             put(&mut m, "encrypted", f.encrypted);
             put(&mut m, "authenticated", f.authenticated);
+            put(&mut m, "description", &f.description);
             Dataflow {
                 id: f.id.clone(),
                 name: f.name.clone(),
@@ -336,16 +428,27 @@ fn doc(model: &Model) -> Doc {
         .threats
         .iter()
         .map(|t| {
-            let (likelihood, impact) = risk_of(t.severity);
+            let (likelihood, impact) = risk_of(t.severity, t.likelihood, t.impact);
             let mut m = Map::new();
             put(&mut m, "category", t.category.as_str());
             put(&mut m, "severity", t.severity.as_str());
-            if !t.capec.is_empty() {
-                put(&mut m, "capec", &t.capec);
-            }
+            put(&mut m, "likelihood", t.likelihood.map(|l| l.as_str()));
+            put(&mut m, "impact", t.impact.map(|l| l.as_str()));
+            put(&mut m, "cwe", &t.cwe);
+            put(&mut m, "capec", &t.capec);
+            put(&mut m, "description", &t.description);
             // The instances carry the targets; this keeps their order.
             let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
             put(&mut m, "targets", targets);
+            if let Some(pt) = t.pattern {
+                let pattern = model.pattern(pt);
+                put(&mut m, "pattern", &pattern.id);
+                put(
+                    &mut m,
+                    "knowledge_base",
+                    &model.knowledge_base(pattern.kb).id,
+                );
+            }
             Threat {
                 id: t.id.clone(),
                 name: t.title.clone(),
@@ -363,16 +466,25 @@ fn doc(model: &Model) -> Doc {
         .map(|mi| {
             let mut m = Map::new();
             put(&mut m, "status", mi.status.as_str());
+            put(&mut m, "reduces", mi.reduces);
             put(&mut m, "owner", &mi.owner);
-            if !mi.references.is_empty() {
-                put(&mut m, "references", &mi.references);
-            }
+            put(&mut m, "references", &mi.references);
+            put(&mut m, "evidence", &mi.evidence);
+            put(&mut m, "description", &mi.description);
             let mitigates: Vec<&str> = mi
                 .mitigates
                 .iter()
                 .map(|t| model.threat(*t).id.as_str())
                 .collect();
             put(&mut m, "mitigates", mitigates);
+            if let Some(r) = mi.recommendation {
+                let rec = model.recommendation(r);
+                put(&mut m, "recommendation", &rec.id);
+                put(&mut m, "knowledge_base", &model.knowledge_base(rec.kb).id);
+                // Where it stands for equivalents of other knowledge bases, its id
+                // is that of the one instantiated.
+                put(&mut m, "element", element_of(model, mi));
+            }
             Mitigation {
                 id: mi.id.clone(),
                 name: mi.title.clone(),
@@ -394,6 +506,14 @@ fn doc(model: &Model) -> Doc {
     }
 }
 
+/// The element a knowledge-base mitigation was recommended on: the one target its
+/// threats share.
+fn element_of<'m>(model: &'m Model, m: &crate::model::Mitigation) -> Option<&'m str> {
+    let t = m.mitigates.first()?;
+    let target: Target = *model.threat(*t).targets.first()?;
+    Some(model.target_id(target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,7 +522,7 @@ mod tests {
     #[test]
     fn exported_risk_numbers_import_as_the_same_values() {
         for (_, s) in Severity::ALL {
-            let (l, i) = risk_of(*s);
+            let (l, i) = risk_of(*s, None, None);
             assert_eq!(severity_of(Some(f64::from(l)), f64::from(i)), *s);
         }
         for (_, c) in Classification::ALL {

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use super::SourceFormat;
 use crate::load::raw::to_kebab_case;
-use crate::model::{Category, Classification, ComponentKind, Date, Severity, Status};
+use crate::model::{
+    Actor, Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+};
 
 /// Ids made from names are cut to this many characters (at a hyphen when possible).
 pub const MAX_ID_LEN: usize = 64;
@@ -17,41 +19,47 @@ pub const MAX_ID_LEN: usize = 64;
 /// Makes kebab-case ids that are unique across the whole model.
 #[derive(Debug, Default)]
 pub struct Ids {
-    used: HashSet<String>,
+    /// Every id made, with the kind of entity it was made for.
+    used: HashMap<String, String>,
 }
 
 impl Ids {
     /// An id for an entity of `kind` ("zone", "threat" …) whose source id or name is
-    /// `source`: its kebab-case form when that is free, else prefixed with the kind,
-    /// else numbered.
+    /// `source`: its kebab-case form when that is free; when an entity of another kind
+    /// has it, prefixed with the kind; when one of the same kind has it (two flows both
+    /// named "Data flow"), numbered: `data-flow-2`.
     pub fn make(&mut self, kind: &str, source: &str) -> String {
         let mut base = to_kebab_case(source);
         if base.len() > MAX_ID_LEN {
             let cut = base[..MAX_ID_LEN].rfind('-').unwrap_or(MAX_ID_LEN);
             base.truncate(cut);
         }
+        let same_kind = self.used.get(&base).is_some_and(|k| k == kind);
         let candidates = if base.is_empty() {
             vec![kind.to_string()]
-        } else if base.starts_with(kind) {
+        } else if base.starts_with(kind) || same_kind {
             vec![base.clone()]
         } else {
             vec![base.clone(), format!("{kind}-{base}")]
         };
         for c in &candidates {
-            if self.used.insert(c.clone()) {
+            if !self.used.contains_key(c) {
+                self.used.insert(c.clone(), kind.to_string());
                 return c.clone();
             }
         }
         let last = candidates.last().cloned().unwrap_or_default();
-        (2..)
+        let id = (2..)
             .map(|n| format!("{last}-{n}"))
-            .find(|c| self.used.insert(c.clone()))
-            .unwrap_or(last)
+            .find(|c| !self.used.contains_key(c))
+            .unwrap_or(last);
+        self.used.insert(id.clone(), kind.to_string());
+        id
     }
 
     /// Whether `id` is taken already.
     pub fn is_used(&self, id: &str) -> bool {
-        self.used.contains(id)
+        self.used.contains_key(id)
     }
 }
 
@@ -109,6 +117,7 @@ pub struct DraftComponent {
     pub zone: String,
     pub technology: Option<String>,
     pub tags: Vec<String>,
+    pub actor: Option<Actor>,
     pub description: Option<String>,
     pub origin: Origin,
 }
@@ -142,6 +151,8 @@ pub struct DraftThreat {
     pub title: String,
     pub category: Category,
     pub severity: Severity,
+    pub likelihood: Option<Level>,
+    pub impact: Option<Level>,
     pub targets: Vec<String>,
     pub cwe: Vec<u32>,
     pub capec: Vec<u32>,
@@ -155,6 +166,8 @@ pub struct DraftMitigation {
     pub title: String,
     pub mitigates: Vec<String>,
     pub status: Status,
+    /// `None`: not written, the format's default.
+    pub reduces: Option<u8>,
     pub owner: Option<String>,
     pub references: Vec<String>,
     pub description: Option<String>,
@@ -168,6 +181,46 @@ pub struct DraftAcceptance {
     pub approved_by: String,
     pub expires: Date,
     pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct DraftReview {
+    pub reviewer: String,
+    pub date: Date,
+    pub scope: Option<String>,
+    pub decision: Decision,
+    pub notes: Option<String>,
+    pub origin: Origin,
+}
+
+/// A `[[not-applicable]]`: a STRIDE category or a knowledge-base pattern.
+#[derive(Clone, Debug)]
+pub struct DraftNotApplicable {
+    pub element: String,
+    pub category: Option<Category>,
+    pub pattern: Option<String>,
+    pub justification: String,
+    pub origin: Origin,
+}
+
+/// A `[[mitigation-status]]` for a knowledge-base mitigation on some elements.
+#[derive(Clone, Debug)]
+pub struct DraftMitigationStatus {
+    pub mitigation: String,
+    pub elements: Vec<String>,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub evidence: Vec<String>,
+    pub origin: Origin,
+}
+
+/// The manifest's `[knowledge]`.
+#[derive(Clone, Debug, Default)]
+pub struct DraftKnowledge {
+    /// `bases`, as the source names them.
+    pub bases: Vec<String>,
+    /// `[knowledge.trust-levels]`: (level, min, max), only where not the default.
+    pub trust_levels: Vec<(String, u8, u8)>,
 }
 
 /// A threatbook model being written from another tool's file.
@@ -184,6 +237,11 @@ pub struct Draft {
     pub threats: Vec<DraftThreat>,
     pub mitigations: Vec<DraftMitigation>,
     pub acceptances: Vec<DraftAcceptance>,
+    pub reviews: Vec<DraftReview>,
+    pub not_applicable: Vec<DraftNotApplicable>,
+    pub mitigation_status: Vec<DraftMitigationStatus>,
+    /// `None`: the model names no knowledge bases.
+    pub knowledge: Option<DraftKnowledge>,
     /// Model-wide notes: what could not be carried over, what was inferred.
     pub notes: Vec<String>,
 }
@@ -201,12 +259,73 @@ impl Draft {
             threats: Vec::new(),
             mitigations: Vec::new(),
             acceptances: Vec::new(),
+            reviews: Vec::new(),
+            not_applicable: Vec::new(),
+            mitigation_status: Vec::new(),
+            knowledge: None,
             notes: Vec::new(),
         }
     }
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
+    }
+
+    /// Every entity with notes of its own: (kind, id or what names it, origin).
+    pub fn entity_notes(&self) -> Vec<(&'static str, &str, &Origin)> {
+        let mut out: Vec<(&'static str, &str, &Origin)> = Vec::new();
+        out.extend(
+            self.zones
+                .iter()
+                .map(|x| ("zone", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.components
+                .iter()
+                .map(|x| ("component", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.assets
+                .iter()
+                .map(|x| ("asset", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.flows
+                .iter()
+                .map(|x| ("flow", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.threats
+                .iter()
+                .map(|x| ("threat", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.mitigations
+                .iter()
+                .map(|x| ("mitigation", x.id.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.acceptances
+                .iter()
+                .map(|x| ("acceptance of", x.threat.as_str(), &x.origin)),
+        );
+        out.extend(
+            self.mitigation_status
+                .iter()
+                .map(|x| ("status of", x.mitigation.as_str(), &x.origin)),
+        );
+        out.retain(|(_, _, o)| !o.notes.is_empty());
+        out
+    }
+
+    /// How many notes the import made, model-wide and on entities.
+    pub fn note_count(&self) -> usize {
+        self.notes.len()
+            + self
+                .entity_notes()
+                .iter()
+                .map(|(_, _, o)| o.notes.len())
+                .sum::<usize>()
     }
 
     /// Drops threats left without targets (threatbook requires one) and references to
@@ -235,7 +354,7 @@ impl Draft {
 
     /// Entity counts, for the CLI's summary line.
     pub fn counts(&self) -> Vec<(&'static str, usize)> {
-        vec![
+        [
             ("zones", self.zones.len()),
             ("components", self.components.len()),
             ("assets", self.assets.len()),
@@ -243,7 +362,13 @@ impl Draft {
             ("threats", self.threats.len()),
             ("mitigations", self.mitigations.len()),
             ("acceptances", self.acceptances.len()),
+            ("reviews", self.reviews.len()),
+            ("not-applicable marks", self.not_applicable.len()),
         ]
+        .into_iter()
+        // Only OTM written by threatbook has these: the others' summaries stay short.
+        .filter(|(what, n)| *n > 0 || !matches!(*what, "reviews" | "not-applicable marks"))
+        .collect()
     }
 }
 

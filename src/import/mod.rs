@@ -21,8 +21,9 @@ use std::path::{Path, PathBuf};
 use crate::model::Date;
 
 pub use self::draft::{
-    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftProject,
-    DraftThreat, DraftZone, IdMap, Ids, MAX_ID_LEN, Origin,
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge, DraftMitigation,
+    DraftMitigationStatus, DraftNotApplicable, DraftProject, DraftReview, DraftThreat, DraftZone,
+    IdMap, Ids, MAX_ID_LEN, Origin,
 };
 pub use self::toml_text::render_files;
 
@@ -243,7 +244,8 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
         }
     }
     let files = render_files(draft);
-    let project = crate::open_texts(
+    let project = crate::open_texts_in(
+        target,
         files
             .iter()
             .filter(|(name, _)| name.ends_with(".toml"))
@@ -278,7 +280,7 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
 pub fn read(path: &Path, format: SourceFormat, options: &Options) -> Result<Draft, ImportError> {
     let value = read_document(path)?;
     let mut draft = match format {
-        SourceFormat::Otm => otm::import(path, &value)?,
+        SourceFormat::Otm => otm::import(path, &value, options)?,
         SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
         SourceFormat::Threagile => threagile::import(path, &value, options)?,
     };
@@ -292,6 +294,10 @@ pub struct Options {
     /// The expiry of acceptances made from sources that have none (Threat Dragon's
     /// "not applicable" threats, Threagile's accepted risks without a date).
     pub accept_until: Date,
+    /// The folder the model is written to. Knowledge-base folders that an OTM file
+    /// written by threatbook names (`./kb`) are looked for relative to it; without it
+    /// only bundled knowledge bases are found.
+    pub model_folder: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -309,6 +315,12 @@ mod tests {
         assert_eq!(ids.make("zone", "Ünïcode ✓"), "n-code");
         assert_eq!(ids.make("zone", "✓"), "zone");
         assert_eq!(ids.make("zone", "✓"), "zone-2");
+        // Two of one kind with one name are numbered; the names are kept readable.
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow");
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow-2");
+        assert_eq!(ids.make("flow", "Data flow"), "data-flow-3");
+        assert_eq!(ids.make("component", "Data flow"), "component-data-flow");
+        assert_eq!(ids.make("component", "isALog"), "is-a-log");
         let long = "word ".repeat(40);
         let id = ids.make("threat", &long);
         assert!(id.len() <= MAX_ID_LEN && !id.ends_with('-'), "{id}");

@@ -13,10 +13,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{
-    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftMitigation, DraftThreat,
-    DraftZone, IdMap, Ids, ImportError, Origin, SourceFormat, parse_at,
+    Draft, DraftAcceptance, DraftAsset, DraftComponent, DraftFlow, DraftKnowledge, DraftMitigation,
+    DraftMitigationStatus, DraftNotApplicable, DraftReview, DraftThreat, DraftZone, IdMap, Ids,
+    ImportError, Options, Origin, SourceFormat, parse_at,
 };
-use crate::model::{Category, Choice, Classification, ComponentKind, Date, Severity, Status};
+use crate::model::{
+    Actor, Category, Choice, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+};
 
 /// The top of an OTM document. Unknown keys are allowed: OTM producers add their own
 /// (`properties` in files converted from the Microsoft tool).
@@ -246,6 +249,19 @@ fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_ref().filter(|s| !s.trim().is_empty()).cloned()
 }
 
+/// A description: exactly as threatbook's export kept it in `attributes.threatbook`
+/// (blank text included), else the OTM one when it says something.
+fn exact_text(attributes: &Option<Value>, otm: &Option<String>) -> Option<String> {
+    match ours(attributes) {
+        Some(m) => m.get("description")?.as_str().map(str::to_string),
+        None => non_empty(otm),
+    }
+}
+
+fn ours_level(attributes: &Option<Value>, key: &str) -> Option<Level> {
+    ours_str(attributes, key).and_then(Level::from_name)
+}
+
 /// Maps an OTM threat category (free text, usually a STRIDE word) to STRIDE.
 pub fn stride_of(category: &str) -> Option<Category> {
     let key: String = category
@@ -354,7 +370,7 @@ fn strings(items: &Option<Vec<Option<String>>>) -> Vec<String> {
 }
 
 /// Reads the OTM document `value` from `file` into a draft.
-pub fn import(file: &Path, value: &Value) -> Result<Draft, ImportError> {
+pub fn import(file: &Path, value: &Value, options: &Options) -> Result<Draft, ImportError> {
     if let Some(v) = value.get("otmVersion").and_then(Value::as_str) {
         let supported = v.starts_with("0.1.") || v.starts_with("0.2.") || v == "0.1" || v == "0.2";
         if !supported {
@@ -366,7 +382,9 @@ pub fn import(file: &Path, value: &Value) -> Result<Draft, ImportError> {
         }
     }
     let doc: OtmDoc = parse_at(file, "$", value)?;
-    Importer::new(file).run(doc)
+    let mut importer = Importer::new(file);
+    importer.model_folder = options.model_folder.clone();
+    importer.run(doc)
 }
 
 struct Importer<'a> {
@@ -379,6 +397,11 @@ struct Importer<'a> {
     flows: IdMap,
     threats: IdMap,
     mitigations: IdMap,
+    /// Where the model is written, to find knowledge-base folders.
+    model_folder: Option<std::path::PathBuf>,
+    /// Ids of the knowledge bases the project names that were found: their instances
+    /// are made again when the model loads, so they are not written.
+    knowledge: HashSet<String>,
 }
 
 impl<'a> Importer<'a> {
@@ -393,6 +416,8 @@ impl<'a> Importer<'a> {
             flows: IdMap::default(),
             threats: IdMap::default(),
             mitigations: IdMap::default(),
+            model_folder: None,
+            knowledge: HashSet::new(),
         }
     }
 
@@ -402,15 +427,19 @@ impl<'a> Importer<'a> {
 
     /// Registers `source` in `map`, failing on a duplicate within the kind.
     /// Registers the ids of one array of the source, `path` being the array's JSON path.
+    /// Ids that `verbatim` says are knowledge-base instances (`pattern@element`) are
+    /// kept as they are: the model makes them again.
     fn register_all<'i>(
         &mut self,
         kind: &str,
         which: fn(&mut Self) -> &mut IdMap,
-        ids: impl Iterator<Item = &'i str>,
+        ids: impl Iterator<Item = (&'i str, bool)>,
         path: &str,
     ) -> Result<Vec<(String, Origin)>, ImportError> {
         ids.enumerate()
-            .map(|(i, id)| self.register(kind, which, id, &format!("{path}[{i}]")))
+            .map(|(i, (id, verbatim))| {
+                self.register(kind, which, id, verbatim, &format!("{path}[{i}]"))
+            })
             .collect()
     }
 
@@ -419,6 +448,7 @@ impl<'a> Importer<'a> {
         kind: &str,
         which: fn(&mut Self) -> &mut IdMap,
         source: &str,
+        verbatim: bool,
         path: &str,
     ) -> Result<(String, Origin), ImportError> {
         if which(self).get(source).is_some() {
@@ -427,7 +457,11 @@ impl<'a> Importer<'a> {
                 format!("duplicate {kind} id `{source}`"),
             ));
         }
-        let id = self.ids.make(kind, source);
+        let id = if verbatim {
+            source.to_string()
+        } else {
+            self.ids.make(kind, source)
+        };
         which(self).insert(source, &id);
         let mut origin = Origin::new(path);
         if id != source {
@@ -441,6 +475,7 @@ impl<'a> Importer<'a> {
             return Err(self.err("$.otmVersion".into(), "empty OTM version".into()));
         }
         self.project(&doc.project);
+        self.knowledge_bases(&doc.project.attributes);
         if doc.representations.as_ref().is_some_and(|r| !r.is_empty()) {
             self.draft.note(
                 "OTM representations (diagram positions and sizes, code locations) have no place in threatbook and were not carried over",
@@ -453,40 +488,48 @@ impl<'a> Importer<'a> {
         let flows = doc.dataflows.unwrap_or_default();
         let threats = doc.threats.unwrap_or_default();
         let mitigations = doc.mitigations.unwrap_or_default();
+        let threat_ids: Vec<(&str, bool)> = threats
+            .iter()
+            .map(|t| (t.id.as_str(), self.is_instance(&t.id, &t.attributes)))
+            .collect();
+        let mitigation_ids: Vec<(&str, bool)> = mitigations
+            .iter()
+            .map(|m| (m.id.as_str(), self.is_instance(&m.id, &m.attributes)))
+            .collect();
         let zone_origins = self.register_all(
             "zone",
             |s| &mut s.zones,
-            zones.iter().map(|z| z.id.as_str()),
+            zones.iter().map(|z| (z.id.as_str(), false)),
             "$.trustZones",
         )?;
         let component_origins = self.register_all(
             "component",
             |s| &mut s.components,
-            components.iter().map(|c| c.id.as_str()),
+            components.iter().map(|c| (c.id.as_str(), false)),
             "$.components",
         )?;
         let asset_origins = self.register_all(
             "asset",
             |s| &mut s.assets,
-            assets.iter().map(|a| a.id.as_str()),
+            assets.iter().map(|a| (a.id.as_str(), false)),
             "$.assets",
         )?;
         let flow_origins = self.register_all(
             "flow",
             |s| &mut s.flows,
-            flows.iter().map(|f| f.id.as_str()),
+            flows.iter().map(|f| (f.id.as_str(), false)),
             "$.dataflows",
         )?;
         let threat_origins = self.register_all(
             "threat",
             |s| &mut s.threats,
-            threats.iter().map(|t| t.id.as_str()),
+            threat_ids.into_iter(),
             "$.threats",
         )?;
         let mitigation_origins = self.register_all(
             "mitigation",
             |s| &mut s.mitigations,
-            mitigations.iter().map(|m| m.id.as_str()),
+            mitigation_ids.into_iter(),
             "$.mitigations",
         )?;
 
@@ -567,14 +610,16 @@ impl<'a> Importer<'a> {
             self.mitigation(m, id, origin, mitigates, st);
         }
         self.acceptances(&doc.project.attributes);
+        self.reviews(&doc.project.attributes);
+        self.not_applicable(&doc.project.attributes);
         Ok(self.draft)
     }
 
     fn project(&mut self, p: &OtmProject) {
         let d = &mut self.draft.project;
         d.name = p.name.clone();
-        d.description = non_empty(&p.description);
         let a = &p.attributes;
+        d.description = exact_text(a, &p.description);
         if let Some(owners) = ours_strings(a, "owners") {
             d.owners = owners;
         } else {
@@ -606,8 +651,13 @@ impl<'a> Importer<'a> {
         for (i, (z, (id, mut origin))) in zones.iter().zip(origins).enumerate() {
             let path = format!("$.trustZones[{i}]");
             let rating = z.risk.trust_rating;
-            let trust = (rating / 10.0).round().clamp(0.0, 10.0) as u8;
-            if !(0.0..=100.0).contains(&rating) || rating % 10.0 != 0.0 {
+            let exact = ours(&z.attributes)
+                .and_then(|m| m.get("trust"))
+                .and_then(Value::as_u64)
+                .and_then(|t| u8::try_from(t).ok())
+                .filter(|t| *t <= 10);
+            let trust = exact.unwrap_or((rating / 10.0).round().clamp(0.0, 10.0) as u8);
+            if exact.is_none() && (!(0.0..=100.0).contains(&rating) || rating % 10.0 != 0.0) {
                 origin.note(format!(
                     "OTM trustRating {rating} rounded to trust {trust} (0–10)"
                 ));
@@ -645,7 +695,7 @@ impl<'a> Importer<'a> {
                 name: z.name.clone(),
                 trust,
                 inside,
-                description: non_empty(&z.description),
+                description: exact_text(&z.attributes, &z.description),
                 origin,
             });
         }
@@ -742,8 +792,9 @@ impl<'a> Importer<'a> {
             }
         }
         for (i, (c, (id, mut origin))) in components.iter().zip(origins).enumerate() {
-            let tags = strings(&c.tags);
             let a = &c.attributes;
+            // Tags exactly as threatbook's export kept them, whitespace included.
+            let tags = ours_strings(a, "tags").unwrap_or_else(|| strings(&c.tags));
             let kind = ours_str(a, "kind")
                 .and_then(ComponentKind::from_name)
                 .unwrap_or_else(|| kind_of(&c.kind, &tags));
@@ -783,7 +834,8 @@ impl<'a> Importer<'a> {
                 zone: zone_of[i].clone().unwrap_or_default(),
                 technology,
                 tags,
-                description: non_empty(&c.description),
+                actor: ours_str(a, "actor").and_then(Actor::from_name),
+                description: exact_text(a, &c.description),
                 origin,
             });
         }
@@ -808,7 +860,7 @@ impl<'a> Importer<'a> {
             id,
             name: a.name.clone(),
             classification,
-            description: non_empty(&a.description),
+            description: exact_text(&a.attributes, &a.description),
             origin,
         });
     }
@@ -866,7 +918,7 @@ impl<'a> Importer<'a> {
                 data,
                 encrypted: flag("encrypted"),
                 authenticated: flag("authenticated"),
-                description: non_empty(&f.description),
+                description: exact_text(a, &f.description),
                 origin,
             });
         }
@@ -874,8 +926,17 @@ impl<'a> Importer<'a> {
     }
 
     fn threat(&mut self, t: &OtmThreat, id: String, mut origin: Origin, targets: Vec<String>) {
-        let cats = strings(&t.categories);
         let a = &t.attributes;
+        if self.is_instance(&t.id, a) {
+            return; // the knowledge base makes it again
+        }
+        if let Some(p) = ours_str(a, "pattern") {
+            origin.note(format!(
+                "instance of pattern `{p}` of knowledge base `{}`, which was not found: written out as a threat",
+                ours_str(a, "knowledge_base").unwrap_or("?")
+            ));
+        }
+        let cats = strings(&t.categories);
         let category = match ours_str(a, "category").and_then(Category::from_name) {
             Some(c) => c,
             None => match cats.iter().find_map(|c| stride_of(c)) {
@@ -917,7 +978,7 @@ impl<'a> Importer<'a> {
             }
         }
         let mut cwe = Vec::new();
-        for w in strings(&t.cwes) {
+        for w in strings(&t.cwes).into_iter().filter(|_| ours(a).is_none()) {
             let digits = w.trim_start_matches(|c: char| !c.is_ascii_digit());
             match digits.parse::<u32>() {
                 Ok(n) => cwe.push(n),
@@ -928,15 +989,20 @@ impl<'a> Importer<'a> {
         if !tags.is_empty() {
             origin.note(format!("OTM tags not carried over: {}", tags.join(", ")));
         }
+        if ours(a).is_some() {
+            cwe = ours_numbers(a, "cwe").unwrap_or_default();
+        }
         self.draft.threats.push(DraftThreat {
             id,
             title: t.name.clone(),
             category,
             severity,
+            likelihood: ours_level(a, "likelihood"),
+            impact: ours_level(a, "impact"),
             targets,
             cwe,
             capec: ours_numbers(a, "capec").unwrap_or_default(),
-            description: non_empty(&t.description),
+            description: exact_text(a, &t.description),
             origin,
         });
     }
@@ -978,16 +1044,193 @@ impl<'a> Importer<'a> {
                 m.risk_reduction
             ));
         }
+        let owner = ours_str(a, "owner").map(str::to_string);
+        let evidence = ours_strings(a, "evidence").unwrap_or_default();
+        if self.is_instance(&m.id, a) {
+            // A knowledge-base mitigation: the model makes it again, proposed; what
+            // the source says of it is set with [[mitigation-status]].
+            let element = ours_str(a, "element");
+            let recommendation = ours_str(a, "recommendation");
+            let set = status != Status::Proposed || owner.is_some() || !evidence.is_empty();
+            if let (true, Some(element), Some(recommendation)) = (set, element, recommendation) {
+                self.draft.mitigation_status.push(DraftMitigationStatus {
+                    mitigation: recommendation.to_string(),
+                    elements: vec![element.to_string()],
+                    status,
+                    owner,
+                    evidence,
+                    origin,
+                });
+            }
+            return;
+        }
+        let mut references = ours_strings(a, "references").unwrap_or_default();
+        if let Some(r) = ours_str(a, "recommendation") {
+            origin.note(format!(
+                "recommended by knowledge base `{}` (mitigation `{r}`), which was not found: written out as a mitigation",
+                ours_str(a, "knowledge_base").unwrap_or("?")
+            ));
+        }
+        if !evidence.is_empty() {
+            origin.note("its evidence is listed with the references: a written mitigation has no `evidence`");
+            references.extend(evidence);
+        }
+        let reduces = ours(a)
+            .and_then(|m| m.get("reduces"))
+            .and_then(Value::as_u64)
+            .and_then(|r| u8::try_from(r).ok())
+            .filter(|r| *r <= 3 && *r != 1);
         self.draft.mitigations.push(DraftMitigation {
             id,
             title: m.name.clone(),
             mitigates,
             status,
-            owner: ours_str(a, "owner").map(str::to_string),
-            references: ours_strings(a, "references").unwrap_or_default(),
-            description: non_empty(&m.description),
+            reduces,
+            owner,
+            references,
+            description: exact_text(a, &m.description),
             origin,
         });
+    }
+
+    /// Whether an OTM threat or mitigation is an instance of a knowledge base the model
+    /// names and that was found: `pattern@element` or `mitigation@element`.
+    fn is_instance(&self, id: &str, attributes: &Option<Value>) -> bool {
+        let from_kb = ours_str(attributes, "pattern").is_some()
+            || ours_str(attributes, "recommendation").is_some();
+        from_kb
+            && id.contains('@')
+            && ours_str(attributes, "knowledge_base").is_some_and(|k| self.knowledge.contains(k))
+    }
+
+    /// The knowledge bases and trust levels threatbook's export keeps in the project's
+    /// attributes. A bundled knowledge base is always found; a folder is looked for
+    /// relative to the folder the model is written to.
+    fn knowledge_bases(&mut self, attributes: &Option<Value>) {
+        let Some(k) = ours(attributes).and_then(|m| m.get("knowledge")) else {
+            return;
+        };
+        let mut knowledge = DraftKnowledge::default();
+        for (i, b) in k
+            .get("bases")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let (Some(named), Some(id)) = (
+                b.get("named").and_then(Value::as_str),
+                b.get("id").and_then(Value::as_str),
+            ) else {
+                self.draft.note(format!(
+                    "$.project.attributes.threatbook.knowledge.bases[{i}] does not name a knowledge base and was left out"
+                ));
+                continue;
+            };
+            let found = if crate::load::kb::is_path(named) {
+                self.model_folder
+                    .as_ref()
+                    .is_some_and(|d| d.join(named).join(crate::load::KB_MANIFEST).is_file())
+            } else {
+                crate::load::bundled::get(named).is_some()
+            };
+            if found {
+                self.knowledge.insert(id.to_string());
+                knowledge.bases.push(named.to_string());
+            } else {
+                self.draft.note(format!(
+                    "the knowledge base `{named}` (id `{id}`) that the model names was not found relative to the imported folder; its threats and mitigations were written out as [[threat]] and [[mitigation]], and its not-applicable marks left out. Put the knowledge base there, name it in `[knowledge] bases`, and remove them to use it again"
+                ));
+            }
+        }
+        let levels = k.get("trust_levels");
+        for (name, default) in crate::load::kb::TRUST_LEVELS {
+            let bound = |key: &str, or: u8| {
+                levels
+                    .and_then(|l| l.get(name))
+                    .and_then(|r| r.get(key))
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u8::try_from(n).ok())
+                    .filter(|n| *n <= 10)
+                    .unwrap_or(or)
+            };
+            let (min, max) = (bound("min", default.min), bound("max", default.max));
+            if (min, max) != (default.min, default.max) {
+                knowledge.trust_levels.push((name.to_string(), min, max));
+            }
+        }
+        if !knowledge.bases.is_empty() || !knowledge.trust_levels.is_empty() {
+            self.draft.knowledge = Some(knowledge);
+        }
+    }
+
+    /// Reviews written by threatbook's export, in the project's attributes.
+    fn reviews(&mut self, attributes: &Option<Value>) {
+        let Some(list) = ours(attributes)
+            .and_then(|m| m.get("reviews"))
+            .and_then(Value::as_array)
+        else {
+            return;
+        };
+        for (i, r) in list.iter().enumerate() {
+            let get = |k: &str| r.get(k).and_then(Value::as_str);
+            let path = format!("$.project.attributes.threatbook.reviews[{i}]");
+            let date = get("date").and_then(Date::parse);
+            let decision = get("decision").and_then(Decision::from_name);
+            match (get("reviewer"), date, decision) {
+                (Some(reviewer), Some(date), Some(decision)) => {
+                    self.draft.reviews.push(DraftReview {
+                        reviewer: reviewer.to_string(),
+                        date,
+                        scope: get("scope").map(str::to_string),
+                        decision,
+                        notes: get("notes").map(str::to_string),
+                        origin: Origin::new(path),
+                    })
+                }
+                _ => self
+                    .draft
+                    .note(format!("{path} is not a complete review and was left out")),
+            }
+        }
+    }
+
+    /// Not-applicable marks written by threatbook's export, in the project's
+    /// attributes.
+    fn not_applicable(&mut self, attributes: &Option<Value>) {
+        let Some(list) = ours(attributes)
+            .and_then(|m| m.get("not_applicable"))
+            .and_then(Value::as_array)
+        else {
+            return;
+        };
+        for (i, n) in list.iter().enumerate() {
+            let get = |k: &str| n.get(k).and_then(Value::as_str);
+            let path = format!("$.project.attributes.threatbook.not_applicable[{i}]");
+            let element = get("element")
+                .and_then(|e| self.components.get(e).or_else(|| self.flows.get(e)))
+                .map(str::to_string);
+            let category = get("category").and_then(Category::from_name);
+            let pattern = get("pattern").map(str::to_string);
+            let kb_found = get("knowledge_base").is_none_or(|k| self.knowledge.contains(k));
+            match (element, get("justification")) {
+                (Some(element), Some(j))
+                    if (category.is_some() != pattern.is_some())
+                        && (pattern.is_none() || kb_found) =>
+                {
+                    self.draft.not_applicable.push(DraftNotApplicable {
+                        element,
+                        category,
+                        pattern,
+                        justification: j.to_string(),
+                        origin: Origin::new(path),
+                    })
+                }
+                _ => self.draft.note(format!(
+                    "{path} is not a complete not-applicable mark, or names a pattern of a knowledge base that was not found, and was left out"
+                )),
+            }
+        }
     }
 
     /// Acceptances written by threatbook's export, in the project's attributes.

@@ -269,6 +269,9 @@ pub fn import(file: &Path, value: &Value, options: &Options) -> Result<Draft, Im
     }
     let doc: TdDoc = parse_at(file, "$", value)?;
     let mut draft = Draft::new(file, SourceFormat::ThreatDragon);
+    draft.note(
+        "ids were made from the names of elements, flows and threats (Threat Dragon's own ids are UUIDs); the comment above each entity names its Threat Dragon id",
+    );
     let mut ids = Ids::default();
     draft.project.name = one_line(&doc.summary.title);
     if draft.project.name.is_empty() {
@@ -362,7 +365,8 @@ fn read_diagram(
             continue;
         };
         let name = cell_name(cell).unwrap_or_else(|| format!("Unnamed {}", cell.shape));
-        let id = ids.make("component", &cell.id);
+        // Threat Dragon's ids are UUIDs: the id is made from the name.
+        let id = ids.make("component", &name);
         let mut origin = Origin::new(format!("{base}.cells[{i}]"));
         if id != cell.id {
             origin.source_id = Some(cell.id.clone());
@@ -400,6 +404,7 @@ fn read_diagram(
             zone: String::new(),
             technology: None,
             tags,
+            actor: None,
             description: cell.data.as_ref().and_then(|d| text(&d.description)),
             origin,
         });
@@ -466,7 +471,7 @@ fn read_diagram(
             ));
             continue;
         };
-        let id = ids.make("flow", &cell.id);
+        let id = ids.make("flow", &name);
         if id != cell.id {
             origin.source_id = Some(cell.id.clone());
         }
@@ -767,7 +772,7 @@ fn read_threat(
         .map(|s| one_line(&s))
         .unwrap_or_else(|| "Untitled threat".into());
     let source_id = text(&t.id).unwrap_or_else(|| title.clone());
-    let id = ids.make("threat", &source_id);
+    let id = ids.make("threat", &title);
     let mut origin = Origin::new(path.to_string());
     if id != source_id {
         origin.source_id = Some(source_id.clone());
@@ -802,6 +807,8 @@ fn read_threat(
         title: title.clone(),
         category,
         severity,
+        likelihood: None,
+        impact: None,
         targets: target.into_iter().collect(),
         cwe: Vec::new(),
         capec: Vec::new(),
@@ -856,6 +863,7 @@ fn read_threat(
                 title: mtitle,
                 mitigates: vec![id],
                 status,
+                reduces: None,
                 owner: None,
                 references: Vec::new(),
                 description,

@@ -131,7 +131,7 @@ pub fn render_files(draft: &Draft) -> Vec<(String, String)> {
         ("architecture.toml".to_string(), architecture(draft)),
         ("threats.toml".to_string(), threats(draft)),
     ];
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         files.push(("NOTES.md".to_string(), notes(draft)));
     }
     files
@@ -140,11 +140,11 @@ pub fn render_files(draft: &Draft) -> Vec<(String, String)> {
 fn manifest(draft: &Draft) -> String {
     let mut out = String::new();
     header(&mut out, draft, "Manifest");
-    if !draft.notes.is_empty() {
+    if draft.note_count() > 0 {
         let _ = writeln!(
             out,
             "# note: {} thing(s) could not be carried over or were inferred; see NOTES.md.",
-            draft.notes.len()
+            draft.note_count()
         );
     }
     out.push_str("\n[project]\n");
@@ -158,6 +158,16 @@ fn manifest(draft: &Draft) -> String {
     t.opt("scope", &p.scope);
     t.opt("methodology", &p.methodology);
     t.opt("conclusion", &p.conclusion);
+    if let Some(k) = &draft.knowledge {
+        out.push_str("\n[knowledge]\n");
+        let _ = writeln!(out, "bases = {}", string_array(&k.bases));
+        if !k.trust_levels.is_empty() {
+            out.push_str("\n[knowledge.trust-levels]\n");
+            for (level, min, max) in &k.trust_levels {
+                let _ = writeln!(out, "{level} = {{ min = {min}, max = {max} }}");
+            }
+        }
+    }
     out
 }
 
@@ -194,6 +204,9 @@ fn architecture(draft: &Draft) -> String {
         t.str("zone", &c.zone);
         t.opt("technology", &c.technology);
         t.list("tags", &c.tags);
+        if let Some(a) = c.actor {
+            t.str("actor", a.as_str());
+        }
         t.opt("description", &c.description);
     }
     section(&mut out, "assets", draft.assets.len());
@@ -244,6 +257,12 @@ fn threats(draft: &Draft) -> String {
         t.str("category", th.category.as_str());
         t.list("targets", &th.targets);
         t.str("severity", th.severity.as_str());
+        if let Some(l) = th.likelihood {
+            t.str("likelihood", l.as_str());
+        }
+        if let Some(i) = th.impact {
+            t.str("impact", i.as_str());
+        }
         if !th.cwe.is_empty() {
             let _ = writeln!(t.out, "cwe = {}", number_array(&th.cwe));
         }
@@ -262,6 +281,9 @@ fn threats(draft: &Draft) -> String {
         t.str("title", &m.title);
         let _ = writeln!(t.out, "mitigates = {}", string_array(&m.mitigates));
         t.str("status", m.status.as_str());
+        if let Some(r) = m.reduces {
+            let _ = writeln!(t.out, "reduces = {r}");
+        }
         t.opt("owner", &m.owner);
         t.list("references", &m.references);
         t.opt("description", &m.description);
@@ -277,6 +299,47 @@ fn threats(draft: &Draft) -> String {
         t.str("approved_by", &a.approved_by);
         let _ = writeln!(t.out, "expires = {}", a.expires);
     }
+    section(&mut out, "reviews", draft.reviews.len());
+    for r in &draft.reviews {
+        out.push('\n');
+        origin(&mut out, &r.origin);
+        out.push_str("[[review]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("reviewer", &r.reviewer);
+        let _ = writeln!(t.out, "date = {}", r.date);
+        t.opt("scope", &r.scope);
+        t.str("decision", r.decision.as_str());
+        t.opt("notes", &r.notes);
+    }
+    section(&mut out, "not applicable", draft.not_applicable.len());
+    for n in &draft.not_applicable {
+        out.push('\n');
+        origin(&mut out, &n.origin);
+        out.push_str("[[not-applicable]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("element", &n.element);
+        if let Some(c) = n.category {
+            t.str("category", c.as_str());
+        }
+        t.opt("pattern", &n.pattern);
+        t.str("justification", &n.justification);
+    }
+    section(
+        &mut out,
+        "knowledge-base mitigation statuses",
+        draft.mitigation_status.len(),
+    );
+    for st in &draft.mitigation_status {
+        out.push('\n');
+        origin(&mut out, &st.origin);
+        out.push_str("[[mitigation-status]]\n");
+        let mut t = Table { out: &mut out };
+        t.str("mitigation", &st.mitigation);
+        t.list("elements", &st.elements);
+        t.str("status", st.status.as_str());
+        t.opt("owner", &st.owner);
+        t.list("evidence", &st.evidence);
+    }
     out
 }
 
@@ -291,10 +354,38 @@ fn notes(draft: &Draft) -> String {
     );
     out.push_str(
         "These are the things that could not be carried over exactly, or that were inferred.\n\
-         Notes about a single entity are also written as `# note:` comments above it.\n\n",
+         Notes about a single entity are also written as `# note:` comments above it.\n",
     );
-    for n in &draft.notes {
-        let _ = writeln!(out, "- {}", n.replace('\n', " "));
+    if !draft.notes.is_empty() {
+        out.push_str("\n## The whole model\n\n");
+        for n in &draft.notes {
+            let _ = writeln!(out, "- {}", one_line(n));
+        }
+    }
+    let entities = draft.entity_notes();
+    if !entities.is_empty() {
+        out.push_str("\n## Entities\n\n");
+        for (kind, id, origin) in entities {
+            let _ = writeln!(out, "- {kind} `{id}` (from {}):", origin.path);
+            for n in &origin.notes {
+                let _ = writeln!(out, "  - {}", one_line(n));
+            }
+        }
+    }
+    out
+}
+
+/// Text on one line of a Markdown list, control characters escaped.
+fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:04X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
     }
     out
 }

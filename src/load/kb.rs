@@ -28,6 +28,8 @@ pub struct RawKnowledgeBase {
     pub meta: RawKbMeta,
     /// `bundled` or the folder it was read from.
     pub origin: String,
+    /// The manifest's `bases` entry, as written.
+    pub named: String,
     /// Where the model's manifest names it.
     pub named_at: Span,
     pub patterns: Vec<RawPattern>,
@@ -338,6 +340,7 @@ pub fn load_knowledge(
         loaded.push(RawKnowledgeBase {
             meta,
             origin,
+            named: name.value.clone(),
             named_at: name.span,
             patterns: kb.patterns,
             mitigations: kb.mitigations,

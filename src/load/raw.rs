@@ -44,23 +44,37 @@ pub fn is_kebab_case(id: &str) -> bool {
         })
 }
 
-/// A kebab-case version of `text`, to suggest for a malformed id.
+/// A kebab-case version of `text`, to suggest for a malformed id or to make one from a
+/// name. Words break at anything that is not an ASCII letter or digit and where case
+/// changes, acronyms included: `isALog` → `is-a-log`, `HTTPServer` → `http-server`,
+/// `userID` → `user-id`. A single capital that opens a word stays with the capitals
+/// after it (`OAuth2Token` → `oauth2-token`).
 pub fn to_kebab_case(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
-    let mut prev_lower = false;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower && !out.ends_with('-') {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
+    // Where the current run of letters and digits started.
+    let mut start = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
             if !out.is_empty() && !out.ends_with('-') {
                 out.push('-');
             }
-            prev_lower = false;
+            start = i + 1;
+            continue;
         }
+        if c.is_ascii_uppercase() && i > start {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            // `aB`, `2B`: a new word; `ABc`: B opens a word after the acronym `A…`,
+            // unless that acronym is the one letter opening the run (`OAuth`).
+            let boundary = prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower && i - 1 > start);
+            if boundary && !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
     }
     out.trim_end_matches('-').to_string()
 }
@@ -835,6 +849,28 @@ mod tests {
         }
         assert_eq!(to_kebab_case("API Gateway"), "api-gateway");
         assert_eq!(to_kebab_case("orderService_v2"), "order-service-v2");
+    }
+
+    #[test]
+    fn kebab_case_knows_acronyms() {
+        for (text, want) in [
+            ("isALog", "is-a-log"),
+            ("HTTPServer", "http-server"),
+            ("userID", "user-id"),
+            ("OAuth2Token", "oauth2-token"),
+            ("XMLHttpRequest", "xml-http-request"),
+            ("ABTest", "ab-test"),
+            ("handlesCardPayment", "handles-card-payment"),
+            ("storesPII", "stores-pii"),
+            ("Web Client", "web-client"),
+            ("v2Api", "v2-api"),
+            ("  --Already-kebab--  ", "already-kebab"),
+            ("Ünïcode ✓", "n-code"),
+            ("", ""),
+        ] {
+            assert_eq!(to_kebab_case(text), want, "{text:?}");
+            assert!(want.is_empty() || is_kebab_case(want), "{want}");
+        }
     }
 
     #[test]

@@ -298,6 +298,8 @@ pub fn build(
         .map(|k| k.trust_levels)
         .unwrap_or_default();
     let mut knowledge = Knowledge::resolve(knowledge, &trust_levels, b.diags);
+    let trust_levels = crate::load::kb::TRUST_LEVELS
+        .map(|(name, default)| (name, trust_levels.range(name).unwrap_or(default)));
     let applied = b.instantiate(&mut knowledge, not_applicable);
     b.resolve_mitigations(mitigation, &knowledge);
     b.recommend(&mut knowledge);
@@ -315,7 +317,14 @@ pub fn build(
             span: r.reviewer.span,
         })
         .collect();
-    b.finish(project, knowledge, applied, acceptances, reviews)
+    b.finish(
+        project,
+        knowledge,
+        applied,
+        acceptances,
+        reviews,
+        trust_levels,
+    )
 }
 
 /// The model as it is being built, stage by stage.
@@ -939,6 +948,7 @@ impl Builder<'_> {
         applied: Applied,
         acceptances: Vec<Acceptance>,
         reviews: Vec<Review>,
+        trust_levels: [(&'static str, crate::load::kb::TrustRange); 3],
     ) -> Option<Model> {
         if self.diags.has_errors() {
             return None;
@@ -982,6 +992,7 @@ impl Builder<'_> {
             recommendations: knowledge.recommendations,
             near_misses: applied.near_misses,
             implied_roles: applied.implied_roles,
+            trust_levels,
             ids: lookup,
         })
     }

@@ -203,6 +203,7 @@ impl Knowledge {
                 version: kb.meta.version.map(|v| v.value),
                 description: kb.meta.description.map(|v| v.value),
                 origin: kb.origin,
+                named: kb.named,
                 patterns: Vec::new(),
                 recommendations: Vec::new(),
                 vocabulary: kb

@@ -252,6 +252,8 @@ pub struct KnowledgeBase {
     pub description: Option<String>,
     /// `bundled`, or the folder it was read from.
     pub origin: String,
+    /// The manifest's `bases` entry that names it, as written.
+    pub named: String,
     pub patterns: Vec<PatternId>,
     pub recommendations: Vec<RecommendationId>,
     /// The words its selectors use, as it declares them.
@@ -360,6 +362,9 @@ pub struct Model {
     pub near_misses: Vec<NearMiss>,
     /// Per component (by index), the role tags it has only through its technology.
     pub implied_roles: Vec<Vec<String>>,
+    /// The zone trust each named trust level covers (`[knowledge.trust-levels]`, else
+    /// the defaults).
+    pub trust_levels: [(&'static str, crate::load::kb::TrustRange); 3],
     ids: std::collections::HashMap<String, EntityRef, ahash::RandomState>,
 }
 

@@ -371,6 +371,7 @@ pub fn run_case(case: &Case, scratch: &Path) -> Outcome {
             let _ = std::fs::remove_dir_all(&target);
             let options = threatbook::import::Options {
                 accept_until: today,
+                model_folder: Some(target.clone()),
             };
             let draft = out.step("import", || {
                 threatbook::import::read(&file, format.source(), &options)
@@ -608,6 +609,7 @@ fn round_trip_otm(
     }
     let options = threatbook::import::Options {
         accept_until: today,
+        model_folder: Some(target.clone()),
     };
     let Some(draft) = out.step("round trip import", || {
         threatbook::import::read(&file, threatbook::import::SourceFormat::Otm, &options)

@@ -242,131 +242,13 @@ fn otm_to_threatbook_to_otm_keeps_every_object_and_link_of_the_official_example(
     }
 }
 
-/// The id a threat or mitigation has once written out and imported again: an instance
-/// of a knowledge base (`pattern@element`) comes back as an entity of the model, and the
-/// import turns its id into kebab-case (`pattern-element`).
-fn written_id(id: &str) -> String {
-    id.replace('@', "-")
-}
-
-/// Every entity and field of a model, in a comparable form.
-fn fields(m: &threatbook::Model) -> Vec<String> {
-    let mut out = vec![format!(
-        "{:?}",
-        (
-            &m.project.name,
-            &m.project.version,
-            &m.project.owners,
-            &m.project.description,
-            &m.project.objective,
-            &m.project.scope,
-            &m.project.methodology,
-            &m.project.conclusion
-        )
-    )];
-    for z in &m.zones {
-        let parent = z.parent.map(|p| m.zone(p).id.clone());
-        out.push(format!(
-            "{:?}",
-            (&z.id, &z.name, z.trust, parent, &z.description)
-        ));
-    }
-    for c in m.component_ids() {
-        let c = m.component(c);
-        out.push(format!(
-            "{:?}",
-            (
-                &c.id,
-                &c.name,
-                c.kind,
-                &m.zone(c.zone).id,
-                &c.technology,
-                &c.tags,
-                &c.description
-            )
-        ));
-    }
-    for a in &m.assets {
-        out.push(format!(
-            "{:?}",
-            (&a.id, &a.name, a.classification, &a.description)
-        ));
-    }
-    for f in m.flow_ids() {
-        let f = m.flow(f);
-        let data: Vec<_> = f.data.iter().map(|a| m.asset(*a).id.clone()).collect();
-        out.push(format!(
-            "{:?}",
-            (
-                &f.id,
-                &f.name,
-                &m.component(f.from).id,
-                &m.component(f.to).id,
-                &f.protocol,
-                data,
-                f.encrypted,
-                f.authenticated,
-                &f.description
-            )
-        ));
-    }
-    for t in &m.threats {
-        let targets: Vec<_> = t
-            .targets
-            .iter()
-            .map(|x| m.target_id(*x).to_string())
-            .collect();
-        out.push(format!(
-            "{:?}",
-            (
-                written_id(&t.id),
-                &t.title,
-                t.category,
-                t.severity,
-                targets,
-                &t.cwe,
-                &t.capec,
-                &t.description
-            )
-        ));
-    }
-    for x in &m.mitigations {
-        let mitigates: Vec<_> = x
-            .mitigates
-            .iter()
-            .map(|t| written_id(&m.threat(*t).id))
-            .collect();
-        out.push(format!(
-            "{:?}",
-            (
-                written_id(&x.id),
-                &x.title,
-                x.status,
-                mitigates,
-                &x.owner,
-                &x.references,
-                &x.description
-            )
-        ));
-    }
-    for a in &m.acceptances {
-        out.push(format!(
-            "{:?}",
-            (
-                written_id(&m.threat(a.threat).id),
-                &a.justification,
-                &a.approved_by,
-                a.expires
-            )
-        ));
-    }
-    out
-}
-
 #[test]
 fn threatbook_to_otm_to_threatbook_keeps_every_entity_and_field() {
+    // The bundled models name bundled knowledge bases: their instances come back as
+    // instances, `pattern@element` ids and all.
     for dir in [
         "catalog/fastapi",
+        "catalog/stride-example",
         "tests/fixtures/valid/accepted-risk",
         "tests/fixtures/valid/nested-zones",
     ] {
@@ -375,8 +257,12 @@ fn threatbook_to_otm_to_threatbook_keeps_every_entity_and_field() {
         export_otm(&root().join(dir), tmp.path());
         let (r, out) = import("otm", &tmp.path().join("export.otm.json"), tmp.path());
         assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!out.join("NOTES.md").exists(), "{dir}: nothing to note");
         let back = threatbook::open(&out).model.expect("the re-import loads");
-        let (a, b) = (fields(&original), fields(&back));
+        let (a, b) = (
+            crate::otm_round_trip::dump(&original),
+            crate::otm_round_trip::dump(&back),
+        );
         assert_eq!(a.len(), b.len(), "{dir}: entity count");
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y, "{dir}");
@@ -501,6 +387,50 @@ fn threat_dragon_zones_are_inferred_from_the_boundary_curves() {
             .iter()
             .all(|m| model.mitigation(*m).status == threatbook::model::Status::Implemented)
     );
+}
+
+/// Whether `id` looks like a UUID (8-4-4-4-12 hexadecimal digits).
+fn is_uuid(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12])
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn threat_dragon_ids_are_made_from_names_not_uuids() {
+    for file in [
+        "threat-dragon/v2-threat-model.json",
+        "threat-dragon/demo-v2.3-threat-model.json",
+    ] {
+        let path = corpus(file);
+        let (m, tmp) = import_and_load("threat-dragon", &path);
+        let ids: Vec<&str> = m
+            .component_ids()
+            .map(|c| m.component(c).id.as_str())
+            .chain(m.flow_ids().map(|f| m.flow(f).id.as_str()))
+            .chain(m.threats.iter().map(|t| t.id.as_str()))
+            .chain(m.mitigations.iter().map(|x| x.id.as_str()))
+            .collect();
+        assert!(!ids.is_empty(), "{file}");
+        for id in &ids {
+            assert!(!is_uuid(id), "{file}: {id}");
+        }
+        for c in m.component_ids().map(|c| m.component(c)) {
+            let from_name = threatbook::load::raw::to_kebab_case(&c.name);
+            assert!(
+                c.id.contains(&from_name),
+                "{file}: {} from {:?}",
+                c.id,
+                c.name
+            );
+        }
+        // The comment above each entity keeps the Threat Dragon id, and NOTES.md says so.
+        let text = folder_text(&tmp.path().join("model"));
+        assert!(text.contains("(source id \""), "{file}");
+        assert!(text.contains("ids were made from the names"), "{file}");
+    }
 }
 
 #[test]
@@ -754,8 +684,8 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
     };
     let zone_id = |id: &str| m.zone(component(id).zone).id.clone();
     assert_eq!(zone_id("api"), "cloud");
-    assert_eq!(zone_id("db"), "db-subnet");
-    let subnet = m.zone(component("db").zone);
+    assert_eq!(zone_id("orders-db"), "db-subnet");
+    let subnet = m.zone(component("orders-db").zone);
     assert_eq!(subnet.parent.map(|p| m.zone(p).id.as_str()), Some("cloud"));
     assert_eq!(m.zone(component("browser").zone).trust, 0);
     assert!(
@@ -769,24 +699,39 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
         .map(|f| m.flow(f))
         .find(|f| f.id == "query")
         .unwrap();
-    assert_eq!(m.component(query.to).id, "db");
+    assert_eq!(m.component(query.to).id, "orders-db");
+    // Ids come from names; a second flow named "Query" (with a UUID in Threat Dragon)
+    // is numbered, and flags become acronym-aware kebab-case tags.
+    let second = m
+        .flow_ids()
+        .map(|f| m.flow(f))
+        .find(|f| f.id == "query-2")
+        .expect("query-2");
+    assert_eq!(second.name, "Query");
+    assert!(
+        component("orders-db")
+            .tags
+            .contains(&"is-a-log".to_string()),
+        "{:?}",
+        component("orders-db").tags
+    );
     let threat = |id: &str| m.threats.iter().find(|t| t.id == id).expect(id);
     // NA: an acceptance approved by the reviewer, until --accept-until.
-    let na = threat("api-spoof");
+    let na = threat("caller-spoofs-a-user");
     assert!(na.mitigations.is_empty());
     let a = m.acceptance(na.acceptances[0]);
     assert_eq!(a.approved_by, "Rita Reviewer");
     assert_eq!(a.expires.to_string(), "2027-06-30");
     assert!(a.justification.contains("Only internal callers exist."));
     // Mitigated without text: an implemented mitigation all the same.
-    let done = threat("db-leak");
+    let done = threat("backups-leak");
     assert_eq!(done.severity, threatbook::model::Severity::Critical);
     assert_eq!(
         m.mitigation(done.mitigations[0]).status,
         threatbook::model::Status::Implemented
     );
     // Open with text: proposed; an unknown severity is medium and a non-STRIDE type guessed.
-    let open = threat("query-privacy");
+    let open = threat("query-reveals-habits");
     assert_eq!(open.severity, threatbook::model::Severity::Medium);
     assert_eq!(
         open.category,

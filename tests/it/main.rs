@@ -16,6 +16,7 @@ mod html;
 mod import;
 mod kb;
 mod load_errors;
+mod otm_round_trip;
 mod output;
 mod paths;
 mod risk;
