@@ -467,6 +467,9 @@ fn doc(model: &Model) -> Doc {
             let mut m = Map::new();
             put(&mut m, "status", mi.status.as_str());
             put(&mut m, "reduces", mi.reduces);
+            if !mi.requires.is_empty() {
+                put(&mut m, "requires", mi.requires);
+            }
             put(&mut m, "owner", &mi.owner);
             put(&mut m, "references", &mi.references);
             put(&mut m, "evidence", &mi.evidence);

@@ -168,6 +168,8 @@ pub struct DraftMitigation {
     pub status: Status,
     /// `None`: not written, the format's default.
     pub reduces: Option<u8>,
+    /// Written when it requires anything.
+    pub requires: crate::kinds::Requires,
     pub owner: Option<String>,
     pub references: Vec<String>,
     pub description: Option<String>,

@@ -1080,12 +1080,17 @@ impl<'a> Importer<'a> {
             .and_then(Value::as_u64)
             .and_then(|r| u8::try_from(r).ok())
             .filter(|r| *r <= 3 && *r != 1);
+        let requires = ours(a)
+            .and_then(|m| m.get("requires"))
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
         self.draft.mitigations.push(DraftMitigation {
             id,
             title: m.name.clone(),
             mitigates,
             status,
             reduces,
+            requires,
             owner,
             references,
             description: exact_text(a, &m.description),

@@ -892,6 +892,7 @@ impl Importer<'_> {
             mitigates: vec![threat.to_string()],
             status,
             reduces: None,
+            requires: Default::default(),
             owner: text(&t.checked_by),
             references: text(&t.ticket).into_iter().collect(),
             description: Some(description.trim().to_string()).filter(|d| !d.is_empty()),

@@ -864,6 +864,7 @@ fn read_threat(
                 mitigates: vec![id],
                 status,
                 reduces: None,
+                requires: Default::default(),
                 owner: None,
                 references: Vec::new(),
                 description,

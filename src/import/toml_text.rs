@@ -284,6 +284,9 @@ fn threats(draft: &Draft) -> String {
         if let Some(r) = m.reduces {
             let _ = writeln!(t.out, "reduces = {r}");
         }
+        if !m.requires.is_empty() {
+            let _ = writeln!(t.out, "requires = {}", m.requires.to_toml());
+        }
         t.opt("owner", &m.owner);
         t.list("references", &m.references);
         t.opt("description", &m.description);

@@ -206,7 +206,17 @@ impl Status {
 /// What must hold of the element a mitigation is on for the mitigation to protect
 /// (`requires = { encrypted = true }`). On a flow each key is the flow's own field; on
 /// a component, it must hold of every flow into the component from another zone.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Requires {
     /// The flow is encrypted (`encrypted` of the flow).
@@ -218,6 +228,18 @@ pub struct Requires {
 }
 
 impl Requires {
+    /// As TOML writes it: `{ encrypted = true, authenticated = false }`.
+    pub fn to_toml(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = self.encrypted {
+            parts.push(format!("encrypted = {v}"));
+        }
+        if let Some(v) = self.authenticated {
+            parts.push(format!("authenticated = {v}"));
+        }
+        format!("{{ {} }}", parts.join(", "))
+    }
+
     /// The keys a `requires` table may have.
     pub const KEYS: [&'static str; 2] = ["encrypted", "authenticated"];
 

@@ -307,6 +307,17 @@ fn mitigation(rng: &mut Rng, out: &mut String, id: &str, mitigates: &[String]) {
     if rng.chance(2) {
         let _ = writeln!(out, "reduces = {}", rng.below(4));
     }
+    if rng.chance(3) {
+        let _ = writeln!(
+            out,
+            "requires = {}",
+            [
+                "{ encrypted = true }",
+                "{ authenticated = false }",
+                "{ encrypted = false, authenticated = true }"
+            ][rng.below(3)]
+        );
+    }
     if rng.chance(2) {
         let _ = writeln!(out, "owner = {}", q(&odd_text(rng, "team")));
     }
@@ -600,6 +611,7 @@ pub fn dump(m: &Model) -> Vec<String> {
             acceptances,
             pattern,
             replaces,
+            not_applicable,
             span: _,
         } = t;
         out.push(format!(
@@ -612,7 +624,8 @@ pub fn dump(m: &Model) -> Vec<String> {
                 mitigations,
                 acceptances,
                 pattern,
-                replaces
+                replaces,
+                not_applicable
             )
         ));
     }
@@ -621,6 +634,10 @@ pub fn dump(m: &Model) -> Vec<String> {
             id,
             title,
             status,
+            // Where the status was written: a position, like `span`.
+            status_span: _,
+            requires,
+            contradicted,
             reduces,
             mitigates,
             owner,
@@ -632,7 +649,7 @@ pub fn dump(m: &Model) -> Vec<String> {
             span: _,
         } = x;
         out.push(format!(
-            "mitigation {:?}",
+            "mitigation {:?} {:?}",
             (
                 id,
                 title,
@@ -645,7 +662,8 @@ pub fn dump(m: &Model) -> Vec<String> {
                 description,
                 recommendation,
                 also
-            )
+            ),
+            (requires, contradicted)
         ));
     }
     for a in acceptances {
@@ -733,7 +751,7 @@ pub fn dump(m: &Model) -> Vec<String> {
 }
 
 /// What a case held, to check that the generator reaches every feature.
-fn features(m: &Model) -> [(&'static str, bool); 9] {
+fn features(m: &Model) -> [(&'static str, bool); 10] {
     [
         (
             "knowledge-base instances",
@@ -757,6 +775,10 @@ fn features(m: &Model) -> [(&'static str, bool); 9] {
             "evidence",
             m.mitigations.iter().any(|x| !x.evidence.is_empty()),
         ),
+        (
+            "a requirement",
+            m.mitigations.iter().any(|x| !x.requires.is_empty()),
+        ),
         ("reviews", !m.reviews.is_empty()),
         (
             "pattern marked not applicable",
@@ -779,7 +801,7 @@ fn features(m: &Model) -> [(&'static str, bool); 9] {
 }
 
 /// One case: the model of `seed`, exported, imported and loaded again.
-fn round_trip(seed: u64, original_dir: &Path, imported_dir: &Path) -> [(&'static str, bool); 9] {
+fn round_trip(seed: u64, original_dir: &Path, imported_dir: &Path) -> [(&'static str, bool); 10] {
     let mut rng = Rng::new(seed);
     let mut files = model_files(&mut rng);
     let first = load(original_dir, &files, &format!("case {seed}, first pass"));
