@@ -401,9 +401,17 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
     let Some(mut project) = out.step("load", || threatbook::open(dir)) else {
         return;
     };
+    let Some(state) = out.step("review state", || {
+        threatbook::review::state::of_sources(&project.sources)
+    }) else {
+        return;
+    };
     let options = threatbook::check::Options {
         today,
-        require_review_since: Some(today),
+        require_review: Some(threatbook::check::ReviewRequirement {
+            state,
+            last_change: Some(today),
+        }),
         min_risk: None,
         stride_coverage: true,
     };

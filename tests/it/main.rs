@@ -18,6 +18,7 @@ mod kb;
 mod load_errors;
 mod output;
 mod paths;
+mod review;
 mod risk;
 mod stride;
 mod support;
