@@ -210,3 +210,16 @@ fn without_an_approval_the_help_names_the_review_command() {
     assert!(r.stderr.contains("the model has no approved review"), "{}", r.stderr);
     assert!(r.stderr.contains("threatbook review DIR --reviewer NAME"), "{}", r.stderr);
 }
+
+#[test]
+fn the_json_export_carries_the_approved_state() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_copy("tests/fixtures/valid/minimal", tmp.path());
+    assert_eq!(review(tmp.path(), &[]).code, 0);
+    let r = run_in(
+        tmp.path(),
+        &["export", "model", "--format", "json", "--today", TODAY],
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(json["reviews"][0]["state"], state_of(&model).as_str());
+}
