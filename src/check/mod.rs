@@ -19,8 +19,8 @@ mod unused_mitigation;
 use serde::Serialize;
 
 use crate::diag::Diagnostics;
-use crate::load::RawModel;
 use crate::kinds::ModelState;
+use crate::load::RawModel;
 use crate::model::{Coverage, Date, Level, Model};
 
 /// What the rules need beyond the model.

@@ -122,8 +122,17 @@ mod tests {
             &APPROVED.replace("2026-03-01", "2026-04-01"),
             ModelState([2; 32]),
         );
-        assert_eq!(codes(&format!("{old}{newer}"), None), [Code::ReviewRequired]);
-        assert!(codes(&format!("{newer}{old}").replace("2026-03-01", "2026-05-01"), None).is_empty());
+        assert_eq!(
+            codes(&format!("{old}{newer}"), None),
+            [Code::ReviewRequired]
+        );
+        assert!(
+            codes(
+                &format!("{newer}{old}").replace("2026-03-01", "2026-05-01"),
+                None
+            )
+            .is_empty()
+        );
     }
 
     #[test]

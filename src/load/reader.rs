@@ -119,7 +119,8 @@ impl FromToml for ModelState {
         ModelState::parse(s).ok_or_else(|| Mismatch::Value {
             message: format!("`{s}` is not a model state"),
             help: vec![
-                "a state is `sha256:` and 64 lower-case hex digits; `threatbook review` writes it".into(),
+                "a state is `sha256:` and 64 lower-case hex digits; `threatbook review` writes it"
+                    .into(),
             ],
         })
     }

@@ -138,9 +138,15 @@ fn read_back(
     };
     let (before, _) = reviews(old);
     match reviews(new) {
-        (_, Some(message)) => return Err(unappendable(message)),
+        (_, Some(message)) => {
+            return Err(unappendable(format!(
+                "with the entry the file would not load ({message}); a file that writes its reviews inline, as `review = [...]`, takes no `[[review]]` after them"
+            )));
+        }
         (after, None) if after != before + 1 => {
-            return Err(unappendable("the new entry does not read as a review".into()));
+            return Err(unappendable(
+                "the new entry does not read as a review".into(),
+            ));
         }
         _ => {}
     }
@@ -237,7 +243,8 @@ mod tests {
 
     #[test]
     fn strings_of_any_content_read_back_as_written() {
-        let tricky = "quote \" backslash \\ tab\t cr\r nul\u{0} del\u{7f} c1\u{85} é 🦀\nsecond line";
+        let tricky =
+            "quote \" backslash \\ tab\t cr\r nul\u{0} del\u{7f} c1\u{85} é 🦀\nsecond line";
         let text = entry(&review(tricky, Some(tricky)), ModelState([7; 32]));
         let doc: toml::Table = toml::from_str(&text).expect("valid TOML");
         let first = &doc["review"].as_array().unwrap()[0];

@@ -141,9 +141,13 @@ fn review_ranges(text: &str, doc: &DeTable<'_>) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     for item in items.iter() {
         let header = item.span();
-        if !text.get(header.start..).is_some_and(|t| t.starts_with("[[")) {
+        if !text
+            .get(header.start..)
+            .is_some_and(|t| t.starts_with("[["))
+        {
             // An inline array: the whole key-value is reviews.
-            return vec![key.span().start..value.span().end];
+            let whole = key.span().start..value.span().end;
+            return Vec::from([whole]);
         }
         ranges.push(header.start..header.end.max(end_of_values(item.get_ref())));
     }
@@ -233,10 +237,7 @@ id = \"db\"
         );
         // Inline reviews too.
         let inline = "review = [\n  { reviewer = \"ana\", date = 2026-03-01, decision = \"approved\" },\n]\n";
-        assert_eq!(
-            state(&[("a.toml", inline), ("m.toml", MODEL)]),
-            before
-        );
+        assert_eq!(state(&[("a.toml", inline), ("m.toml", MODEL)]), before);
     }
 
     #[test]
@@ -284,10 +285,7 @@ id = \"db\"
 
     #[test]
     fn the_framing_keeps_names_and_texts_apart() {
-        assert_ne!(
-            state(&[("a", "b = 1\n")]),
-            state(&[("ab", " = 1\n")]),
-        );
+        assert_ne!(state(&[("a", "b = 1\n")]), state(&[("ab", " = 1\n")]),);
         assert_ne!(
             state(&[("a.toml", "x = 1\n"), ("b.toml", "y = 2\n")]),
             state(&[("a.toml", "x = 1\n2:b.toml6:y = 2\n")]),
@@ -323,7 +321,13 @@ id = \"db\"
 
     #[test]
     fn invalid_toml_is_counted_whole_and_never_panics() {
-        for text in ["[[review]\nx", "review = 1\n", "[[review]]\n[review.x]\ny = 1\n", "\u{0}", "\"\"\"\n"] {
+        for text in [
+            "[[review]\nx",
+            "review = 1\n",
+            "[[review]]\n[review.x]\ny = 1\n",
+            "\u{0}",
+            "\"\"\"\n",
+        ] {
             let _ = counted_text(text);
         }
         assert_eq!(counted_text("[[review\n\nx\n"), "[[review\nx\n");

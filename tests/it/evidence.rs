@@ -119,7 +119,14 @@ fn without_source_date_epoch_the_manifest_records_the_time_of_the_run() {
     };
     let before = now();
     // `run` clears SOURCE_DATE_EPOCH.
-    let r = run(&["evidence", MODEL, "--today", TODAY, "-o", out.to_str().unwrap()]);
+    let r = run(&[
+        "evidence",
+        MODEL,
+        "--today",
+        TODAY,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     let after = now();
     assert_eq!(r.code, 0, "{}", r.stderr);
     let manifest: serde_json::Value =

@@ -92,17 +92,24 @@ fn an_edit_after_the_review_fails_at_the_review_entry_until_reviewed_again() {
     assert_eq!(review(tmp.path(), &[]).code, 0);
     let file = model.join("model.toml");
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace("name = \"API\"", "name = \"Public API\"")).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("name = \"API\"", "name = \"Public API\""),
+    )
+    .unwrap();
     let r = require_review(tmp.path());
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stderr
-            .contains("the model changed since this approval"),
+        r.stderr.contains("the model changed since this approval"),
         "{}",
         r.stderr
     );
     assert!(r.stderr.contains("model/reviews.toml:5:9"), "{}", r.stderr);
-    assert!(r.stderr.contains(&state_of(&model)), "the new state is shown: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&state_of(&model)),
+        "the new state is shown: {}",
+        r.stderr
+    );
     assert_eq!(review(tmp.path(), &["--notes", "Renamed only."]).code, 0);
     assert_eq!(require_review(tmp.path()).code, 0);
 }
@@ -122,7 +129,10 @@ fn adding_reviews_does_not_change_the_state_and_they_share_one_file() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("added to"), "{}", r.stderr);
     assert_eq!(state_of(&model), before);
-    assert_eq!(states(&model.join("reviews.toml")), [before.as_str(), before.as_str()]);
+    assert_eq!(
+        states(&model.join("reviews.toml")),
+        [before.as_str(), before.as_str()]
+    );
     // The approval still holds: requested changes are not a newer approval.
     assert_eq!(require_review(tmp.path()).code, 0);
 }
@@ -171,7 +181,8 @@ fn a_model_that_does_not_load_gets_no_review() {
 fn inline_reviews_are_not_appended_to() {
     let tmp = tempfile::tempdir().unwrap();
     let model = model_copy("tests/fixtures/valid/minimal", tmp.path());
-    let inline = "review = [\n  { reviewer = \"bo\", date = 2026-01-01, decision = \"approved\" },\n]\n";
+    let inline =
+        "review = [\n  { reviewer = \"bo\", date = 2026-01-01, decision = \"approved\" },\n]\n";
     std::fs::write(model.join("signoffs.toml"), inline).unwrap();
     let r = review(tmp.path(), &[]);
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -207,8 +218,16 @@ fn without_an_approval_the_help_names_the_review_command() {
     model_copy("tests/fixtures/valid/minimal", tmp.path());
     let r = require_review(tmp.path());
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("the model has no approved review"), "{}", r.stderr);
-    assert!(r.stderr.contains("threatbook review DIR --reviewer NAME"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the model has no approved review"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("threatbook review DIR --reviewer NAME"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
