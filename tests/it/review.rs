@@ -7,13 +7,15 @@ use std::process::Command;
 
 use crate::support::{TODAY, root, run_in};
 
-/// A copy of a fixture model in `into/model`.
+/// A copy of a fixture model's files (not its sub-folders) in `into/model`.
 fn model_copy(fixture: &str, into: &Path) -> PathBuf {
     let model = into.join("model");
     std::fs::create_dir_all(&model).unwrap();
     for entry in std::fs::read_dir(root().join(fixture)).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), model.join(entry.file_name())).unwrap();
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), model.join(entry.file_name())).unwrap();
+        }
     }
     model
 }
@@ -241,4 +243,49 @@ fn the_json_export_carries_the_approved_state() {
     );
     let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(json["reviews"][0]["state"], state_of(&model).as_str());
+}
+
+#[test]
+fn a_local_knowledge_base_is_part_of_the_state_and_a_bundled_one_is_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = model_copy("tests/fixtures/kb/selectors", tmp.path());
+    std::fs::create_dir(model.join("kb")).unwrap();
+    for entry in std::fs::read_dir(root().join("tests/fixtures/kb/selectors/kb")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), model.join("kb").join(entry.file_name())).unwrap();
+    }
+    let project = threatbook::open(&model);
+    assert!(project.model.is_some(), "the fixture loads");
+    let before = state_of(&model);
+    let patterns = model.join("kb/patterns.toml");
+    let text = std::fs::read_to_string(&patterns).unwrap();
+    std::fs::write(&patterns, format!("{text}# a note on the patterns\n")).unwrap();
+    assert_ne!(
+        state_of(&model),
+        before,
+        "an edit of a local knowledge base counts"
+    );
+    std::fs::write(&patterns, text).unwrap();
+    assert_eq!(state_of(&model), before);
+    // Naming a bundled knowledge base is an edit of threatbook.toml, but the bundled
+    // files themselves are not hashed: the state is that of the model's own files.
+    let manifest = model.join("threatbook.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("[\"./kb\"]", "[\"./kb\", \"stride\"]"),
+    )
+    .unwrap();
+    let with_stride = threatbook::open(&model);
+    assert!(with_stride.sources.iter().any(|(_, f)| f.is_bundled));
+    let own: Vec<(&str, &str)> = with_stride
+        .sources
+        .iter()
+        .filter(|(_, f)| !f.is_bundled)
+        .map(|(_, f)| (f.relative.as_str(), f.text.as_str()))
+        .collect();
+    assert_eq!(
+        threatbook::review::state::of_sources(&with_stride.sources),
+        threatbook::review::state::of_files(own)
+    );
 }
