@@ -167,9 +167,9 @@ codes! {
     /// A knowledge-base pattern an element misses by one condition a small edit meets.
     NearMiss = "near-miss", Check, Note,
         "A knowledge-base pattern would apply to the element but for one condition, one a small edit meets (a tag close to a vocabulary word, a technology word inside another word, a missing role tag); the help gives the edit.";
-    /// Under `check --require-review`: no approval as recent as the model's last change.
+    /// Under `check --require-review`: no approval of the model as it is.
     ReviewRequired = "review-required", Check, Error,
-        "Under `check --require-review`, the model needs a [[review]] approved on or after its last change (git commit date, or today when it has uncommitted changes).";
+        "Under `check --require-review`, the latest [[review]] approval must record the model's current `state` (`threatbook review` writes it); an approval without `state` must be dated on or after the model's last change (git commit date, or today when it has uncommitted changes).";
 }
 
 impl Code {

@@ -4,8 +4,8 @@
 //! spans, [`model`] resolves them into a petgraph graph, [`check`] cross-checks it into
 //! coded [`diag`]nostics, and [`render`] and [`export`] turn it into documents and
 //! machine-readable files; [`diagram`] draws its data-flow diagram (SVG laid out here,
-//! DOT, Mermaid). [`evidence`] bundles them with hashes for auditors, and [`diff`]
-//! compares two models. Only the binary's [`cli`] prints or picks exit codes.
+//! DOT, Mermaid). [`evidence`] bundles them with hashes for auditors, [`diff`]
+//! compares two models, and [`review`] records sign-offs tied to the model's state. Only the binary's [`cli`] prints or picks exit codes.
 
 pub mod check;
 pub mod cli;
@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 pub mod paths;
 pub mod render;
+pub mod review;
 pub mod schema;
 pub mod site;
 pub mod source;

@@ -70,6 +70,8 @@ pub struct SourceFile {
     /// Whether the file belongs to a knowledge base the model uses rather than to the
     /// model's own folder.
     pub is_knowledge: bool,
+    /// Whether the file is one of a knowledge base bundled with threatbook (not on disk).
+    pub is_bundled: bool,
     line_starts: Vec<usize>,
 }
 
@@ -90,6 +92,7 @@ impl SourceFile {
             relative,
             text,
             is_knowledge: false,
+            is_bundled: false,
             line_starts,
         }
     }
@@ -124,11 +127,12 @@ impl Sources {
     }
 
     /// Marks a file as part of a knowledge base, with the name it has in bundles and
-    /// exports (`knowledge/<id>/<file>`).
-    pub fn mark_knowledge(&mut self, id: FileId, relative: String) {
+    /// exports (`knowledge/<id>/<file>`), and whether that knowledge base is bundled.
+    pub fn mark_knowledge(&mut self, id: FileId, relative: String, bundled: bool) {
         let file = &mut self.files[id.0 as usize];
         file.relative = relative;
         file.is_knowledge = true;
+        file.is_bundled = bundled;
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

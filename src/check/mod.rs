@@ -21,6 +21,7 @@ mod unused_mitigation;
 use serde::Serialize;
 
 use crate::diag::Diagnostics;
+use crate::kinds::ModelState;
 use crate::load::RawModel;
 use crate::model::{Coverage, Date, Level, Model};
 
@@ -29,9 +30,9 @@ use crate::model::{Coverage, Date, Level, Model};
 pub struct Options {
     /// The day acceptances are judged against.
     pub today: Date,
-    /// When set, the model must have an approval dated on or after this day (the last
-    /// change to the model); `check --require-review` sets it.
-    pub require_review_since: Option<Date>,
+    /// When set, the model's latest approval must approve its current state;
+    /// `check --require-review` sets it.
+    pub require_review: Option<ReviewRequirement>,
     /// When set, `uncovered-threat` is reported only for threats whose inherent risk
     /// ([`Model::risk`]) is at or above this level; `check --min-risk` sets it.
     pub min_risk: Option<Level>,
@@ -86,13 +87,23 @@ impl Options {
     pub fn new(today: Date) -> Options {
         Options {
             today,
-            require_review_since: None,
+            require_review: None,
             min_risk: None,
             stride_coverage: false,
             require: Require::Proposed,
             expiry_window: DEFAULT_EXPIRY_WINDOW,
         }
     }
+}
+
+/// What `check --require-review` holds the latest approval against.
+#[derive(Clone, Copy, Debug)]
+pub struct ReviewRequirement {
+    /// The model's state now ([`crate::review::state`]).
+    pub state: ModelState,
+    /// The day the model last changed (its last commit, or file times): judges an
+    /// approval that records no `state`. `None` when the caller did not work it out.
+    pub last_change: Option<Date>,
 }
 
 /// Threats split into those written in the model and, per element, those instantiated

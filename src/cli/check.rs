@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::print::{self, JsonDiagnostic};
 use super::{DateArgs, Exit};
-use crate::check::{Options, Require, Summary};
+use crate::check::{Options, Require, ReviewRequirement, Summary};
 use crate::diag::{Code, Severity, Stage};
 use crate::model::{Choice, Level};
 
@@ -39,9 +39,11 @@ pub struct Args {
     /// Explain a diagnostic code and exit; `--explain all` lists every code.
     #[arg(long, value_name = "CODE", conflicts_with = "dir")]
     explain: Option<String>,
-    /// Require a `[[review]]` approved on or after the model's last change (its last
-    /// git commit, today when it has uncommitted changes, or the newest file time
-    /// outside git); without one, `review-required` is an error.
+    /// Require the latest `[[review]]` approval to approve the model as it is: its
+    /// `state` (written by `threatbook review`) must be the model's state now. An
+    /// approval without `state` must be dated on or after the model's last change (its
+    /// last git commit, today when it has uncommitted changes, or the newest file time
+    /// outside git). Otherwise `review-required` is an error.
     #[arg(long)]
     require_review: bool,
     /// Report `uncovered-threat` only for threats whose inherent risk (likelihood and
@@ -110,12 +112,25 @@ pub fn run(args: Args) -> Exit {
     options.require = args.require;
     options.expiry_window = args.expiry_window;
     if args.require_review {
-        let files: Vec<&std::path::Path> = project
-            .sources
-            .iter()
-            .map(|(_, f)| f.path.as_path())
-            .collect();
-        options.require_review_since = Some(crate::git::last_change(&dir, &files, today));
+        // The day of the last change judges only an approval without a state: git runs
+        // only then.
+        let stateless = project
+            .model
+            .as_ref()
+            .and_then(|m| m.latest_approval())
+            .is_some_and(|r| r.state.is_none());
+        let last_change = stateless.then(|| {
+            let files: Vec<&std::path::Path> = project
+                .sources
+                .iter()
+                .map(|(_, f)| f.path.as_path())
+                .collect();
+            crate::git::last_change(&dir, &files, today)
+        });
+        options.require_review = Some(ReviewRequirement {
+            state: crate::review::state::of_sources(&project.sources),
+            last_change,
+        });
     }
     project.check(&options);
     let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();

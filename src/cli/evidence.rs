@@ -50,8 +50,8 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let generated = match super::source_date_epoch() {
-        Ok(secs) => secs.map(crate::model::Date::format_timestamp),
+    let generated = match super::source_date_epoch_seconds() {
+        Ok(secs) => crate::model::Date::format_timestamp(secs),
         Err(e) => return print::failure(&e),
     };
     let project = match open_checked(dir, &Options::new(today)) {
@@ -68,7 +68,7 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
     let meta = Manifest::new(
         &input.model.project.name,
         today.to_string(),
-        generated,
+        Some(generated),
         crate::git::state(dir),
     );
     let inputs = super::inputs_of(&project, dir);

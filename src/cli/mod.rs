@@ -14,6 +14,7 @@ mod kb;
 mod paths;
 mod print;
 mod render;
+mod review;
 mod schema;
 mod site;
 
@@ -79,6 +80,8 @@ enum Command {
     Paths(paths::Args),
     /// Browse knowledge bases: `kb list`, `kb show NAME|FOLDER`.
     Kb(kb::Args),
+    /// Record a review of the model as it is: a `[[review]]` with the model's state.
+    Review(review::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -267,6 +270,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Paths(args) => paths::run(args),
         Command::Kb(args) => kb::run(args),
+        Command::Review(args) => review::run(args),
     };
     exit.into()
 }

@@ -2,8 +2,8 @@
 //! (tool version, the model's git commit and dirty flag, the generation time).
 //!
 //! Paths are relative to the bundle, with `/`, sorted; the manifest does not list itself.
-//! The generation time comes from SOURCE_DATE_EPOCH and is `null` without it, so two
-//! runs on the same input give byte-identical bundles.
+//! The generation time is SOURCE_DATE_EPOCH when set, else the clock: two runs on the
+//! same input give byte-identical bundles when SOURCE_DATE_EPOCH is set.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,7 +26,9 @@ pub struct Manifest {
     pub project: String,
     /// The day coverage was judged on.
     pub today: String,
-    /// RFC 3339 UTC time from SOURCE_DATE_EPOCH; `null` when it was not set.
+    /// When the bundle was written, RFC 3339 UTC: SOURCE_DATE_EPOCH when set, else the
+    /// clock. `null` only in bundles of earlier versions, which left it out without
+    /// SOURCE_DATE_EPOCH.
     pub generated: Option<String>,
     /// Where the model came from, when it is in a git work tree.
     pub git: git::State,

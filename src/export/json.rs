@@ -237,6 +237,8 @@ pub struct ReviewOut<'a> {
     pub scope: Option<&'a str>,
     pub decision: Decision,
     pub notes: Option<&'a str>,
+    /// The model state the review approved (`sha256:…`), where the entry records one.
+    pub state: Option<String>,
     pub source: Position<'a>,
 }
 
@@ -393,6 +395,7 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
             scope: r.scope.as_deref(),
             decision: r.decision,
             notes: r.notes.as_deref(),
+            state: r.state.as_ref().map(|s| s.value.to_string()),
             source: pos(r.span),
         })
         .collect();

@@ -293,6 +293,11 @@ fn project_attributes(model: &Model) -> Map<String, Value> {
                 put(&mut m, "scope", &r.scope);
                 put(&mut m, "decision", r.decision.as_str());
                 put(&mut m, "notes", &r.notes);
+                put(
+                    &mut m,
+                    "state",
+                    r.state.as_ref().map(|s| s.value.to_string()),
+                );
                 Value::Object(m)
             })
             .collect();

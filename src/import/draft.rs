@@ -192,6 +192,9 @@ pub struct DraftReview {
     pub scope: Option<String>,
     pub decision: Decision,
     pub notes: Option<String>,
+    /// The state of the model it approved, kept as it was written (the imported files
+    /// are other files, so it approves them only if nothing but reviews differs).
+    pub state: Option<crate::kinds::ModelState>,
     pub origin: Origin,
 }
 

@@ -1190,6 +1190,7 @@ impl<'a> Importer<'a> {
                         scope: get("scope").map(str::to_string),
                         decision,
                         notes: get("notes").map(str::to_string),
+                        state: get("state").and_then(crate::kinds::ModelState::parse),
                         origin: Origin::new(path),
                     })
                 }

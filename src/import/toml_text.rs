@@ -313,6 +313,9 @@ fn threats(draft: &Draft) -> String {
         t.opt("scope", &r.scope);
         t.str("decision", r.decision.as_str());
         t.opt("notes", &r.notes);
+        if let Some(s) = &r.state {
+            t.str("state", &s.to_string());
+        }
     }
     section(&mut out, "not applicable", draft.not_applicable.len());
     for n in &draft.not_applicable {

@@ -1,6 +1,6 @@
 //! The closed vocabularies of the format, shared by loading and the model below both:
 //! component kinds, STRIDE categories, severities, data classifications, mitigation
-//! statuses, review decisions, flow directions, actors, and dates.
+//! statuses, review decisions, flow directions, actors, dates, and review states.
 //!
 //! Each choice is a [`Choice`]: a list of kebab-case names that loading, the JSON Schema
 //! and serialisation all take from the same macro, so they cannot disagree. Nothing here
@@ -8,8 +8,10 @@
 //! and the pipeline runs one way.
 
 mod date;
+mod state;
 
 pub use self::date::Date;
+pub use self::state::{ModelState, STATE_PREFIX};
 
 use schemars::JsonSchema;
 use serde::Serialize;

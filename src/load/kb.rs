@@ -333,9 +333,11 @@ pub fn load_knowledge(
         };
         // In bundles and exports a knowledge base's files sit under its id, whatever
         // folder they came from: `knowledge/<id>/<file>`.
+        let bundled = !is_path(&name.value);
         for file in added {
             let within = sources.get(file).relative.clone();
-            sources.mark_knowledge(file, format!("knowledge/{}/{within}", meta.id.value));
+            let relative = format!("knowledge/{}/{within}", meta.id.value);
+            sources.mark_knowledge(file, relative, bundled);
         }
         loaded.push(RawKnowledgeBase {
             meta,

@@ -9,7 +9,8 @@ use schemars::JsonSchema;
 use super::reader::{OneOf, TableReader};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::kinds::{
-    Actor, Category, Classification, ComponentKind, Date, Decision, Level, Severity, Status,
+    Actor, Category, Classification, ComponentKind, Date, Decision, Level, ModelState, Severity,
+    Status,
 };
 use crate::source::{Sp, Span};
 
@@ -414,6 +415,10 @@ pub struct RawReview {
     pub decision: Sp<Decision>,
     /// Markdown: what the reviewer said.
     pub notes: Option<Sp<String>>,
+    /// The state of the model the review looked at (`sha256:` and 64 hex digits):
+    /// `threatbook review` computes it; `check --require-review` compares it with the
+    /// model's current state.
+    pub state: Option<Sp<ModelState>>,
     #[serde(skip)]
     pub span: Span,
 }
@@ -753,12 +758,14 @@ pub fn read_review(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
     let scope = r.optional("scope", diags);
     let decision = choice(r, "decision", diags);
     let notes = r.optional("notes", diags);
+    let state = r.optional("state", diags);
     Some(RawReview {
         reviewer: reviewer?,
         date: date?,
         scope,
         decision: decision?,
         notes,
+        state,
         span: r.span(),
     })
 }

@@ -13,7 +13,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
-use crate::kinds::{Choice, Date};
+use crate::kinds::{Choice, Date, ModelState};
 use crate::source::{FileId, Sp, Span};
 
 /// The TOML type name of a value, as messages say it.
@@ -107,6 +107,22 @@ impl FromToml for Date {
             }),
             _ => Err(Mismatch::Type { help: None }),
         }
+    }
+}
+
+impl FromToml for ModelState {
+    const EXPECTED: &'static str = "a string (`sha256:` and 64 hex digits)";
+    fn from_toml(value: &DeValue<'_>) -> Result<Self, Mismatch> {
+        let DeValue::String(s) = value else {
+            return Err(Mismatch::Type { help: None });
+        };
+        ModelState::parse(s).ok_or_else(|| Mismatch::Value {
+            message: format!("`{s}` is not a model state"),
+            help: vec![
+                "a state is `sha256:` and 64 lower-case hex digits; `threatbook review` writes it"
+                    .into(),
+            ],
+        })
     }
 }
 

@@ -314,6 +314,7 @@ pub fn build(
             scope: text(r.scope),
             decision: r.decision.value,
             notes: text(r.notes),
+            state: r.state,
             span: r.reviewer.span,
         })
         .collect();

@@ -227,6 +227,8 @@ pub struct Review {
     pub scope: Option<String>,
     pub decision: Decision,
     pub notes: Option<String>,
+    /// The state of the model the reviewer approved, where the entry records one.
+    pub state: Option<crate::source::Sp<crate::kinds::ModelState>>,
     pub span: Span,
 }
 

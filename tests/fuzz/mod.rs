@@ -402,8 +402,16 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
     let Some(mut project) = out.step("load", || threatbook::open(dir)) else {
         return;
     };
+    let Some(state) = out.step("review state", || {
+        threatbook::review::state::of_sources(&project.sources)
+    }) else {
+        return;
+    };
     let mut options = threatbook::check::Options::new(today);
-    options.require_review_since = Some(today);
+    options.require_review = Some(threatbook::check::ReviewRequirement {
+        state,
+        last_change: Some(today),
+    });
     options.stride_coverage = true;
     options.require = threatbook::check::Require::Mitigated;
     if out.step("check", || project.check(&options)).is_none() {

@@ -107,6 +107,40 @@ fn a_bundle_holds_reports_exports_inputs_and_a_manifest_of_them() {
 }
 
 #[test]
+fn without_source_date_epoch_the_manifest_records_the_time_of_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("evidence");
+    let now = || {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        threatbook::model::Date::format_timestamp(secs)
+    };
+    let before = now();
+    // `run` clears SOURCE_DATE_EPOCH.
+    let r = run(&[
+        "evidence",
+        MODEL,
+        "--today",
+        TODAY,
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let after = now();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let generated = manifest["generated"].as_str().expect("a time, not null");
+    // The same fixed-width RFC 3339 form, so text order is time order.
+    assert_eq!(generated.len(), "2026-12-27T00:00:00Z".len(), "{generated}");
+    assert!(
+        before.as_str() <= generated && generated <= after.as_str(),
+        "{before} <= {generated} <= {after}"
+    );
+}
+
+#[test]
 fn two_runs_on_the_same_input_give_byte_identical_bundles() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));

@@ -19,6 +19,7 @@ mod load_errors;
 mod otm_round_trip;
 mod output;
 mod paths;
+mod review;
 mod risk;
 mod stride;
 mod support;

@@ -274,6 +274,9 @@ fn model_files(rng: &mut Rng) -> Vec<(String, String)> {
             let _ = writeln!(threats, "scope = {}", q(&odd_text(rng, "Whole model")));
         }
         if rng.chance(2) {
+            let _ = writeln!(threats, "state = \"sha256:{:064x}\"", rng.below(1 << 30));
+        }
+        if rng.chance(2) {
             let _ = writeln!(threats, "notes = {}", q(&odd_text(rng, "Looks fine")));
         }
     }
@@ -687,11 +690,19 @@ pub fn dump(m: &Model) -> Vec<String> {
             scope,
             decision,
             notes,
+            state,
             span: _,
         } = r;
         out.push(format!(
             "review {:?}",
-            (reviewer, date, scope, decision, notes)
+            (
+                reviewer,
+                date,
+                scope,
+                decision,
+                notes,
+                state.as_ref().map(|s| s.value)
+            )
         ));
     }
     for n in not_applicable {
