@@ -55,13 +55,24 @@ pub fn run(args: Args) -> Exit {
         Ok(d) => d,
         Err(e) => return print::failure(&e.to_string()),
     };
-    if let Err(e) = import::write_model(&draft, &args.output) {
-        return print::failure(&e.to_string());
-    }
+    let written = match import::write_model(&draft, &args.output) {
+        Ok(w) => w,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    // Threats and mitigations as the model has them: instances of the knowledge bases
+    // it names are not in its files.
     let counts: Vec<String> = draft
         .counts()
         .iter()
-        .map(|(what, n)| format!("{n} {what}"))
+        .map(|(what, n)| match *what {
+            "threats" if written.instances > 0 => format!(
+                "{} threats ({} from knowledge bases)",
+                written.threats, written.instances
+            ),
+            "threats" => format!("{} threats", written.threats),
+            "mitigations" => format!("{} mitigations", written.mitigations),
+            _ => format!("{n} {what}"),
+        })
         .collect();
     eprintln!(
         "imported {} into {}: {}",

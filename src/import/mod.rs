@@ -231,8 +231,9 @@ pub fn parse_at<T: serde::de::DeserializeOwned>(
 /// Writes `draft` as a model folder at `target`: files are rendered, loaded back in
 /// memory with [`crate::open_texts`], and only then written, through the one folder
 /// writer ([`crate::output::write_new_folder`]: atomic, umask modes, never over an
-/// existing file). An existing non-empty `target` is refused.
-pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
+/// existing file). An existing non-empty `target` is refused. Returns the counts of the
+/// model as it loads, knowledge-base instances included.
+pub fn write_model(draft: &Draft, target: &Path) -> Result<Written, ImportError> {
     if target.exists() {
         let empty = std::fs::read_dir(target)
             .map(|mut d| d.next().is_none())
@@ -263,17 +264,38 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<(), ImportError> {
             problems: load_errors.join("; "),
         });
     }
+    let written = project
+        .model
+        .as_ref()
+        .map_or(Written::default(), |m| Written {
+            threats: m.threats.len(),
+            instances: m.threats.iter().filter(|t| t.pattern.is_some()).count(),
+            mitigations: m.mitigations.len(),
+        });
     let bytes: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(n, t)| (n.as_str(), t.as_bytes()))
         .collect();
-    crate::output::write_new_folder(target, &bytes).map_err(|e| match e {
-        crate::output::WriteError::NotEmpty { path } => ImportError::TargetNotEmpty { path },
-        other => ImportError::Write {
-            path: target.to_path_buf(),
-            source: std::io::Error::other(other.to_string()),
-        },
-    })
+    crate::output::write_new_folder(target, &bytes)
+        .map(|()| written)
+        .map_err(|e| match e {
+            crate::output::WriteError::NotEmpty { path } => ImportError::TargetNotEmpty { path },
+            other => ImportError::Write {
+                path: target.to_path_buf(),
+                source: std::io::Error::other(other.to_string()),
+            },
+        })
+}
+
+/// What an imported model holds once loaded: knowledge bases it names make threats and
+/// mitigations the files do not write out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    pub threats: usize,
+    /// Of those, the ones made from knowledge-base patterns.
+    pub instances: usize,
+    /// Mitigations, recommended ones included.
+    pub mitigations: usize,
 }
 
 /// Reads a source file of `format` into a draft.

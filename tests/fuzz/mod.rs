@@ -380,7 +380,7 @@ pub fn run_case(case: &Case, scratch: &Path) -> Outcome {
                 let written = out.step("import write", || {
                     threatbook::import::write_model(&draft, &target)
                 });
-                if let Some(Ok(())) = written {
+                if let Some(Ok(_)) = written {
                     run_model(&mut out, &target, today, false);
                     if !out.loaded {
                         out.failures.push(Failure {
@@ -637,7 +637,7 @@ fn round_trip_otm(
     match out.step("round trip write", || {
         threatbook::import::write_model(&draft, &target)
     }) {
-        Some(Ok(())) => {}
+        Some(Ok(_)) => {}
         Some(Err(e)) => {
             out.judge(
                 "round trip",

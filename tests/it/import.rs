@@ -267,6 +267,24 @@ fn threatbook_to_otm_to_threatbook_keeps_every_entity_and_field() {
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y, "{dir}");
         }
+        // The summary line counts the threats the model has, instances included,
+        // although the files do not write them out.
+        let instances = back.threats.iter().filter(|t| t.pattern.is_some()).count();
+        let threats = if instances > 0 {
+            format!(
+                "{} threats ({instances} from knowledge bases)",
+                back.threats.len()
+            )
+        } else {
+            format!("{} threats,", back.threats.len())
+        };
+        assert!(r.stderr.contains(&threats), "{dir}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("{} mitigations", back.mitigations.len())),
+            "{dir}: {}",
+            r.stderr
+        );
     }
 }
 
