@@ -519,7 +519,10 @@ mod tests {
         assert_eq!(suggest("tech", known), vec!["technology"]);
         assert!(suggest("zzzzzz", known).is_empty());
         // A difference of case only is the closest of all.
-        assert_eq!(suggest("STRIDE", ["stride", "strider"]), vec!["stride", "strider"]);
+        assert_eq!(
+            suggest("STRIDE", ["stride", "strider"]),
+            vec!["stride", "strider"]
+        );
         assert_eq!(suggest("Name", known), vec!["name"]);
     }
 

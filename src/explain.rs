@@ -14,36 +14,105 @@ use crate::diag::Code;
 
 /// (code name, Markdown text), in file-name order.
 const TEXTS: &[(&str, &str)] = &[
-    ("contradicted-mitigation", include_str!("../docs/codes/contradicted-mitigation.md")),
-    ("dangling-reference", include_str!("../docs/codes/dangling-reference.md")),
-    ("duplicate-id", include_str!("../docs/codes/duplicate-id.md")),
+    (
+        "contradicted-mitigation",
+        include_str!("../docs/codes/contradicted-mitigation.md"),
+    ),
+    (
+        "dangling-reference",
+        include_str!("../docs/codes/dangling-reference.md"),
+    ),
+    (
+        "duplicate-id",
+        include_str!("../docs/codes/duplicate-id.md"),
+    ),
     ("empty-model", include_str!("../docs/codes/empty-model.md")),
-    ("expired-acceptance", include_str!("../docs/codes/expired-acceptance.md")),
-    ("expiring-acceptance", include_str!("../docs/codes/expiring-acceptance.md")),
+    (
+        "expired-acceptance",
+        include_str!("../docs/codes/expired-acceptance.md"),
+    ),
+    (
+        "expiring-acceptance",
+        include_str!("../docs/codes/expiring-acceptance.md"),
+    ),
     ("input-limit", include_str!("../docs/codes/input-limit.md")),
     ("invalid-id", include_str!("../docs/codes/invalid-id.md")),
-    ("invalid-selector", include_str!("../docs/codes/invalid-selector.md")),
-    ("invalid-type", include_str!("../docs/codes/invalid-type.md")),
-    ("invalid-value", include_str!("../docs/codes/invalid-value.md")),
+    (
+        "invalid-selector",
+        include_str!("../docs/codes/invalid-selector.md"),
+    ),
+    (
+        "invalid-type",
+        include_str!("../docs/codes/invalid-type.md"),
+    ),
+    (
+        "invalid-value",
+        include_str!("../docs/codes/invalid-value.md"),
+    ),
     ("io-error", include_str!("../docs/codes/io-error.md")),
-    ("missing-field", include_str!("../docs/codes/missing-field.md")),
-    ("missing-manifest", include_str!("../docs/codes/missing-manifest.md")),
-    ("model-not-found", include_str!("../docs/codes/model-not-found.md")),
+    (
+        "missing-field",
+        include_str!("../docs/codes/missing-field.md"),
+    ),
+    (
+        "missing-manifest",
+        include_str!("../docs/codes/missing-manifest.md"),
+    ),
+    (
+        "model-not-found",
+        include_str!("../docs/codes/model-not-found.md"),
+    ),
     ("near-miss", include_str!("../docs/codes/near-miss.md")),
     ("not-utf8", include_str!("../docs/codes/not-utf8.md")),
-    ("orphan-component", include_str!("../docs/codes/orphan-component.md")),
-    ("review-required", include_str!("../docs/codes/review-required.md")),
-    ("stale-not-applicable", include_str!("../docs/codes/stale-not-applicable.md")),
-    ("stride-coverage", include_str!("../docs/codes/stride-coverage.md")),
-    ("symlink-loop", include_str!("../docs/codes/symlink-loop.md")),
+    (
+        "orphan-component",
+        include_str!("../docs/codes/orphan-component.md"),
+    ),
+    (
+        "review-required",
+        include_str!("../docs/codes/review-required.md"),
+    ),
+    (
+        "stale-not-applicable",
+        include_str!("../docs/codes/stale-not-applicable.md"),
+    ),
+    (
+        "stride-coverage",
+        include_str!("../docs/codes/stride-coverage.md"),
+    ),
+    (
+        "symlink-loop",
+        include_str!("../docs/codes/symlink-loop.md"),
+    ),
     ("toml-syntax", include_str!("../docs/codes/toml-syntax.md")),
-    ("uncovered-threat", include_str!("../docs/codes/uncovered-threat.md")),
-    ("unknown-field", include_str!("../docs/codes/unknown-field.md")),
-    ("unknown-flow-endpoint", include_str!("../docs/codes/unknown-flow-endpoint.md")),
-    ("unknown-knowledge-base", include_str!("../docs/codes/unknown-knowledge-base.md")),
-    ("unmitigated-threat", include_str!("../docs/codes/unmitigated-threat.md")),
-    ("unprotected-boundary-crossing", include_str!("../docs/codes/unprotected-boundary-crossing.md")),
-    ("unused-mitigation", include_str!("../docs/codes/unused-mitigation.md")),
+    (
+        "uncovered-threat",
+        include_str!("../docs/codes/uncovered-threat.md"),
+    ),
+    (
+        "unknown-field",
+        include_str!("../docs/codes/unknown-field.md"),
+    ),
+    (
+        "unknown-flow-endpoint",
+        include_str!("../docs/codes/unknown-flow-endpoint.md"),
+    ),
+    (
+        "unknown-knowledge-base",
+        include_str!("../docs/codes/unknown-knowledge-base.md"),
+    ),
+    (
+        "unmitigated-threat",
+        include_str!("../docs/codes/unmitigated-threat.md"),
+    ),
+    (
+        "unprotected-boundary-crossing",
+        include_str!("../docs/codes/unprotected-boundary-crossing.md"),
+    ),
+    (
+        "unused-mitigation",
+        include_str!("../docs/codes/unused-mitigation.md"),
+    ),
     ("zone-cycle", include_str!("../docs/codes/zone-cycle.md")),
 ];
 
@@ -99,7 +168,10 @@ mod tests {
             );
         }
         for name in names() {
-            assert!(Code::from_name(name).is_some(), "{name}.md explains no code");
+            assert!(
+                Code::from_name(name).is_some(),
+                "{name}.md explains no code"
+            );
         }
     }
 

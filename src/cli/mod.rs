@@ -294,7 +294,10 @@ fn open_checked(
         return Err(print::failure(&format!(
             "{} could not be loaded ({}); nothing was written",
             dir.display(),
-            crate::diag::count(project.diagnostics.count(crate::diag::Severity::Error), "error")
+            crate::diag::count(
+                project.diagnostics.count(crate::diag::Severity::Error),
+                "error"
+            )
         )));
     }
     Ok(project)

@@ -83,7 +83,13 @@ pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
         // Names, not kinds: "component" would otherwise match every threat.
         let names: Vec<&str> = t.target_links.iter().map(|l| l.name).collect();
         let names = names.join(" ");
-        let parts = [t.id, t.title, t.category, t.description.unwrap_or(""), &names];
+        let parts = [
+            t.id,
+            t.title,
+            t.category,
+            t.description.unwrap_or(""),
+            &names,
+        ];
         add(
             "threat",
             t.title,

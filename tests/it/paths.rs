@@ -225,7 +225,11 @@ fn ids_that_are_not_sources_or_targets_are_refused() {
         ("--to", "user", "not a target"),
         ("--to", "nowhere", "not a component"),
         // Each names what would do: the closest ids, or the few there are.
-        ("--to", "archiv", "not a component of the model; did you mean `archive`?"),
+        (
+            "--to",
+            "archiv",
+            "not a component of the model; did you mean `archive`?",
+        ),
         ("--from", "partnr", "did you mean `partner`?"),
         ("--from", "web", "; the sources are `"),
         ("--to", "cach", "did you mean `cache`?"),
