@@ -32,7 +32,8 @@
     item.appendChild(link);
     var kind = document.createElement("span");
     kind.className = "kind";
-    kind.textContent = entry.k + " · " + entry.m;
+    // A threat names the elements it is on: many threats share one title.
+    kind.textContent = entry.k + (entry.e ? " on " + entry.e : "") + " · " + entry.m;
     item.appendChild(kind);
     list.appendChild(item);
   });

@@ -404,8 +404,11 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             if !shares_prefix && word_len.abs_diff(c_len) > limit {
                 return None;
             }
-            let d = strsim::damerau_levenshtein(word, c);
-            (d <= limit || shares_prefix).then_some((d, c))
+            // Case differences cost nothing (`STRIDE` finds `stride`), but an exact
+            // match of the letters ranks before one that differs only in case.
+            let d = strsim::damerau_levenshtein(&word.to_lowercase(), &c.to_lowercase());
+            let exact = usize::from(d == 0 && word != c);
+            (d <= limit || shares_prefix).then_some((d + exact, c))
         })
         .collect();
     scored.sort();
@@ -452,6 +455,17 @@ mod suggest_tests {
         assert!(suggest(&huge, ids).is_empty());
         assert!(suggest("backend", [huge.as_str()]).is_empty());
     }
+}
+
+/// "1 path", "2 paths": a count with its noun, in the plural unless it is one. Nouns
+/// whose plural is not the singular with an `s` give it as `many`.
+pub fn count(n: usize, one: &str) -> String {
+    count_as(n, one, &format!("{one}s"))
+}
+
+/// [`count`] with an irregular plural ("1 entry", "2 entries").
+pub fn count_as(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// "`a`, `b` or `c`" for messages.
@@ -504,6 +518,21 @@ mod tests {
         assert_eq!(suggest("descripton", known), vec!["description"]);
         assert_eq!(suggest("tech", known), vec!["technology"]);
         assert!(suggest("zzzzzz", known).is_empty());
+        // A difference of case only is the closest of all.
+        assert_eq!(
+            suggest("STRIDE", ["stride", "strider"]),
+            vec!["stride", "strider"]
+        );
+        assert_eq!(suggest("Name", known), vec!["name"]);
+    }
+
+    #[test]
+    fn counts_are_singular_only_for_one() {
+        assert_eq!(count(0, "path"), "0 paths");
+        assert_eq!(count(1, "path"), "1 path");
+        assert_eq!(count(2, "error"), "2 errors");
+        assert_eq!(count_as(1, "entry", "entries"), "1 entry");
+        assert_eq!(count_as(3, "entry", "entries"), "3 entries");
     }
 
     #[test]

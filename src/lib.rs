@@ -13,6 +13,7 @@ pub mod diag;
 pub mod diagram;
 pub mod diff;
 pub mod evidence;
+pub mod explain;
 pub mod export;
 pub mod git;
 pub mod import;

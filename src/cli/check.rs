@@ -27,8 +27,7 @@ enum Deny {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folder (the one holding threatbook.toml).
-    #[arg(required_unless_present = "explain")]
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
     dir: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
@@ -98,8 +97,9 @@ pub fn run(args: Args) -> Exit {
     if let Some(code) = &args.explain {
         return explain(code);
     }
-    let Some(dir) = args.dir else {
-        return print::failure("no model folder given");
+    let dir = match super::model_dir(args.dir) {
+        Ok(d) => d,
+        Err(exit) => return exit,
     };
     let today = match args.date.resolve() {
         Ok(d) => d,
@@ -233,13 +233,18 @@ fn explain(name: &str) -> Exit {
                 Stage::Load => "loading (exit code 2)",
                 Stage::Check => "the cross-check",
             };
-            println!(
-                "{} ({}, reported by {stage})",
+            // The first line of the text is its `# CODE` heading, which this line
+            // replaces with the code's severity and stage.
+            let body = crate::explain::explanation(code)
+                .and_then(|t| t.split_once('\n'))
+                .map_or("", |(_, rest)| rest.trim_start());
+            let text = format!(
+                "{} ({}, reported by {stage})\n{}\n\n{body}",
                 code.as_str(),
-                code.severity().as_str()
+                code.severity().as_str(),
+                code.summary()
             );
-            println!("{}", code.summary());
-            Exit::Ok
+            super::OutputArgs::stdout().write(&text, &Default::default())
         }
         None => {
             let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();

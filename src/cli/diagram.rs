@@ -18,8 +18,8 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folder.
-    dir: PathBuf,
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
+    dir: Option<PathBuf>,
     /// Diagram format [default: from the -o extension (.svg, .dot, .mmd or .mermaid), else svg].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -48,18 +48,22 @@ const EXTENSIONS: &[(&str, Format)] = &[
 ];
 
 pub fn run(args: Args) -> Exit {
+    let dir = match super::model_dir(args.dir.clone()) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
     let today = match args.date.resolve() {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let project = match super::open_checked(&args.dir, &crate::check::Options::new(today)) {
+    let project = match super::open_checked(&dir, &crate::check::Options::new(today)) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
     let Some(model) = &project.model else {
         return Exit::Failure;
     };
-    let inputs = super::inputs_of(&project, &args.dir);
+    let inputs = super::inputs_of(&project, &dir);
     let format = match args
         .output
         .format(args.format, EXTENSIONS, Some(Format::Svg), &inputs)

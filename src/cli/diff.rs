@@ -50,8 +50,9 @@ impl FailOn {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// OLD_DIR NEW_DIR, or with --git only the model folder (compared with itself at REV).
-    #[arg(num_args = 1..=2, required = true, value_name = "DIR")]
+    /// OLD_DIR NEW_DIR, or with --git only the model folder (compared with itself at REV;
+    /// default: the current folder).
+    #[arg(num_args = 0..=2, value_name = "DIR")]
     dirs: Vec<PathBuf>,
     /// Compare the model folder as it was at this git revision with the work tree.
     #[arg(long, value_name = "REV")]
@@ -81,7 +82,12 @@ pub fn run(args: Args) -> Exit {
     let mut _checkout = None;
     let (old_dir, new_dir) = match (&args.git, args.dirs.as_slice()) {
         (None, [old, new]) => (old.clone(), new.clone()),
-        (Some(rev), [dir]) => {
+        (Some(rev), [] | [_]) => {
+            let dir = match super::model_dir(args.dirs.first().cloned()) {
+                Ok(d) => d,
+                Err(exit) => return exit,
+            };
+            let dir = &dir;
             let tmp = match tempfile::Builder::new()
                 .prefix("threatbook-diff-")
                 .tempdir()

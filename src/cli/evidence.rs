@@ -18,8 +18,7 @@ use crate::evidence::{self, Manifest};
 pub struct Args {
     #[command(subcommand)]
     command: Option<Sub>,
-    /// The model folder.
-    #[arg(required = true)]
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
     dir: Option<PathBuf>,
     /// The bundle folder to write (an earlier bundle there is replaced).
     #[arg(short, long, value_name = "OUT", required = true)]
@@ -40,7 +39,10 @@ enum Sub {
 pub fn run(args: Args) -> Exit {
     match (args.command, args.dir, args.output) {
         (Some(Sub::Verify { bundle }), _, _) => verify(&bundle),
-        (None, Some(dir), Some(out)) => write(&dir, &out, &args.date),
+        (None, dir, Some(out)) => match super::model_dir(dir) {
+            Ok(dir) => write(&dir, &out, &args.date),
+            Err(exit) => exit,
+        },
         _ => print::failure("give a model folder and -o OUT, or `evidence verify OUT`"),
     }
 }
@@ -61,7 +63,12 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
     let Some(input) = input(&project, today) else {
         return Exit::Failure;
     };
-    let artefacts = match evidence::artefacts(&input) {
+    let progress = super::progress::Progress::new("evidence");
+    let artefacts = evidence::artefacts_with_progress(&input, &|done, total| {
+        progress.count(done, total, "files")
+    });
+    progress.finish();
+    let artefacts = match artefacts {
         Ok(a) => a,
         Err(e) => return print::failure(&e.to_string()),
     };
@@ -75,9 +82,9 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
     match evidence::write(out, &artefacts, meta, &inputs) {
         Ok(manifest) => {
             eprintln!(
-                "wrote {} ({} files and {})",
+                "wrote {} ({} and {})",
                 out.display(),
-                manifest.files.len(),
+                crate::diag::count(manifest.files.len(), "file"),
                 evidence::MANIFEST
             );
             Exit::Ok
@@ -102,9 +109,12 @@ fn verify(bundle: &std::path::Path) -> Exit {
     }
     if v.is_intact() {
         eprintln!(
-            "{}: all {} files match the manifest",
+            "{}: {} the manifest",
             bundle.display(),
-            v.listed
+            match v.listed {
+                1 => "the one file matches".to_string(),
+                n => format!("all {n} files match"),
+            }
         );
         Exit::Ok
     } else {

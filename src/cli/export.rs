@@ -26,8 +26,8 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folder.
-    dir: PathBuf,
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
+    dir: Option<PathBuf>,
     /// Export format [default: from the -o extension (.json, .sarif, .csv, .otm.json)].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -56,18 +56,22 @@ const EXTENSIONS: &[(&str, Format)] = &[
 ];
 
 pub fn run(args: Args) -> Exit {
+    let dir = match super::model_dir(args.dir.clone()) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
     let today = match args.date.resolve() {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let project = match super::open_checked(&args.dir, &Options::new(today)) {
+    let project = match super::open_checked(&dir, &Options::new(today)) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
     let Some(input) = input(&project, today) else {
         return Exit::Failure;
     };
-    let inputs = super::inputs_of(&project, &args.dir);
+    let inputs = super::inputs_of(&project, &dir);
     let format = match args.output.format(args.format, EXTENSIONS, None, &inputs) {
         Ok(f) => f,
         Err(e) => return print::failure(&e),

@@ -31,8 +31,8 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct ExplainArgs {
-    /// The model folder.
-    dir: std::path::PathBuf,
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
+    dir: Option<std::path::PathBuf>,
     /// Only this pattern.
     #[arg(long)]
     pattern: Option<String>,
@@ -230,14 +230,18 @@ fn describe(set: &KnowledgeSet) -> String {
 }
 
 fn explain(args: ExplainArgs) -> Exit {
-    let project = crate::open(&args.dir);
+    let dir = match super::model_dir(args.dir) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
+    let project = crate::open(&dir);
     let Some(model) = &project.model else {
         let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
         print::human(&project.sources, &diagnostics);
         return print::failure(&format!(
-            "{} could not be loaded ({} errors)",
-            args.dir.display(),
-            project.diagnostics.count(Severity::Error)
+            "{} could not be loaded ({})",
+            dir.display(),
+            crate::diag::count(project.diagnostics.count(Severity::Error), "error")
         ));
     };
     if model.patterns.is_empty() {

@@ -4,6 +4,7 @@
 //! process exits. Each subcommand lives in its own file and returns an [`Exit`].
 
 mod check;
+mod completions;
 mod diagram;
 mod diff;
 mod evidence;
@@ -11,8 +12,10 @@ mod export;
 mod import;
 mod init;
 mod kb;
+mod man;
 mod paths;
 mod print;
+mod progress;
 mod render;
 mod review;
 mod schema;
@@ -82,6 +85,10 @@ enum Command {
     Kb(kb::Args),
     /// Record a review of the model as it is: a `[[review]]` with the model's state.
     Review(review::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions(completions::Args),
+    /// Print the manual page (roff), of threatbook or of one subcommand.
+    Man(man::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -226,6 +233,48 @@ impl OutputArgs {
     }
 }
 
+/// The model folder a command works on: the one given, else the current folder when it
+/// holds a threatbook.toml; an error saying so when it does not.
+fn model_dir(given: Option<PathBuf>) -> Result<PathBuf, Exit> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    let here = PathBuf::from(".");
+    if here.join(crate::load::MANIFEST).is_file() {
+        Ok(here)
+    } else {
+        Err(print::failure(&format!(
+            "the current folder is not a model (it has no {}): give the model folder, or run the command inside it (`threatbook init DIR` starts a new one)",
+            crate::load::MANIFEST
+        )))
+    }
+}
+
+/// Warns about each file of the `--templates` folder that replaces no built-in template,
+/// naming the closest built-in one.
+fn warn_unmatched_templates(renderer: &crate::render::Renderer, dir: Option<&std::path::Path>) {
+    let Some(dir) = dir else { return };
+    for (name, closest) in renderer.theme().unmatched() {
+        let path = dir.join(name);
+        let is_template = name.ends_with(".tera");
+        let hint = match closest {
+            Some(c) => format!("; did you mean `{c}`?"),
+            None => String::new(),
+        };
+        if is_template {
+            print::warning(&format!(
+                "{} replaces no built-in template{hint} (it is used only where another template includes it; docs/outputs.md lists the built-in ones)",
+                path.display()
+            ));
+        } else {
+            print::warning(&format!(
+                "{} replaces no built-in asset{hint} (it is copied as a file of its own)",
+                path.display()
+            ));
+        }
+    }
+}
+
 /// Everything `project` read from disk (its model folder `dir` and every file it loaded),
 /// which no output of the command may replace.
 fn inputs_of(project: &crate::Project, dir: &std::path::Path) -> crate::output::Inputs {
@@ -246,9 +295,12 @@ fn open_checked(
         let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
         print::human(&project.sources, &diagnostics);
         return Err(print::failure(&format!(
-            "{} could not be loaded ({} errors); nothing was written",
+            "{} could not be loaded ({}); nothing was written",
             dir.display(),
-            project.diagnostics.count(crate::diag::Severity::Error)
+            crate::diag::count(
+                project.diagnostics.count(crate::diag::Severity::Error),
+                "error"
+            )
         )));
     }
     Ok(project)
@@ -271,6 +323,8 @@ pub fn main() -> ExitCode {
         Command::Paths(args) => paths::run(args),
         Command::Kb(args) => kb::run(args),
         Command::Review(args) => review::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     };
     exit.into()
 }

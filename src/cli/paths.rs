@@ -17,8 +17,8 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folder.
-    dir: PathBuf,
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
+    dir: Option<PathBuf>,
     /// Start only at this source (an external entity or a component in a zone of trust 0).
     #[arg(long, value_name = "ID")]
     from: Option<String>,
@@ -41,21 +41,25 @@ pub struct Args {
 const EXTENSIONS: &[(&str, Format)] = &[(".txt", Format::Text), (".json", Format::Json)];
 
 pub fn run(args: Args) -> Exit {
+    let dir = match super::model_dir(args.dir.clone()) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
     let today = match args.date.resolve() {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
     };
-    let project = crate::open(&args.dir);
+    let project = crate::open(&dir);
     let Some(model) = &project.model else {
         let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
         print::human(&project.sources, &diagnostics);
         return print::failure(&format!(
-            "{} could not be loaded ({} errors)",
-            args.dir.display(),
-            project.diagnostics.count(Severity::Error)
+            "{} could not be loaded ({})",
+            dir.display(),
+            crate::diag::count(project.diagnostics.count(Severity::Error), "error")
         ));
     };
-    let inputs = super::inputs_of(&project, &args.dir);
+    let inputs = super::inputs_of(&project, &dir);
     let format = match args
         .output
         .format(args.format, EXTENSIONS, Some(Format::Text), &inputs)

@@ -63,3 +63,9 @@ pub fn failure(message: &str) -> Exit {
     eprintln!("error: {message}");
     Exit::Failure
 }
+
+/// A warning that is not about the model (a template file that replaces nothing); the
+/// command goes on.
+pub fn warning(message: &str) {
+    eprintln!("warning: {message}");
+}

@@ -18,8 +18,8 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folder.
-    dir: PathBuf,
+    /// The model folder (the one holding threatbook.toml) [default: the current folder].
+    dir: Option<PathBuf>,
     /// Document format [default: from the -o extension (.md, .html), else md].
     #[arg(long, value_enum)]
     format: Option<Format>,
@@ -63,6 +63,10 @@ impl From<DetailArg> for Detail {
 const EXTENSIONS: &[(&str, Format)] = &[(".md", Format::Md), (".html", Format::Html)];
 
 pub fn run(args: Args) -> Exit {
+    let dir = match super::model_dir(args.dir.clone()) {
+        Ok(d) => d,
+        Err(exit) => return exit,
+    };
     let today = match args.date.resolve() {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
@@ -75,14 +79,15 @@ pub fn run(args: Args) -> Exit {
     } else {
         None
     };
-    let project = match super::open_checked(&args.dir, &Options::new(today)) {
+    let progress = super::progress::Progress::new("render");
+    let project = match super::open_checked(&dir, &Options::new(today)) {
         Ok(p) => p,
         Err(exit) => return exit,
     };
     let Some(model) = &project.model else {
         return Exit::Failure;
     };
-    let mut inputs = super::inputs_of(&project, &args.dir);
+    let mut inputs = super::inputs_of(&project, &dir);
     if let Some(templates) = &args.templates {
         // Its templates and the built-in assets it may replace, not an earlier report
         // written beside them.
@@ -104,7 +109,9 @@ pub fn run(args: Args) -> Exit {
         Ok(r) => r,
         Err(e) => return print::failure(&e.to_string()),
     };
+    super::warn_unmatched_templates(&renderer, args.templates.as_deref());
     let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    progress.stage("drawing the diagram");
     // Each format embeds the diagram in the notation it can show.
     let (mermaid, svg) = match format {
         Format::Md => (crate::diagram::report_mermaid(model, today), None),
@@ -126,7 +133,10 @@ pub fn run(args: Args) -> Exit {
         Format::Md => RenderFormat::Markdown,
         Format::Html => RenderFormat::Html,
     };
-    let exit = match renderer.render(format, &view) {
+    progress.stage("rendering the document");
+    let rendered = renderer.render(format, &view);
+    progress.finish();
+    let exit = match rendered {
         Ok(text) => args.output.write(&text, &inputs),
         Err(e) => print::failure(&e.to_string()),
     };

@@ -7,12 +7,11 @@ use super::{DateArgs, Exit};
 use crate::check::Options;
 use crate::diag::Severity;
 use crate::render::Renderer;
-use crate::site::{SiteModel, build};
+use crate::site::{SiteModel, build_with_progress};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The model folders to publish.
-    #[arg(required = true)]
+    /// The model folders to publish [default: the current folder].
     dirs: Vec<PathBuf>,
     /// The folder to write the site into (replaced whole if threatbook wrote it before).
     #[arg(short, long, value_name = "DIR")]
@@ -45,7 +44,13 @@ fn slug(dir: &std::path::Path, taken: &mut Vec<String>) -> String {
     candidate
 }
 
-pub fn run(args: Args) -> Exit {
+pub fn run(mut args: Args) -> Exit {
+    if args.dirs.is_empty() {
+        match super::model_dir(None) {
+            Ok(d) => args.dirs.push(d),
+            Err(exit) => return exit,
+        }
+    }
     let today = match args.date.resolve() {
         Ok(d) => d,
         Err(e) => return print::failure(&e),
@@ -54,6 +59,7 @@ pub fn run(args: Args) -> Exit {
         Ok(r) => r,
         Err(e) => return print::failure(&e.to_string()),
     };
+    super::warn_unmatched_templates(&renderer, args.templates.as_deref());
     let mut projects = Vec::new();
     let mut failed = false;
     for dir in &args.dirs {
@@ -63,9 +69,9 @@ pub fn run(args: Args) -> Exit {
             let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
             print::human(&project.sources, &diagnostics);
             eprintln!(
-                "{} could not be loaded ({} errors)",
+                "{} could not be loaded ({})",
                 dir.display(),
-                project.diagnostics.count(Severity::Error)
+                crate::diag::count(project.diagnostics.count(Severity::Error), "error")
             );
             failed = true;
         }
@@ -93,7 +99,12 @@ pub fn run(args: Args) -> Exit {
             })
         })
         .collect();
-    let files = match build(&models, &renderer, today) {
+    let progress = super::progress::Progress::new("site");
+    let built = build_with_progress(&models, &renderer, today, &|done, total| {
+        progress.count(done, total, "pages")
+    });
+    progress.finish();
+    let files = match built {
         Ok(f) => f,
         Err(e) => return print::failure(&e.to_string()),
     };
@@ -109,7 +120,11 @@ pub fn run(args: Args) -> Exit {
     }
     match crate::output::write_tree_atomic(&args.output, &files, &inputs) {
         Ok(()) => {
-            eprintln!("wrote {count} files to {}", args.output.display());
+            eprintln!(
+                "wrote {} to {}",
+                crate::diag::count(count, "file"),
+                args.output.display()
+            );
             Exit::Ok
         }
         Err(e) => print::failure(&e.to_string()),

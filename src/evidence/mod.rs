@@ -46,6 +46,22 @@ pub enum EvidenceError {
 /// Every artefact of the bundle of a checked model, sorted by path: the reports, the
 /// exports and the model's files under `model/`. The manifest is added by [`write()`].
 pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
+    artefacts_with_progress(input, &|_, _| {})
+}
+
+/// [`artefacts`], calling `progress(done, total)` after each report, diagram and export
+/// (the model's own files are copied, which takes no time worth showing).
+pub fn artefacts_with_progress(
+    input: &Input<'_>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Vec<Artefact>, EvidenceError> {
+    // Two reports, the diagram, and each export.
+    let total = 3 + export::Format::ALL.len();
+    let mut done = 0;
+    let mut step = || {
+        done += 1;
+        progress(done, total);
+    };
     let mut out = Vec::new();
     let renderer = Renderer::new(None)?;
     let svg = crate::diagram::report_svg(input.model, input.today);
@@ -73,6 +89,7 @@ pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
             path: path.into(),
             bytes: renderer.render(format, &view)?.into_bytes(),
         });
+        step();
     }
     if let Some(svg) = svg {
         out.push(Artefact {
@@ -80,11 +97,13 @@ pub fn artefacts(input: &Input<'_>) -> Result<Vec<Artefact>, EvidenceError> {
             bytes: svg.into_bytes(),
         });
     }
+    step();
     for format in export::Format::ALL {
         out.push(Artefact {
             path: format!("export/{}", format.file_name()),
             bytes: export::export(format, input).into_bytes(),
         });
+        step();
     }
     // The model's files under model/, those of its knowledge bases under knowledge/.
     for (_, file) in input.sources.iter() {

@@ -33,19 +33,45 @@ pub struct Query {
     pub today: Date,
 }
 
-/// A query that cannot be answered.
+/// A query that cannot be answered. Each carries a hint: the closest ids that would
+/// do, or the few that there are.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
-    #[error("`{0}` is not a component of the model")]
-    NotAComponent(String),
+    #[error("`{id}` is not a component of the model{hint}")]
+    NotAComponent { id: String, hint: String },
     #[error(
-        "`{0}` is not a source: sources are external entities and components in zones of trust 0"
+        "`{id}` is not a source: sources are external entities and components in zones of trust 0{hint}"
     )]
-    NotASource(String),
+    NotASource { id: String, hint: String },
     #[error(
-        "`{0}` is not a target: targets are data stores and components receiving confidential or restricted data"
+        "`{id}` is not a target: targets are data stores and components receiving confidential or restricted data{hint}"
     )]
-    NotATarget(String),
+    NotATarget { id: String, hint: String },
+}
+
+/// How many ids a hint lists when none is close to the one given.
+const HINT_LIST_MAX: usize = 6;
+
+/// "; did you mean `x`?" with the ids of `candidates` closest to `id`; else, when there
+/// are only a few, "; the {what}s are `a` or `b`"; else nothing.
+fn hint(model: &Model, id: &str, candidates: &[ComponentId], what: &str) -> String {
+    let ids: Vec<&str> = candidates
+        .iter()
+        .map(|c| model.component(*c).id.as_str())
+        .collect();
+    let close = crate::diag::suggest(id, ids.iter().copied());
+    if !close.is_empty() {
+        format!("; did you mean {}?", crate::diag::quoted_list(&close))
+    } else if ids.is_empty() {
+        format!("; the model has no {what}")
+    } else if ids.len() <= HINT_LIST_MAX {
+        let mut ids = ids;
+        ids.sort_unstable();
+        let list: Vec<String> = ids.iter().map(|i| format!("`{i}`")).collect();
+        format!("; the {what}s are {}", list.join(", "))
+    } else {
+        String::new()
+    }
 }
 
 /// How well one step of a path is protected.
@@ -145,7 +171,13 @@ pub fn targets(model: &Model) -> Vec<ComponentId> {
 fn component(model: &Model, id: &str) -> Result<ComponentId, Error> {
     match model.lookup(id) {
         Some(EntityRef::Component(c)) => Ok(c),
-        _ => Err(Error::NotAComponent(id.to_string())),
+        _ => {
+            let all: Vec<ComponentId> = model.component_ids().collect();
+            Err(Error::NotAComponent {
+                id: id.to_string(),
+                hint: hint(model, id, &all, "component"),
+            })
+        }
     }
 }
 
@@ -156,14 +188,20 @@ pub fn analyse(model: &Model, query: &Query) -> Result<Analysis, Error> {
     if let Some(id) = &query.from {
         let c = component(model, id)?;
         if !sources.contains(&c) {
-            return Err(Error::NotASource(id.clone()));
+            return Err(Error::NotASource {
+                id: id.clone(),
+                hint: hint(model, id, &sources, "source"),
+            });
         }
         sources = vec![c];
     }
     if let Some(id) = &query.to {
         let c = component(model, id)?;
         if !targets.contains(&c) {
-            return Err(Error::NotATarget(id.clone()));
+            return Err(Error::NotATarget {
+                id: id.clone(),
+                hint: hint(model, id, &targets, "target"),
+            });
         }
         targets = vec![c];
     }

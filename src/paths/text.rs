@@ -3,18 +3,18 @@
 use std::fmt::Write;
 
 use super::{Analysis, path_out};
+use crate::diag::count;
 use crate::model::Model;
 
 /// One block per path, fully unprotected ones first, after a line of counts.
 pub fn text(model: &Model, analysis: &Analysis) -> String {
     let unprotected = analysis.paths.iter().filter(|p| p.unprotected).count();
     let mut out = format!(
-        "{} sources, {} targets: {} paths ({} fully unprotected), {} targets unreachable\n",
-        analysis.sources.len(),
-        analysis.targets.len(),
-        analysis.paths.len(),
-        unprotected,
-        analysis.unreachable.len(),
+        "{}, {}: {} ({unprotected} fully unprotected), {} unreachable\n",
+        count(analysis.sources.len(), "source"),
+        count(analysis.targets.len(), "target"),
+        count(analysis.paths.len(), "path"),
+        count(analysis.unreachable.len(), "target"),
     );
     for (n, p) in analysis.paths.iter().enumerate() {
         let p = path_out(model, p);
@@ -29,7 +29,7 @@ pub fn text(model: &Model, analysis: &Analysis) -> String {
                 .map_or("no threats".to_string(), |r| format!("residual risk {r}"));
             let _ = writeln!(
                 out,
-                "   step {} -> {}: {} ({} of {} threats mitigated or accepted, {risk})",
+                "   step {} -> {}: {} ({} of {} mitigated or accepted, {risk})",
                 s.flow,
                 s.to,
                 match s.protection {
@@ -38,7 +38,7 @@ pub fn text(model: &Model, analysis: &Analysis) -> String {
                     super::Protection::Unprotected => "unprotected",
                 },
                 s.handled,
-                s.threats,
+                count(s.threats, "threat"),
             );
         }
         if p.open_threats.is_empty() {

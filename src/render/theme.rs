@@ -107,6 +107,31 @@ impl Theme {
         Ok(theme)
     }
 
+    /// The templates of the override folder that replace no built-in template, each with
+    /// the built-in name closest to it: most often a misspelt override, which would
+    /// otherwise be silently ignored. (A template of the user's own is legitimate when
+    /// another one includes it, so this is a warning, not an error.) Also assets whose
+    /// name is close to a built-in asset's without being it (`styles.css`); other
+    /// assets, such as a logo, are the user's own.
+    pub fn unmatched(&self) -> Vec<(&str, Option<&'static str>)> {
+        let closest = |name: &str, builtin: &[(&'static str, &str)]| {
+            crate::diag::suggest(name, builtin.iter().map(|(n, _)| *n))
+                .first()
+                .copied()
+        };
+        let templates = self
+            .templates
+            .keys()
+            .filter(|n| !BUILTIN_TEMPLATES.iter().any(|(b, _)| b == n))
+            .map(|n| (n.as_str(), closest(n, BUILTIN_TEMPLATES)));
+        let assets = self
+            .assets
+            .keys()
+            .filter(|n| !BUILTIN_ASSETS.iter().any(|(b, _)| b == n))
+            .filter_map(|n| closest(n, BUILTIN_ASSETS).map(|c| (n.as_str(), Some(c))));
+        templates.chain(assets).collect()
+    }
+
     /// Whether template `name` is the built-in one (not overridden).
     pub fn is_builtin(&self, name: &str) -> bool {
         let builtin = BUILTIN_TEMPLATES.iter().find(|(n, _)| *n == name);
@@ -125,6 +150,24 @@ impl Theme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overrides_that_replace_nothing_are_named_with_the_closest_builtin() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("reprot.md.tera"), "x").unwrap();
+        std::fs::write(dir.path().join("threat.md.tera"), "x").unwrap();
+        std::fs::write(dir.path().join("styles.css"), "x").unwrap();
+        std::fs::write(dir.path().join("logo.png"), "x").unwrap();
+        let theme = Theme::load(Some(dir.path())).unwrap();
+        assert_eq!(
+            theme.unmatched(),
+            [
+                ("reprot.md.tera", Some("report.md.tera")),
+                ("styles.css", Some("style.css"))
+            ]
+        );
+        assert!(Theme::load(None).unwrap().unmatched().is_empty());
+    }
 
     #[test]
     fn a_folder_overrides_templates_and_assets_and_adds_its_own() {

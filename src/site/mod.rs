@@ -55,6 +55,37 @@ pub fn build(
     renderer: &Renderer,
     today: Date,
 ) -> Result<Vec<SiteFile>, RenderError> {
+    build_with_progress(models, renderer, today, &|_, _| {})
+}
+
+/// The pages a site of `models` has: per model its summary, flows and coverage pages and
+/// one per component, threat and mitigation; then the index and the search page.
+pub fn page_count(models: &[SiteModel<'_>]) -> usize {
+    let per_model: usize = models
+        .iter()
+        .map(|m| {
+            3 + m.model.component_ids().count()
+                + m.model.threat_ids().count()
+                + m.model.mitigations.len()
+        })
+        .sum();
+    per_model + 2
+}
+
+/// [`build`], calling `progress(done, total)` as pages are rendered (from two threads),
+/// `total` being [`page_count`].
+pub fn build_with_progress(
+    models: &[SiteModel<'_>],
+    renderer: &Renderer,
+    today: Date,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<SiteFile>, RenderError> {
+    let total = page_count(models);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let tick = || {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(n, total);
+    };
     let mut files = Vec::new();
     let mut entries = Vec::new();
     let mut index = Vec::new();
@@ -70,7 +101,7 @@ pub fn build(
             detail: crate::render::view::Detail::Full,
         });
         search::add_model(&mut index, &m.slug, &view);
-        files.extend(model_pages(m, &view, renderer)?);
+        files.extend(model_pages(m, &view, renderer, &tick)?);
         entries.push(ModelEntry {
             slug: &m.slug,
             name: &m.model.project.name,
@@ -98,6 +129,8 @@ pub fn build(
         "search.html",
         renderer.render_template("site-search.html.tera", &root)?,
     ));
+    tick();
+    tick();
     files.push(SiteFile {
         path: "search-index.js".into(),
         bytes: search::to_script(&index).into_bytes(),
@@ -124,6 +157,7 @@ fn model_pages(
     m: &SiteModel<'_>,
     view: &ReportView<'_>,
     renderer: &Renderer,
+    tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<SiteFile>, RenderError> {
     let mut context = Context::from_serialize(view).map_err(|e| RenderError::Template {
         name: "site".into(),
@@ -153,6 +187,7 @@ fn model_pages(
             &format!("{slug}/{name}"),
             renderer.render_template(template, &model_level)?,
         ));
+        tick();
     }
     // (template, folder, ids) for each kind of entity page.
     let kinds: [(&str, &str, Vec<&str>); 3] = [
@@ -192,6 +227,7 @@ fn model_pages(
                 let mut c = entity_level.clone();
                 c.insert("page", i);
                 mine.push(page(path, renderer.render_template(template, &c)?));
+                tick();
             }
         };
         let helper = scope.spawn(worker);

@@ -1,5 +1,6 @@
 //! The search index: every component, flow, threat and mitigation of every model, with the
-//! text a search matches (id, title, description), as a script that assigns it to
+//! text a search matches (id, title, description; for a threat also the names of the
+//! elements it is on), as a script that assigns it to
 //! `window.THREATBOOK_SEARCH`. A script file, not JSON fetched at run time, because pages
 //! opened from `file://` may not fetch.
 
@@ -15,6 +16,10 @@ pub struct Entry {
     pub k: &'static str,
     /// Model name.
     pub m: String,
+    /// For a threat, the elements it is on with their kinds ("API (component), Login
+    /// (flow)"), so that hits with the same title can be told apart; else absent.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub e: String,
     /// URL relative to the site's root.
     pub u: String,
     /// Lower-cased text that a query is matched against.
@@ -28,11 +33,12 @@ fn searchable(parts: &[&str]) -> String {
 /// Adds the entities of one model.
 pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
     let model = view.project.name;
-    let mut add = |k: &'static str, title: &str, url: String, parts: &[&str]| {
+    let mut add = |k: &'static str, title: &str, url: String, parts: &[&str], on: String| {
         index.push(Entry {
             t: title.to_string(),
             k,
             m: model.to_string(),
+            e: on,
             u: format!("{slug}/{url}"),
             s: searchable(parts),
         });
@@ -49,6 +55,7 @@ pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
             c.name,
             format!("components/{}.html", c.id),
             &parts,
+            String::new(),
         );
     }
     for f in &view.flows {
@@ -58,11 +65,38 @@ pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
             f.protocol.unwrap_or(""),
             f.description.unwrap_or(""),
         ];
-        add("flow", f.name, format!("flows.html#flow-{}", f.id), &parts);
+        add(
+            "flow",
+            f.name,
+            format!("flows.html#flow-{}", f.id),
+            &parts,
+            String::new(),
+        );
     }
     for t in &view.threats {
-        let parts = [t.id, t.title, t.category, t.description.unwrap_or("")];
-        add("threat", t.title, format!("threats/{}.html", t.id), &parts);
+        let on: Vec<String> = t
+            .target_links
+            .iter()
+            .map(|l| format!("{} ({})", l.name, l.kind))
+            .collect();
+        let on = on.join(", ");
+        // Names, not kinds: "component" would otherwise match every threat.
+        let names: Vec<&str> = t.target_links.iter().map(|l| l.name).collect();
+        let names = names.join(" ");
+        let parts = [
+            t.id,
+            t.title,
+            t.category,
+            t.description.unwrap_or(""),
+            &names,
+        ];
+        add(
+            "threat",
+            t.title,
+            format!("threats/{}.html", t.id),
+            &parts,
+            on.clone(),
+        );
     }
     for x in &view.mitigations {
         let parts = [x.id, x.title, x.description.unwrap_or("")];
@@ -71,6 +105,7 @@ pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
             x.title,
             format!("mitigations/{}.html", x.id),
             &parts,
+            String::new(),
         );
     }
 }
@@ -91,6 +126,7 @@ mod tests {
             t: "</script><script>alert(1)</script>".into(),
             k: "threat",
             m: "m".into(),
+            e: String::new(),
             u: "m/threats/x.html".into(),
             s: "x".into(),
         };

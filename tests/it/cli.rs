@@ -298,3 +298,195 @@ fn the_expiry_window_is_an_option_of_check() {
     let (code, _) = check_json_with(dir, &["--deny", "warnings"]);
     assert_eq!(code, 1);
 }
+
+/// The subcommands `threatbook --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = run(&["--help"]).stdout;
+    let commands = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .expect("a Commands section");
+    commands
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn completions_name_every_subcommand_for_each_shell() {
+    let names = subcommands();
+    assert!(names.len() >= 14, "{names:?}");
+    for shell in ["bash", "zsh", "fish"] {
+        let r = run(&["completions", shell]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        for name in &names {
+            assert!(r.stdout.contains(name.as_str()), "{shell}: no {name}");
+        }
+    }
+    // Options of subcommands are completed too.
+    assert!(
+        run(&["completions", "bash"])
+            .stdout
+            .contains("--stride-coverage")
+    );
+    assert_eq!(run(&["completions", "tcsh"]).code, 2);
+}
+
+#[test]
+fn the_man_page_names_every_subcommand_and_each_has_its_own() {
+    let r = run(&["man"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(".TH threatbook 1"), "{}", r.stdout);
+    for name in subcommands() {
+        assert!(
+            r.stdout
+                .contains(&format!("threatbook\\-{}", name.replace('-', "\\-"))),
+            "the page does not list {name}"
+        );
+        let sub = run(&["man", &name]);
+        assert_eq!(sub.code, 0, "{name}: {}", sub.stderr);
+        assert!(sub.stdout.contains(&format!(".TH threatbook-{name} 1")));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("threatbook.1");
+    let written = run(&["man", "-o", out.to_str().unwrap()]);
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), r.stdout);
+    let bad = run(&["man", "chek"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("did you mean `check`?"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn commands_work_on_the_model_in_the_current_folder() {
+    let fastapi = root().join("catalog/fastapi");
+    let check = run_in(&fastapi, &["check", "--today", TODAY]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check.stderr.contains("FastAPI service: 20 components"),
+        "{}",
+        check.stderr
+    );
+    for args in [
+        vec!["render", "--today", TODAY],
+        vec!["diagram", "--format", "mermaid", "--today", TODAY],
+        vec!["export", "--format", "json", "--today", TODAY],
+        vec!["paths", "--today", TODAY],
+        vec!["kb", "explain", "--element", "app-database"],
+    ] {
+        let r = run_in(&fastapi, &args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(!r.stdout.is_empty(), "{args:?} printed nothing");
+    }
+    // Not a model: one clear sentence, exit 2.
+    let tmp = tempfile::tempdir().unwrap();
+    for args in [vec!["check"], vec!["render"], vec!["site", "-o", "out"]] {
+        let r = run_in(tmp.path(), &args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr
+                .contains("the current folder is not a model (it has no threatbook.toml)"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn a_bundled_knowledge_base_named_in_another_case_is_suggested() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("threatbook.toml"),
+        "[project]\nname = \"x\"\n\n[knowledge]\nbases = [\"STRIDE\"]\n",
+    )
+    .unwrap();
+    let r = run_in(tmp.path(), &["check", "--today", TODAY]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("there is no bundled knowledge base `STRIDE`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("did you mean `stride`?"), "{}", r.stderr);
+}
+
+#[test]
+fn a_template_override_that_replaces_nothing_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("templates");
+    std::fs::create_dir(&templates).unwrap();
+    std::fs::write(templates.join("report-overveiw.md.tera"), "x").unwrap();
+    std::fs::copy(
+        root().join("templates/threat.md.tera"),
+        templates.join("threat.md.tera"),
+    )
+    .unwrap();
+    let r = run(&[
+        "render",
+        "tests/fixtures/valid/minimal",
+        "--templates",
+        templates.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("report-overveiw.md.tera replaces no built-in template; did you mean `report-overview.md.tera`?"),
+        "{}",
+        r.stderr
+    );
+    // The one that does replace a template is not mentioned.
+    assert!(!r.stderr.contains("threat.md.tera"), "{}", r.stderr);
+}
+
+#[test]
+fn no_progress_is_drawn_when_standard_error_is_not_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("site");
+    let r = run(&[
+        "site",
+        "catalog/fastapi",
+        "-o",
+        out.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\x1b'),
+        "{:?}",
+        r.stderr
+    );
+    assert!(r.stderr.starts_with("wrote "), "{:?}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{:?}", r.stderr);
+}
+
+#[test]
+fn counts_in_messages_are_singular_for_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("threatbook.toml"),
+        "[project]\nname = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("model.toml"),
+        "[[zone]]\nid = \"Z\"\nname = \"z\"\ntrust = 1\n",
+    )
+    .unwrap();
+    let r = run_in(tmp.path(), &["paths"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("could not be loaded (1 error)"),
+        "{}",
+        r.stderr
+    );
+}

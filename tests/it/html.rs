@@ -381,3 +381,53 @@ fn the_site_index_counts_each_state_and_never_a_mixed_covered_figure() {
     let matrix = std::fs::read_to_string(site.join("stride-example/coverage.html")).unwrap();
     assert!(matrix.contains("a not-applicable mark on its pattern and element"));
 }
+
+#[test]
+fn search_results_name_the_element_and_kind_a_threat_is_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_site(&["catalog/fastapi"], tmp.path());
+    let script = std::fs::read_to_string(tmp.path().join("search-index.js")).unwrap();
+    let json = script
+        .trim_start_matches("window.THREATBOOK_SEARCH = ")
+        .trim_end()
+        .trim_end_matches(';');
+    let index: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+    let threats: Vec<&serde_json::Value> = index.iter().filter(|e| e["k"] == "threat").collect();
+    assert!(!threats.is_empty());
+    for t in &threats {
+        let on = t["e"].as_str().unwrap_or("");
+        assert!(on.ends_with("(component)") || on.ends_with("(flow)"), "{t}");
+    }
+    // Threats with one title are told apart by what they are on.
+    let mut by_title: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in &threats {
+        by_title
+            .entry(t["t"].as_str().unwrap())
+            .or_default()
+            .push(t["e"].as_str().unwrap());
+    }
+    let (title, on) = by_title.iter().max_by_key(|(_, on)| on.len()).unwrap();
+    assert!(on.len() > 1, "no title is shared");
+    let mut distinct = on.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), on.len(), "{title}: {on:?}");
+    // Element names are searchable; kinds are not (they would match every threat).
+    let first = threats[0];
+    let name = first["e"]
+        .as_str()
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap()
+        .to_lowercase();
+    assert!(first["s"].as_str().unwrap().contains(&name));
+    assert!(
+        index
+            .iter()
+            .filter(|e| e["k"] != "threat")
+            .all(|e| e.get("e").is_none())
+    );
+    let search_js = std::fs::read_to_string(tmp.path().join("assets/search.js")).unwrap();
+    assert!(search_js.contains("entry.e"));
+}

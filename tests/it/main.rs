@@ -2,11 +2,13 @@
 
 mod browser;
 mod catalog;
+mod ci_recipes;
 mod cli;
 mod diagram;
 mod diff;
 mod docs;
 mod evidence;
+mod explain;
 mod export;
 mod fixtures;
 #[path = "../fuzz/mod.rs"]

@@ -224,6 +224,15 @@ fn ids_that_are_not_sources_or_targets_are_refused() {
         ("--from", "web", "not a source"),
         ("--to", "user", "not a target"),
         ("--to", "nowhere", "not a component"),
+        // Each names what would do: the closest ids, or the few there are.
+        (
+            "--to",
+            "archiv",
+            "not a component of the model; did you mean `archive`?",
+        ),
+        ("--from", "partnr", "did you mean `partner`?"),
+        ("--from", "web", "; the sources are `"),
+        ("--to", "cach", "did you mean `cache`?"),
     ] {
         let r = run(&["paths", BRANCHING, flag, id]);
         assert_eq!(r.code, 2, "{flag} {id}");
@@ -237,7 +246,7 @@ fn the_text_listing_names_paths_and_unreachable_targets() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.starts_with(
-            "2 sources, 3 targets: 2 paths (1 fully unprotected), 1 targets unreachable\n"
+            "2 sources, 3 targets: 2 paths (1 fully unprotected), 1 target unreachable\n"
         ),
         "{}",
         r.stdout
