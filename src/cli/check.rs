@@ -56,6 +56,10 @@ pub struct Args {
     /// (`unmitigated-threat`); accepted and not-applicable threats always pass.
     #[arg(long, value_name = "STATE", value_parser = require, default_value = "proposed")]
     require: Require,
+    /// Print every diagnostic; without it, human output shows the first
+    /// PER_CODE_LIMIT of each code and counts the rest (JSON always has them all).
+    #[arg(long)]
+    all: bool,
     /// Warn (`expiring-acceptance`) about acceptances that end within this many days.
     #[arg(long, value_name = "DAYS", default_value_t = crate::check::DEFAULT_EXPIRY_WINDOW)]
     expiry_window: u32,
@@ -133,12 +137,27 @@ pub fn run(args: Args) -> Exit {
         });
     }
     project.check(&options);
-    let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let diagnostics = project.diagnostics.as_slice();
     let errors = project.diagnostics.count(Severity::Error);
     let warnings = project.diagnostics.count(Severity::Warning);
     match args.format {
         Format::Human => {
-            print::human(&project.sources, &diagnostics);
+            let (shown, hidden) = limit_per_code(
+                &diagnostics,
+                if args.all { usize::MAX } else { PER_CODE_LIMIT },
+            );
+            print::human(&project.sources, shown);
+            for (code, severity, n) in &hidden {
+                eprintln!(
+                    "note: {} more `{code}` {} not shown (`--all` shows every diagnostic; `--format json` always has them all)",
+                    n,
+                    if *n == 1 {
+                        severity.as_str().to_string()
+                    } else {
+                        format!("{}s", severity.as_str())
+                    }
+                );
+            }
             eprintln!("{}", tally(&project, today, errors, warnings));
         }
         Format::Json => {
@@ -172,6 +191,35 @@ pub fn run(args: Args) -> Exit {
     } else {
         Exit::Ok
     }
+}
+
+/// How many diagnostics of one code human output shows before it counts the rest.
+const PER_CODE_LIMIT: usize = 100;
+
+/// The diagnostics to print, at most `limit` of each code (in their order), and per
+/// code with more, how many were left out.
+fn limit_per_code(
+    diagnostics: &[crate::diag::Diagnostic],
+    limit: usize,
+) -> (Vec<&crate::diag::Diagnostic>, Vec<(Code, Severity, usize)>) {
+    let mut seen: std::collections::HashMap<(Code, Severity), usize> = Default::default();
+    let mut shown = Vec::new();
+    let mut hidden: Vec<(Code, Severity, usize)> = Vec::new();
+    for d in diagnostics {
+        let n = seen.entry((d.code, d.severity)).or_default();
+        *n += 1;
+        if *n <= limit {
+            shown.push(d);
+        } else if let Some(h) = hidden
+            .iter_mut()
+            .find(|(c, s, _)| *c == d.code && *s == d.severity)
+        {
+            h.2 += 1;
+        } else {
+            hidden.push((d.code, d.severity, 1));
+        }
+    }
+    (shown, hidden)
 }
 
 fn tally(

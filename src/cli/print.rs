@@ -46,7 +46,7 @@ fn to_report(d: &Diagnostic) -> Report<crate::source::FileId> {
 /// Prints diagnostics to standard error, rustc-style. Output is buffered: a large model
 /// can have tens of thousands of findings, and unbuffered standard error would make a
 /// system call per fragment.
-pub fn human(sources: &Sources, diagnostics: &[Diagnostic]) {
+pub fn human<'d>(sources: &Sources, diagnostics: impl IntoIterator<Item = &'d Diagnostic>) {
     let mut stderr = BufferedStandardStream::stderr(color_choice());
     let config = Config::default();
     for d in diagnostics {

@@ -490,3 +490,38 @@ fn counts_in_messages_are_singular_for_one() {
         r.stderr
     );
 }
+
+#[test]
+fn human_output_counts_what_it_leaves_out_beyond_a_hundred_of_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("threatbook.toml"),
+        "[project]\nname = \"Many\"\n",
+    )
+    .unwrap();
+    let mut model = String::from(
+        "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 5\n\
+         [[component]]\nid = \"api\"\nname = \"API\"\nkind = \"process\"\nzone = \"z\"\n",
+    );
+    for i in 0..130 {
+        model.push_str(&format!(
+            "[[threat]]\nid = \"t{i}\"\ntitle = \"T{i}\"\ncategory = \"spoofing\"\ntargets = [\"api\"]\nseverity = \"low\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("model.toml"), model).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let r = run(&["check", path, "--today", TODAY]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.matches("error[uncovered-threat]").count(), 100);
+    assert!(
+        r.stderr
+            .contains("note: 30 more `uncovered-threat` errors not shown"),
+        "{}",
+        r.stderr
+    );
+    // The tally still counts them all, and --all shows them all.
+    assert!(r.stderr.contains("130 errors"), "{}", r.stderr);
+    let all = run(&["check", path, "--today", TODAY, "--all"]);
+    assert_eq!(all.stderr.matches("error[uncovered-threat]").count(), 130);
+    assert!(!all.stderr.contains("not shown"));
+}
