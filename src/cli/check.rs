@@ -143,7 +143,7 @@ pub fn run(args: Args) -> Exit {
     match args.format {
         Format::Human => {
             let (shown, hidden) = limit_per_code(
-                &diagnostics,
+                diagnostics,
                 if args.all { usize::MAX } else { PER_CODE_LIMIT },
             );
             print::human(&project.sources, shown);
