@@ -64,33 +64,31 @@ pub fn artefacts_with_progress(
     };
     let mut out = Vec::new();
     let renderer = Renderer::new(None)?;
-    let svg = crate::diagram::report_svg(input.model, input.today);
-    let reports = [
-        (
-            "report.md",
-            RenderFormat::Markdown,
-            crate::diagram::report_mermaid(input.model, input.today),
-            None,
-        ),
-        ("report.html", RenderFormat::Html, None, svg.clone()),
-    ];
-    for (path, format, mermaid, svg) in reports {
-        let view = ReportView::new(ReportInput {
-            model: input.model,
-            sources: input.sources,
-            today: input.today,
-            generated: None,
-            findings: input.findings,
-            mermaid,
-            svg,
-            detail: crate::render::view::Detail::Full,
-        });
+    // One view for both reports: the Markdown one shows only the Mermaid diagram and the
+    // HTML one only the SVG, so each ignores the other's; the SVG the HTML report embeds
+    // is the very one the bundle stores.
+    let mut view = ReportView::new(ReportInput {
+        model: input.model,
+        sources: input.sources,
+        today: input.today,
+        generated: None,
+        findings: input.findings,
+        mermaid: crate::diagram::report_mermaid(input.model, input.today),
+        svg: crate::diagram::report_svg(input.model, input.today),
+        detail: crate::render::view::Detail::Full,
+    });
+    for (path, format) in [
+        ("report.md", RenderFormat::Markdown),
+        ("report.html", RenderFormat::Html),
+    ] {
         out.push(Artefact {
             path: path.into(),
             bytes: renderer.render(format, &view)?.into_bytes(),
         });
         step();
     }
+    let svg = view.svg.take();
+    drop(view);
     if let Some(svg) = svg {
         out.push(Artefact {
             path: "diagram.svg".into(),
