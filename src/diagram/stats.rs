@@ -208,7 +208,8 @@ fn intersect(a: (Point, Point), b: (Point, Point)) -> Option<Point> {
     let q = (b.0.0 - a.0.0, b.0.1 - a.0.1);
     let t = (q.0 * s.1 - q.1 * s.0) / den;
     let u = (q.0 * r.1 - q.1 * r.0) / den;
-    ((0.0..1.0).contains(&t) && (0.0..1.0).contains(&u)).then(|| (a.0.0 + t * r.0, a.0.1 + t * r.1))
+    ((0.0..1.0).contains(&t) && (0.0..1.0).contains(&u))
+        .then_some((a.0.0 + t * r.0, a.0.1 + t * r.1))
 }
 
 /// Whether the segment enters the interior of `r` (Liang–Barsky clipping).
