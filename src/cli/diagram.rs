@@ -16,6 +16,16 @@ enum Format {
     Mermaid,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Labels {
+    /// The flow's number only.
+    Number,
+    /// Number and protocol.
+    Protocol,
+    /// Number and name, cut to fit.
+    Name,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The model folder (the one holding threatbook.toml) [default: the current folder].
@@ -33,6 +43,14 @@ pub struct Args {
     /// How many flows away from `--focus` to go.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
     depth: usize,
+    /// Print measures of the layout's quality as JSON instead of the drawing (see
+    /// docs/diagrams.md).
+    #[arg(long, conflicts_with = "format")]
+    stats: bool,
+    /// What the SVG writes on the arrows [default: the name where it fits without
+    /// overlapping, else the number; the flow table under the drawing has every name].
+    #[arg(long, value_enum)]
+    labels: Option<Labels>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
@@ -64,14 +82,7 @@ pub fn run(args: Args) -> Exit {
         return Exit::Failure;
     };
     let inputs = super::inputs_of(&project, &dir);
-    let format = match args
-        .output
-        .format(args.format, EXTENSIONS, Some(Format::Svg), &inputs)
-    {
-        Ok(f) => f,
-        Err(e) => return print::failure(&e),
-    };
-    let scope = match (args.zone, args.focus) {
+    let scope = match (args.zone.clone(), args.focus.clone()) {
         (Some(z), _) => Scope::Zone(z),
         (None, Some(id)) => Scope::Focus {
             id,
@@ -79,13 +90,47 @@ pub fn run(args: Args) -> Exit {
         },
         (None, None) => Scope::All,
     };
+    let labels = match args.labels {
+        None => diagram::Labels::Auto,
+        Some(Labels::Number) => diagram::Labels::Number,
+        Some(Labels::Protocol) => diagram::Labels::Protocol,
+        Some(Labels::Name) => diagram::Labels::Name,
+    };
+    if args.stats {
+        if let Err(e) = crate::output::check(&args.output.target(), &inputs) {
+            return print::failure(&e.to_string());
+        }
+        return match diagram::Diagram::new(model, &Options { today, scope }) {
+            Ok(mut d) => {
+                d.labels = labels;
+                let stats = diagram::stats::of_diagram(&d);
+                match serde_json::to_string_pretty(&stats) {
+                    Ok(mut text) => {
+                        text.push('\n');
+                        args.output.write(&text, &inputs)
+                    }
+                    Err(e) => print::failure(&e.to_string()),
+                }
+            }
+            Err(e) => print::failure(&format!("{e}; nothing was written")),
+        };
+    }
+    let format = match args
+        .output
+        .format(args.format, EXTENSIONS, Some(Format::Svg), &inputs)
+    {
+        Ok(f) => f,
+        Err(e) => return print::failure(&e),
+    };
     let format = match format {
         Format::Svg => diagram::Format::Svg,
         Format::Dot => diagram::Format::Dot,
         Format::Mermaid => diagram::Format::Mermaid,
     };
-    match diagram::render(model, format, &Options { today, scope }) {
-        Ok(mut text) => {
+    match diagram::Diagram::new(model, &Options { today, scope }) {
+        Ok(mut d) => {
+            d.labels = labels;
+            let mut text = diagram::render_diagram(&d, format);
             if !text.ends_with('\n') {
                 text.push('\n');
             }

@@ -12,6 +12,7 @@ pub mod dot;
 pub mod layout;
 pub mod mermaid;
 pub mod select;
+pub mod stats;
 pub mod svg;
 pub mod text;
 
@@ -25,6 +26,21 @@ pub enum Format {
     Svg,
     Dot,
     Mermaid,
+}
+
+/// What the SVG writes on each flow's arrow. Every mode starts with the flow's number,
+/// which the flow table under the drawing carries in full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Labels {
+    /// The flow's name where it fits without overlapping anything, else its number.
+    #[default]
+    Auto,
+    /// The number only.
+    Number,
+    /// Number and protocol.
+    Protocol,
+    /// Number and name, cut to fit.
+    Name,
 }
 
 /// What to draw and the day coverage is judged on.
@@ -84,6 +100,18 @@ impl Edge<'_> {
             None => self.number.to_string(),
         }
     }
+
+    /// The label as `mode` asks, [`Labels::Auto`] giving the name.
+    pub fn label_as(&self, mode: Labels) -> String {
+        match mode {
+            Labels::Number => self.number.to_string(),
+            Labels::Protocol => self.label(),
+            Labels::Auto | Labels::Name => {
+                let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
+                format!("{}: {}", self.number, name)
+            }
+        }
+    }
 }
 
 /// Everything one drawing shows, resolved from the model.
@@ -98,6 +126,8 @@ pub struct Diagram<'a> {
     pub edges: Vec<Edge<'a>>,
     /// Set when only part of the model is drawn: what part.
     pub scope_note: Option<String>,
+    /// What the SVG writes on the arrows ([`Labels::Auto`] unless set).
+    pub labels: Labels,
 }
 
 impl<'a> Diagram<'a> {
@@ -200,6 +230,7 @@ impl<'a> Diagram<'a> {
             nodes,
             edges,
             scope_note: picked.note,
+            labels: Labels::Auto,
         })
     }
 
@@ -363,11 +394,16 @@ pub fn report_svg(model: &Model, today: Date) -> Option<String> {
 /// Draws the part of `model` that `options` selects in `format`.
 pub fn render(model: &Model, format: Format, options: &Options) -> Result<String, SelectError> {
     let diagram = Diagram::new(model, options)?;
-    Ok(match format {
-        Format::Svg => svg::render(&diagram),
-        Format::Dot => dot::render(&diagram),
-        Format::Mermaid => mermaid::render(&diagram),
-    })
+    Ok(render_diagram(&diagram, format))
+}
+
+/// Draws `diagram` in `format`.
+pub fn render_diagram(diagram: &Diagram, format: Format) -> String {
+    match format {
+        Format::Svg => svg::render(diagram),
+        Format::Dot => dot::render(diagram),
+        Format::Mermaid => mermaid::render(diagram),
+    }
 }
 
 #[cfg(test)]

@@ -161,51 +161,28 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             flow_classes(e),
             escape(&flow_title(d, e))
         );
-        let end;
-        let dir;
-        if route.self_loop {
-            let (p, q) = (route.points[0], route.points[1]);
-            let reach = layout::LOOP_REACH;
-            let c1 = (p.0 + reach, p.1 - 24.0);
-            let c2 = (q.0 + reach, q.1);
+        let pieces = route.pieces();
+        if let Some(first) = pieces.first() {
+            let _ = write!(s, "M{} {}", num(first[0].0), num(first[0].1));
+        }
+        for c in &pieces {
             let _ = write!(
                 s,
-                "M{} {} C{} {} {} {} {} {}",
-                num(p.0),
-                num(p.1),
-                num(c1.0),
-                num(c1.1),
-                num(c2.0),
-                num(c2.1),
-                num(q.0),
-                num(q.1)
+                " C{} {} {} {} {} {}",
+                num(c[1].0),
+                num(c[1].1),
+                num(c[2].0),
+                num(c[2].1),
+                num(c[3].0),
+                num(c[3].1)
             );
-            end = q;
-            dir = (-1.0, 0.0);
-        } else {
-            let pts = &route.points;
-            let _ = write!(s, "M{} {}", num(pts[0].0), num(pts[0].1));
-            for w in pts.windows(2) {
-                let (p, q) = (w[0], w[1]);
-                let mx = (p.0 + q.0) / 2.0;
-                let _ = write!(
-                    s,
-                    " C{} {} {} {} {} {}",
-                    num(mx),
-                    num(p.1),
-                    num(mx),
-                    num(q.1),
-                    num(q.0),
-                    num(q.1)
-                );
-            }
-            end = pts[pts.len() - 1];
-            dir = if route.arrow_right {
-                (1.0, 0.0)
-            } else {
-                (-1.0, 0.0)
-            };
         }
+        let end = route.points[route.points.len() - 1];
+        let dir = if route.self_loop || !route.arrow_right {
+            (-1.0, 0.0)
+        } else {
+            (1.0, 0.0)
+        };
         let _ = write!(
             s,
             "\" stroke=\"{colour}\" stroke-width=\"{}\"/>",
@@ -331,14 +308,17 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             warning(&mut s, tx, r.y + 1.5);
             tx += MARK_W;
         }
-        let _ = writeln!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\">{}</text></g>",
-            num(tx),
-            num(r.y + 10.5),
-            num(EDGE_FONT),
-            escape(&route.text)
-        );
+        for (i, line) in route.lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\">{}</text>",
+                num(tx),
+                num(r.y + 10.5 + i as f64 * layout::LABEL_LINE),
+                num(EDGE_FONT),
+                escape(line)
+            );
+        }
+        s.push_str("</g>\n");
     }
     s.push_str("</g>\n");
     legend.draw(&mut s, l.height);
@@ -439,7 +419,7 @@ const LEGEND: &[&str] = &[
     "Process",
     "Data store",
     "Trust zone",
-    "Flow (number: protocol)",
+    "Flow (number as in the table below)",
     "Crosses a trust boundary (thick)",
     "Uncovered threat (red, warning mark)",
 ];
@@ -537,7 +517,12 @@ impl Legend {
     }
 }
 
-/// The table of flow numbers, in columns across the width; returns it and its height.
+/// The most lines one flow's row of the table wraps to; a name longer than that (only a
+/// hostile one: it is about a thousand characters) ends with an ellipsis.
+const TABLE_MAX_LINES: usize = 12;
+
+/// The table of flow numbers, in columns across the width, each row wrapped to its
+/// column (never cut short below [`TABLE_MAX_LINES`]); returns it and its height.
 fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
     let mut s = String::new();
     if d.edges.is_empty() {
@@ -546,7 +531,26 @@ fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
     let usable = width - 2.0 * SIDE;
     let cols = ((usable / TABLE_COL).floor() as usize).max(1);
     let col_w = usable / cols as f64;
-    let rows = d.edges.len().div_ceil(cols);
+    // Each row's lines, then columns filled in order up to an even share of the lines.
+    let rows: Vec<Vec<String>> = d
+        .edges
+        .iter()
+        .map(|e| {
+            let mut room = col_w - NUMBER_W - 12.0;
+            if e.uncovered > 0 {
+                room -= MARK_W;
+            }
+            let size = TABLE_FONT
+                * if e.crossing.is_some() {
+                    text::BOLD
+                } else {
+                    1.0
+                };
+            text::wrap(&table_line(d, e), room, size, TABLE_MAX_LINES)
+        })
+        .collect();
+    let total: usize = rows.iter().map(|r| r.len().max(1)).sum();
+    let share = total.div_ceil(cols);
     let _ = writeln!(
         s,
         "<g class=\"flow-table\"><text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\">Flows</text>",
@@ -554,11 +558,17 @@ fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
         num(top + 14.0)
     );
     let first = top + 24.0;
-    for (i, e) in d.edges.iter().enumerate() {
-        let (col, row) = (i / rows, i % rows);
+    let (mut col, mut used, mut tallest) = (0usize, 0usize, 0usize);
+    for (e, lines) in d.edges.iter().zip(&rows) {
+        let n = lines.len().max(1);
+        if used > 0 && used + n > share && col + 1 < cols {
+            col += 1;
+            used = 0;
+        }
         let x = SIDE + col as f64 * col_w;
-        let y = first + row as f64 * TABLE_LINE;
-        let mut room = col_w - NUMBER_W - 12.0;
+        let y = first + used as f64 * TABLE_LINE;
+        used += n;
+        tallest = tallest.max(used);
         let mut tx = x + NUMBER_W;
         let _ = write!(
             s,
@@ -572,45 +582,43 @@ fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
         if e.uncovered > 0 {
             warning(&mut s, tx, y + 1.5);
             tx += MARK_W;
-            room -= MARK_W;
         }
-        let mut line = format!(
-            "{}: {} → {}",
-            e.name,
-            elsewhere(d.nodes[e.from].name),
-            elsewhere(d.nodes[e.to].name)
-        );
-        if let Some(p) = e.protocol {
-            let _ = write!(line, " ({p})");
+        let weight = if e.crossing.is_some() {
+            " font-weight=\"bold\""
+        } else {
+            ""
+        };
+        for (i, line) in lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{weight}>{}</text>",
+                num(tx),
+                num(y + 11.0 + i as f64 * TABLE_LINE),
+                num(TABLE_FONT),
+                escape(line)
+            );
         }
-        if let Some(c) = e.crossing {
-            let _ = write!(line, " · crosses boundary, {}", c.as_str());
-        }
-        let _ = writeln!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{}>{}</text></g>",
-            num(tx),
-            num(y + 11.0),
-            num(TABLE_FONT),
-            if e.crossing.is_some() {
-                " font-weight=\"bold\""
-            } else {
-                ""
-            },
-            escape(&text::truncate(
-                &line,
-                room,
-                TABLE_FONT
-                    * if e.crossing.is_some() {
-                        text::BOLD
-                    } else {
-                        1.0
-                    }
-            ))
-        );
+        s.push_str("</g>\n");
     }
     s.push_str("</g>\n");
-    (s, 24.0 + rows as f64 * TABLE_LINE)
+    (s, 24.0 + tallest as f64 * TABLE_LINE)
+}
+
+/// A flow's row in the table: name, ends, protocol, boundary.
+fn table_line(d: &Diagram, e: &Edge) -> String {
+    let mut line = format!(
+        "{}: {} → {}",
+        e.name,
+        elsewhere(d.nodes[e.from].name),
+        elsewhere(d.nodes[e.to].name)
+    );
+    if let Some(p) = e.protocol {
+        let _ = write!(line, " ({p})");
+    }
+    if let Some(c) = e.crossing {
+        let _ = write!(line, " · crosses boundary, {}", c.as_str());
+    }
+    line
 }
 
 #[cfg(test)]

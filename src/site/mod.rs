@@ -189,6 +189,13 @@ fn model_pages(
         ));
         tick();
     }
+    // The diagram on its own, opened at full size from the summary page.
+    if let Some(svg) = &m.svg {
+        files.push(SiteFile {
+            path: format!("{slug}/diagram.svg"),
+            bytes: svg.clone().into_bytes(),
+        });
+    }
     // (template, folder, ids) for each kind of entity page.
     let kinds: [(&str, &str, Vec<&str>); 3] = [
         (

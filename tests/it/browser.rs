@@ -218,3 +218,65 @@ fn hostile_payloads_run_nowhere_in_a_browser() {
         assert!(!tag.contains("data-pwned"), "{url}: a payload ran: {tag}");
     }
 }
+
+/// `html` with its Content Security Policy removed and a script added that writes, into a
+/// `<pre id="measure">`, the viewport's width and the right edge and width of the
+/// diagram's figure and SVG, with and without the full-size view open. Only for
+/// measuring: the report itself runs no script.
+fn with_measuring_script(html: &str) -> String {
+    let start = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("the report has a CSP");
+    let end = start + html[start..].find('>').unwrap() + 1;
+    let mut page = format!("{}{}", &html[..start], &html[end..]);
+    let script = r#"<script>
+var fig = document.querySelector('figure.diagram'), svg = fig.querySelector('svg');
+var out = ['viewport ' + window.innerWidth,
+  'figure ' + Math.round(fig.getBoundingClientRect().right) + ' ' + fig.scrollWidth + ' ' + fig.clientWidth,
+  'svg ' + Math.round(svg.getBoundingClientRect().right) + ' ' + Math.round(svg.getBoundingClientRect().width)];
+fig.querySelector('details').open = true;
+out.push('open ' + Math.round(svg.getBoundingClientRect().width) + ' ' + fig.scrollWidth + ' ' + fig.clientWidth);
+var p = document.createElement('pre'); p.id = 'measure'; p.textContent = out.join('\n');
+document.body.appendChild(p);
+</script></body>"#;
+    page = page.replace("</body>", script);
+    page
+}
+
+#[test]
+fn the_fastapi_diagram_fits_a_1400_px_page_and_opens_at_full_size() {
+    let Some(browser) = chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let page = tmp.path().join("measure.html");
+    std::fs::write(
+        &page,
+        with_measuring_script(&html_report("catalog/fastapi")),
+    )
+    .unwrap();
+    let dom = load(
+        &browser,
+        &file_url(&page),
+        &["--dump-dom", "--window-size=1400,1000"],
+    )
+    .dom;
+    let start = dom.find("<pre id=\"measure\">").expect("the script ran") + 18;
+    let text = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    let value = |key: &str, i: usize| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(key)).unwrap();
+        let field = line[key.len()..].split_whitespace().nth(i).unwrap();
+        field
+            .parse()
+            .unwrap_or_else(|_| panic!("{key} {i}: {field} in {text}"))
+    };
+    let viewport = value("viewport", 0);
+    assert_eq!(viewport, 1400.0);
+    assert!(value("figure", 0) <= viewport, "{text}");
+    assert!(
+        value("figure", 1) <= value("figure", 2),
+        "no scrolling: {text}"
+    );
+    assert!(value("svg", 0) <= viewport, "{text}");
+    // Opened, the drawing has its natural width (3,000 px and more) and scrolls.
+    assert!(value("open", 0) > 2_000.0, "{text}");
+    assert!(value("open", 1) > value("open", 2), "{text}");
+}

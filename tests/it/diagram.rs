@@ -161,9 +161,13 @@ fn assert_geometry(name: &str, d: &Diagram, l: &Layout) {
     // Flow labels fit their boxes; routes start and end on their components' sides.
     for (e, route) in d.edges.iter().zip(&l.edges) {
         let mark = if e.uncovered > 0 { layout::MARK_W } else { 0.0 };
+        let widest = route
+            .lines
+            .iter()
+            .map(|l| text::width(l, layout::EDGE_FONT))
+            .fold(0.0, f64::max);
         assert!(
-            text::width(&route.text, layout::EDGE_FONT) + 2.0 * layout::LABEL_PAD + mark
-                <= route.label.w + 1e-6,
+            widest + 2.0 * layout::LABEL_PAD + mark <= route.label.w + 1e-6,
             "{name}: label of flow {} overflows",
             e.id
         );
@@ -736,5 +740,192 @@ fn small_diagrams_match_their_snapshots() {
         insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!(format!("{fixture}-{format}"), r.stdout);
         });
+    }
+}
+
+/// One line of layout measures, for the snapshot below.
+fn stats_line(name: &str, s: &diagram::stats::Stats) -> String {
+    format!(
+        "{name}: {} components, {} flows; {} × {} px (aspect {}); crossings {}; through components {}; through zones {}; overlaps {} (label-label {}, label-shape {}, label-title {}, shape-title {}); edge length {}",
+        s.components,
+        s.flows,
+        s.width,
+        s.height,
+        s.aspect_ratio,
+        s.edge_crossings,
+        s.edges_through_components,
+        s.edges_through_zones,
+        s.overlaps.total,
+        s.overlaps.label_label,
+        s.overlaps.label_shape,
+        s.overlaps.label_zone_title,
+        s.overlaps.shape_zone_title,
+        s.total_edge_length,
+    )
+}
+
+#[test]
+fn layout_measures_on_fixtures_bundled_models_and_a_generated_model_are_recorded() {
+    let mut dirs: Vec<String> = FIXTURES
+        .iter()
+        .map(|f| format!("tests/fixtures/valid/{f}"))
+        .collect();
+    dirs.push("tests/fixtures/valid/nested-zones".into());
+    dirs.push("catalog/fastapi".into());
+    dirs.push("catalog/stride-example".into());
+    let mut lines = Vec::new();
+    for dir in &dirs {
+        let model = load(dir);
+        let d = Diagram::new(&model, &all()).unwrap();
+        let s = diagram::stats::of_diagram(&d);
+        assert_eq!(s.overlaps.shape_shape, 0, "{dir}: shapes never overlap");
+        lines.push(stats_line(dir, &s));
+    }
+    let model = generated(30);
+    let d = Diagram::new(&model, &all()).unwrap();
+    lines.push(stats_line("generated-30", &diagram::stats::of_diagram(&d)));
+    insta::with_settings!({ snapshot_path => "snapshots", prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("layout-stats", lines.join("\n"));
+    });
+}
+
+#[test]
+fn the_stats_option_prints_the_measures_as_json() {
+    let r = run(&["diagram", "catalog/fastapi", "--stats", "--today", TODAY]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert_eq!(v["components"], 20);
+    assert_eq!(v["flows"], 31);
+    for key in [
+        "width",
+        "height",
+        "area",
+        "aspect_ratio",
+        "edge_crossings",
+        "edges_through_components",
+        "edges_through_zones",
+        "total_edge_length",
+    ] {
+        assert!(v[key].is_number(), "{key}");
+    }
+    assert!(v["overlaps"]["total"].is_number());
+    let r = run(&[
+        "diagram",
+        "catalog/fastapi",
+        "--stats",
+        "--focus",
+        "fastapi-app",
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let focus: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        focus["components"].as_u64().unwrap() < 20,
+        "the scope applies"
+    );
+    let both = run(&["diagram", "catalog/fastapi", "--stats", "--format", "dot"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+/// The fixtures and bundled models whose drawings must be clean.
+fn clean_models() -> Vec<String> {
+    let mut dirs: Vec<String> = FIXTURES
+        .iter()
+        .map(|f| format!("tests/fixtures/valid/{f}"))
+        .collect();
+    dirs.push("tests/fixtures/valid/nested-zones".into());
+    dirs.push("catalog/fastapi".into());
+    dirs.push("catalog/stride-example".into());
+    dirs
+}
+
+#[test]
+fn flow_labels_never_overlap_on_fixtures_and_bundled_models_in_any_mode() {
+    for dir in clean_models() {
+        let model = load(&dir);
+        for mode in [
+            diagram::Labels::Auto,
+            diagram::Labels::Number,
+            diagram::Labels::Protocol,
+            diagram::Labels::Name,
+        ] {
+            let mut d = Diagram::new(&model, &all()).unwrap();
+            d.labels = mode;
+            let s = diagram::stats::of_diagram(&d);
+            assert_eq!(s.overlaps.total, 0, "{dir} {mode:?}: {:?}", s.overlaps);
+        }
+    }
+}
+
+#[test]
+fn labels_say_what_the_option_asks() {
+    let model = load("catalog/fastapi");
+    let mut d = Diagram::new(&model, &all()).unwrap();
+    let e = &d.edges[0];
+    let (number, name) = (e.number.to_string(), format!("{}: {}", e.number, e.name));
+    let protocol = e.label();
+    assert_ne!(protocol, number, "the first flow has a protocol");
+    for (mode, want) in [
+        (diagram::Labels::Number, &number),
+        (diagram::Labels::Protocol, &protocol),
+        (diagram::Labels::Name, &name),
+    ] {
+        d.labels = mode;
+        let l = layout::layout(&d);
+        assert_eq!(&l.edges[0].lines.join(" "), want, "{mode:?}");
+    }
+    // By default a label is the name where it fits, else the bare number.
+    d.labels = diagram::Labels::Auto;
+    let l = layout::layout(&d);
+    let mut named = 0;
+    for (e, route) in d.edges.iter().zip(&l.edges) {
+        let full = format!("{}: {}", e.number, e.name);
+        let text = route.lines.join(" ");
+        assert!(
+            text == full || text == e.number.to_string(),
+            "{}: {text}",
+            e.id,
+        );
+        named += usize::from(text == full);
+    }
+    assert!(
+        named > d.edges.len() / 2,
+        "most flows show their name: {named}"
+    );
+    let r = run(&[
+        "diagram",
+        "catalog/fastapi",
+        "--labels",
+        "number",
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(">1</text>"));
+    assert!(
+        !r.stdout
+            .contains(&format!(">{}</text>", svg::escape(&protocol)))
+    );
+}
+
+#[test]
+fn the_flow_table_wraps_rows_instead_of_cutting_them() {
+    let model = load("catalog/fastapi");
+    let d = Diagram::new(&model, &all()).unwrap();
+    let text = svg::render(&d);
+    let table = &text[text.find("<g class=\"flow-table\">").unwrap()..];
+    assert!(!table.contains(text::ELLIPSIS), "no row is cut");
+    // Every flow's name is in the table, whole, on one or more lines.
+    let words: String = table
+        .split("<text ")
+        .filter_map(|t| t.split_once('>').map(|(_, rest)| rest))
+        .filter_map(|t| t.split_once("</text>").map(|(w, _)| w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for e in &d.edges {
+        for word in e.name.split_whitespace() {
+            assert!(words.contains(&svg::escape(word)), "{}: {word}", e.id);
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Placing flow labels: each label goes on its flow's curve where it covers no component
 //! and no earlier label if such a place exists, found with a coarse grid of rectangles.
 
-use super::{LOOP_REACH, NodeBox, Rect, Route};
+use super::{LOOP_REACH, LabelText, NodeBox, Rect, Route};
 
 /// Overlaps beyond this many do not make a place worse: a label covering 64 others is
 /// unreadable anyway, wherever it goes.
@@ -79,58 +79,85 @@ pub fn curve_point(p: (f64, f64), q: (f64, f64), t: f64) -> (f64, f64) {
     (b(p.0, c1.0, c2.0, q.0), b(p.1, c1.1, c2.1, q.1))
 }
 
-/// Puts every flow label on its curve where it covers no component and no earlier label
-/// if such a place exists, else where it covers the fewest (up to [`MAX_HITS`]).
-pub(super) fn place_labels(nodes: &[NodeBox], routes: &mut [Route]) {
-    let mut node_grid = Grid::new(128.0);
+/// Where a label of size `w` × `h` may go on route `r`, best first: on the curve, middle
+/// segments and middle points first, then just above and below the curve.
+fn candidates(r: &Route, w: f64, h: f64) -> Vec<(f64, f64)> {
+    let mut on: Vec<(f64, f64)> = Vec::new();
+    if r.self_loop {
+        let (x, y) = r.points[0];
+        let mid = y + (r.points[1].1 - y) / 2.0;
+        on.push((x + LOOP_REACH + 4.0 + w / 2.0, mid));
+        on.push((x + LOOP_REACH / 2.0, mid - 22.0));
+        on.push((x + LOOP_REACH / 2.0, mid + 22.0));
+        on.push((x + LOOP_REACH + 4.0 + w / 2.0, mid - 22.0));
+        on.push((x + LOOP_REACH + 4.0 + w / 2.0, mid + 22.0));
+        return on;
+    }
+    let segs = r.points.len() - 1;
+    // Middle segments first: that is where a reader looks for a label.
+    let mut seg_order: Vec<usize> = (0..segs).collect();
+    let centre = (segs as f64 - 1.0) / 2.0;
+    seg_order.sort_by(|a, b| {
+        (*a as f64 - centre)
+            .abs()
+            .total_cmp(&(*b as f64 - centre).abs())
+            .then(a.cmp(b))
+    });
+    for s in seg_order {
+        for t in [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95] {
+            on.push(curve_point(r.points[s], r.points[s + 1], t));
+        }
+    }
+    let beside = (h / 2.0 + 3.0).round();
+    let mut all = on.clone();
+    for &(x, y) in &on {
+        all.push((x, y - beside));
+        all.push((x, y + beside));
+    }
+    all
+}
+
+/// Puts every flow label on or beside its curve where it covers no component, zone title
+/// or earlier label if such a place exists, else where it covers the fewest (up to
+/// [`MAX_HITS`]). Each route offers its texts best first (`options`): the first that has
+/// a free place is taken; where none has, the one covering the least.
+pub(super) fn place_labels(
+    nodes: &[NodeBox],
+    titles: &[Rect],
+    routes: &mut [Route],
+    options: &[Vec<LabelText>],
+) {
+    let mut fixed = Grid::new(128.0);
     for b in nodes {
-        node_grid.insert(b.rect);
+        fixed.insert(b.rect);
+    }
+    for t in titles {
+        fixed.insert(*t);
     }
     let mut label_grid = Grid::new(128.0);
-    for r in routes.iter_mut() {
-        let (w, h) = (r.label.w, r.label.h);
-        let mut candidates: Vec<(f64, f64)> = Vec::new();
-        if r.self_loop {
-            let (x, y) = r.points[0];
-            let mid = y + (r.points[1].1 - y) / 2.0;
-            candidates.push((x + LOOP_REACH + 4.0 + w / 2.0, mid));
-            candidates.push((x + LOOP_REACH / 2.0, mid - 22.0));
-            candidates.push((x + LOOP_REACH / 2.0, mid + 22.0));
-        } else {
-            let segs = r.points.len() - 1;
-            // Middle segments first: that is where a reader looks for a label.
-            let mut seg_order: Vec<usize> = (0..segs).collect();
-            let centre = (segs as f64 - 1.0) / 2.0;
-            seg_order.sort_by(|a, b| {
-                (*a as f64 - centre)
-                    .abs()
-                    .total_cmp(&(*b as f64 - centre).abs())
-                    .then(a.cmp(b))
-            });
-            for s in seg_order {
-                for t in [0.5, 0.3, 0.7, 0.15, 0.85] {
-                    candidates.push(curve_point(r.points[s], r.points[s + 1], t));
+    for (r, texts) in routes.iter_mut().zip(options) {
+        let mut best: Option<(usize, Rect, usize)> = None;
+        'texts: for (k, t) in texts.iter().enumerate() {
+            let (w, h) = (t.w, t.h);
+            for (cx, cy) in candidates(r, w, h) {
+                let rect = Rect {
+                    x: (cx - w / 2.0).round(),
+                    y: (cy - h / 2.0).round(),
+                    w,
+                    h,
+                };
+                let cost = fixed.hits(&rect) * 1000 + label_grid.hits(&rect);
+                if best.is_none_or(|(c, _, _)| cost < c) {
+                    best = Some((cost, rect, k));
+                }
+                if cost == 0 {
+                    break 'texts;
                 }
             }
         }
-        let mut best: Option<(usize, Rect)> = None;
-        for (cx, cy) in candidates {
-            let rect = Rect {
-                x: (cx - w / 2.0).round(),
-                y: (cy - h / 2.0).round(),
-                w,
-                h,
-            };
-            let cost = node_grid.hits(&rect) * 1000 + label_grid.hits(&rect);
-            if best.is_none_or(|(c, _)| cost < c) {
-                best = Some((cost, rect));
-            }
-            if cost == 0 {
-                break;
-            }
-        }
-        if let Some((_, rect)) = best {
+        if let Some((_, rect, k)) = best {
             r.label = rect;
+            r.lines = texts[k].lines.clone();
             label_grid.insert(rect);
         }
     }

@@ -24,7 +24,7 @@ pub use self::labels::curve_point;
 use self::labels::place_labels;
 use self::rank::{assign_layers, break_cycles, order_layers};
 use super::text;
-use super::{Diagram, ZoneStep};
+use super::{Diagram, Labels, ZoneStep};
 
 /// Font size of component names (px).
 pub const NODE_FONT: f64 = 12.0;
@@ -126,9 +126,33 @@ pub struct Route {
     pub self_loop: bool,
     /// The arrowhead points right (into a left side) when true, left when false.
     pub arrow_right: bool,
-    /// The label's box and text (number and protocol, cut to fit).
+    /// The label's box and its lines of text (one, or two for a wrapped name).
     pub label: Rect,
-    pub text: String,
+    pub lines: Vec<String>,
+}
+
+impl Route {
+    /// The curve as cubic Bézier pieces (start, two control points, end): what the SVG
+    /// draws and [`stats`](super::stats) measures.
+    pub fn pieces(&self) -> Vec<[(f64, f64); 4]> {
+        if self.self_loop {
+            let (p, q) = (self.points[0], self.points[1]);
+            return vec![[
+                p,
+                (p.0 + LOOP_REACH, p.1 - 24.0),
+                (q.0 + LOOP_REACH, q.1),
+                q,
+            ]];
+        }
+        self.points
+            .windows(2)
+            .map(|w| {
+                let (p, q) = (w[0], w[1]);
+                let mx = (p.0 + q.0) / 2.0;
+                [p, (mx, p.1), (mx, q.1), q]
+            })
+            .collect()
+    }
 }
 
 /// A laid-out diagram: every coordinate the SVG uses.
@@ -445,21 +469,17 @@ pub fn layout(d: &Diagram) -> Layout {
     }
 
     let mut routes: Vec<Route> = Vec::with_capacity(d.edges.len());
+    let mut options: Vec<Vec<LabelText>> = Vec::with_capacity(d.edges.len());
     for (i, e) in d.edges.iter().enumerate() {
-        let mut text_budget = LAYER_GAP - 12.0;
-        if e.uncovered > 0 {
-            text_budget -= MARK_W;
-        }
-        let label_text = text::truncate(&e.label(), text_budget, EDGE_FONT);
-        let label_w = text::width(&label_text, EDGE_FONT)
-            + 2.0 * LABEL_PAD
-            + if e.uncovered > 0 { MARK_W } else { 0.0 };
+        let choices = label_choices(e, d.labels);
         let label = Rect {
             x: 0.0,
             y: 0.0,
-            w: label_w.ceil(),
-            h: LABEL_H,
+            w: choices[0].w,
+            h: choices[0].h,
         };
+        let label_text = choices[0].lines.clone();
+        options.push(choices);
         if e.from == e.to {
             let r = nodes[e.from].rect;
             let cy = r.y + r.h / 2.0;
@@ -468,7 +488,7 @@ pub fn layout(d: &Diagram) -> Layout {
                 self_loop: true,
                 arrow_right: false,
                 label,
-                text: label_text,
+                lines: label_text.clone(),
             });
             continue;
         }
@@ -488,10 +508,14 @@ pub fn layout(d: &Diagram) -> Layout {
             self_loop: false,
             arrow_right: !reversed[i],
             label,
-            text: label_text,
+            lines: label_text.clone(),
         });
     }
-    place_labels(&nodes, &mut routes);
+    let titles: Vec<Rect> = zones
+        .iter()
+        .filter_map(|z| super::stats::zone_title(z.rect, &z.label))
+        .collect();
+    place_labels(&nodes, &titles, &mut routes, &options);
 
     // Normalise: everything at least MARGIN from the top-left corner.
     let mut min_x = f64::INFINITY;
@@ -540,6 +564,65 @@ pub fn layout(d: &Diagram) -> Layout {
         layers,
         crossings,
     }
+}
+
+/// The room a flow label has: the gap between two columns, less a margin.
+const LABEL_BUDGET: f64 = LAYER_GAP - 12.0;
+
+/// Line height of a flow label's second line.
+pub const LABEL_LINE: f64 = 12.0;
+
+/// One text a flow label may take: its lines and its box's size.
+#[derive(Clone, Debug)]
+pub(crate) struct LabelText {
+    pub lines: Vec<String>,
+    pub w: f64,
+    pub h: f64,
+}
+
+/// The texts a flow's label may take, best first: for [`Labels::Auto`] and
+/// [`Labels::Name`] the name on one or two lines where it fits whole, then (name only)
+/// cut to fit; for [`Labels::Protocol`] number and protocol cut to fit; last, in every
+/// mode, the bare number, for when nothing longer finds a free place.
+fn label_choices(e: &super::Edge, mode: Labels) -> Vec<LabelText> {
+    let mark = if e.uncovered > 0 { MARK_W } else { 0.0 };
+    let budget = LABEL_BUDGET - mark;
+    let sized = |lines: Vec<String>| {
+        let widest = lines
+            .iter()
+            .map(|l| text::width(l, EDGE_FONT))
+            .fold(0.0, f64::max);
+        LabelText {
+            w: (widest + 2.0 * LABEL_PAD + mark).ceil(),
+            h: LABEL_H + LABEL_LINE * (lines.len().max(1) - 1) as f64,
+            lines,
+        }
+    };
+    let mut out = Vec::new();
+    match mode {
+        Labels::Auto | Labels::Name => {
+            let name = e.label_as(Labels::Name);
+            if text::width(&name, EDGE_FONT) <= budget {
+                out.push(sized(vec![name.clone()]));
+            } else {
+                let two = text::wrap(&name, budget, EDGE_FONT, 2);
+                if two.join(" ") == name {
+                    out.push(sized(two));
+                }
+            }
+            if mode == Labels::Name && out.is_empty() {
+                out.push(sized(text::wrap(&name, budget, EDGE_FONT, 2)));
+            }
+        }
+        Labels::Protocol => out.push(sized(vec![text::truncate(
+            &e.label_as(mode),
+            budget,
+            EDGE_FONT,
+        )])),
+        Labels::Number => {}
+    }
+    out.push(sized(vec![e.label_as(Labels::Number)]));
+    out
 }
 
 /// How far right of its node a self-loop reaches.
@@ -687,6 +770,7 @@ mod tests {
                 })
                 .collect(),
             scope_note: None,
+            labels: Default::default(),
         }
     }
 
