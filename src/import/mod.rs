@@ -111,6 +111,11 @@ impl ImportError {
 /// [`MAX_FILE_BYTES`] and documents deeper than [`MAX_DEPTH`]. YAML anchors, aliases
 /// and `<<` merge keys are resolved.
 pub fn read_document(path: &Path) -> Result<serde_json::Value, ImportError> {
+    parse_document(path, &read_text(path)?)
+}
+
+/// Reads a source file as text, refusing files over [`MAX_FILE_BYTES`].
+fn read_text(path: &Path) -> Result<String, ImportError> {
     let read_err = |source| ImportError::Read {
         path: path.to_path_buf(),
         source,
@@ -124,18 +129,23 @@ pub fn read_document(path: &Path) -> Result<serde_json::Value, ImportError> {
         });
     }
     let bytes = std::fs::read(path).map_err(read_err)?;
-    let text = String::from_utf8(bytes).map_err(|e| ImportError::Syntax {
+    String::from_utf8(bytes).map_err(|e| ImportError::Syntax {
         path: path.to_path_buf(),
         format: "UTF-8 text",
         message: e.to_string(),
-    })?;
-    parse_document(path, &text)
+    })
+}
+
+/// Whether a document's text is JSON (it starts with `{` or `[`) rather than YAML.
+fn is_json(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with('{') || t.starts_with('[')
 }
 
 /// Parses `text` (JSON when it starts with `{` or `[`, else YAML).
 pub fn parse_document(path: &Path, text: &str) -> Result<serde_json::Value, ImportError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let value = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+    let value = if is_json(text) {
         serde_json::from_str(trimmed).map_err(|e| syntax_error(path, "JSON", e.to_string()))?
     } else {
         let mut yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(trimmed)
@@ -154,7 +164,7 @@ pub fn parse_document(path: &Path, text: &str) -> Result<serde_json::Value, Impo
     Ok(value)
 }
 
-fn syntax_error(path: &Path, format: &'static str, message: String) -> ImportError {
+pub(crate) fn syntax_error(path: &Path, format: &'static str, message: String) -> ImportError {
     let message = if message.contains("recursion limit") {
         format!("{message} (nested too deeply)")
     } else {
@@ -191,6 +201,85 @@ fn too_deep(value: &serde_json::Value, limit: usize) -> Option<String> {
     None
 }
 
+/// The path of the first value of the JSON `text` deeper than `limit`, found by one scan
+/// of the text that keeps only the stack of open containers: the check [`too_deep`]
+/// makes on a value, for documents read without one. Lenient about syntax: the parser
+/// that follows reports that.
+pub(crate) fn json_too_deep(text: &str, limit: usize) -> Option<String> {
+    enum Frame<'t> {
+        Object { key: &'t str, expect_key: bool },
+        Array { index: usize },
+    }
+    let path = |stack: &[Frame<'_>]| {
+        let mut p = String::from("$");
+        for f in stack {
+            match f {
+                Frame::Object { key, .. } => p = join_key(&p, key),
+                Frame::Array { index } => p = format!("{p}[{index}]"),
+            }
+        }
+        p
+    };
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                let s = text.get(start..i.min(b.len())).unwrap_or("");
+                let depth = stack.len();
+                match stack.last_mut() {
+                    Some(Frame::Object { key, expect_key }) if *expect_key => {
+                        *key = s;
+                        *expect_key = false;
+                    }
+                    _ if depth > limit => return Some(path(&stack)),
+                    _ => {}
+                }
+            }
+            b'{' | b'[' => {
+                if stack.len() > limit {
+                    return Some(path(&stack));
+                }
+                stack.push(if b[i] == b'{' {
+                    Frame::Object {
+                        key: "",
+                        expect_key: true,
+                    }
+                } else {
+                    Frame::Array { index: 0 }
+                });
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { expect_key, .. }) => *expect_key = true,
+                None => {}
+            },
+            b':' | b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => {
+                // A number, `true`, `false` or `null`: one value, up to the next
+                // structural character.
+                if stack.len() > limit {
+                    return Some(path(&stack));
+                }
+                while i + 1 < b.len() && !b",]}: \t\n\r".contains(&b[i + 1]) {
+                    i += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
 /// `$.a.b`, or `$["odd key"]` for keys that are not plain words.
 pub fn join_key(path: &str, key: &str) -> String {
     let plain = !key.is_empty()
@@ -210,7 +299,16 @@ pub fn parse_at<T: serde::de::DeserializeOwned>(
     base: &str,
     value: &serde_json::Value,
 ) -> Result<T, ImportError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    located(file, base, serde_path_to_error::deserialize(value))
+}
+
+/// A typed parse's error located at its JSON path under `base`.
+pub(crate) fn located<T, E: std::fmt::Display>(
+    file: &Path,
+    base: &str,
+    result: Result<T, serde_path_to_error::Error<E>>,
+) -> Result<T, ImportError> {
+    result.map_err(|e| {
         let mut json_path = base.to_string();
         for segment in e.path().iter() {
             match segment {
@@ -300,11 +398,18 @@ pub struct Written {
 
 /// Reads a source file of `format` into a draft.
 pub fn read(path: &Path, format: SourceFormat, options: &Options) -> Result<Draft, ImportError> {
-    let value = read_document(path)?;
-    let mut draft = match format {
-        SourceFormat::Otm => otm::import(path, &value, options)?,
-        SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
-        SourceFormat::Threagile => threagile::import(path, &value, options)?,
+    let text = read_text(path)?;
+    let mut draft = if format == SourceFormat::Otm && is_json(&text) {
+        // The largest files are OTM exports: read without a value of the whole.
+        otm::import_json(path, text, options)?
+    } else {
+        let value = parse_document(path, &text)?;
+        drop(text);
+        match format {
+            SourceFormat::Otm => otm::import(path, &value, options)?,
+            SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
+            SourceFormat::Threagile => threagile::import(path, &value, options)?,
+        }
     };
     draft.drop_untargeted_threats();
     Ok(draft)
@@ -366,6 +471,37 @@ mod tests {
         let path = too_deep(&doc, MAX_DEPTH).expect("too deep");
         assert!(path.starts_with("$[\"a b\"].c[0][0]"), "{path}");
         assert_eq!(too_deep(&serde_json::json!({"a": [[1]]}), MAX_DEPTH), None);
+    }
+
+    #[test]
+    fn the_text_scan_finds_what_the_value_walk_finds() {
+        let nested = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        let docs = [
+            r#"{"a": {"b c": [1, 2, {"d": true}]}, "e": "x,]}"}"#.to_string(),
+            format!(
+                r#"{{"project": {{"attributes": {{"x": {}}}}}}}"#,
+                nested(70, "")
+            ),
+            format!(r#"{{"a": [0, {}]}}"#, nested(3, "\"s\"")),
+            format!(r#"{{"k\"ey": [1, 2, {}]}}"#, nested(5, "null")),
+        ];
+        for doc in &docs {
+            let value: serde_json::Value = serde_json::from_str(doc).unwrap();
+            for limit in [1, 2, 3, 4, 6, 64] {
+                let (scan, walk) = (json_too_deep(doc, limit), too_deep(&value, limit));
+                assert_eq!(scan.is_some(), walk.is_some(), "{doc} at {limit}");
+                // The scan names the first such value in the text, the walk the one it
+                // meets first: the same where there is one chain of them.
+                if doc.contains("project") {
+                    assert_eq!(scan, walk, "{doc} at {limit}");
+                }
+            }
+        }
+        assert_eq!(
+            json_too_deep(&docs[0], 2).as_deref(),
+            Some("$.a[\"b c\"][0]")
+        );
+        {}
     }
 
     #[test]
