@@ -22,6 +22,7 @@ mod otm_round_trip;
 mod output;
 mod paths;
 mod review;
+mod serve;
 mod risk;
 mod stride;
 mod support;
