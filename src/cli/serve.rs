@@ -49,7 +49,9 @@ pub fn run(mut args: Args) -> Exit {
         }
     }
     if args.report && args.dirs.len() > 1 {
-        return print::failure("--report serves one model; give one folder, or leave --report out to serve a site of all of them");
+        return print::failure(
+            "--report serves one model; give one folder, or leave --report out to serve a site of all of them",
+        );
     }
     if let Err(e) = args.date.resolve() {
         return print::failure(&e);
@@ -126,10 +128,7 @@ fn build(args: &Args) -> Build {
 
 fn build_files(args: &Args, read: &mut Vec<PathBuf>) -> Result<Vec<(String, Vec<u8>)>, Failure> {
     let failure = |title: String, text: String| Failure { title, text };
-    let today = args
-        .date
-        .resolve()
-        .map_err(|e| failure(e.clone(), e))?;
+    let today = args.date.resolve().map_err(|e| failure(e.clone(), e))?;
     let renderer = Renderer::new(args.templates.as_deref())
         .map_err(|e| failure("the templates could not be loaded".into(), e.to_string()))?;
     let mut projects = Vec::new();
@@ -159,7 +158,8 @@ fn build_files(args: &Args, read: &mut Vec<PathBuf>) -> Result<Vec<(String, Vec<
     if !titles.is_empty() {
         return Err(failure(titles.join("; "), text));
     }
-    let rendering = |e: crate::render::RenderError| failure("rendering failed".into(), e.to_string());
+    let rendering =
+        |e: crate::render::RenderError| failure("rendering failed".into(), e.to_string());
     let findings: Vec<Vec<_>> = projects
         .iter()
         .map(|p| p.diagnostics.iter().cloned().collect())

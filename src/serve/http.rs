@@ -79,7 +79,9 @@ pub fn parse_head(head: &[u8]) -> Result<Request, Refusal> {
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(Refusal::Bad("the request line is not METHOD TARGET VERSION"));
+        return Err(Refusal::Bad(
+            "the request line is not METHOD TARGET VERSION",
+        ));
     };
     if version != "HTTP/1.1" && version != "HTTP/1.0" {
         return Err(Refusal::Bad("only HTTP/1.0 and HTTP/1.1 are spoken"));
@@ -121,8 +123,7 @@ fn split_target(target: &str) -> Result<(String, String), Refusal> {
         return Err(Refusal::Bad("the target is not a path starting with /"));
     };
     let decoded = percent_decode(raw).ok_or(Refusal::Bad("a bad %-escape in the path"))?;
-    let decoded =
-        String::from_utf8(decoded).map_err(|_| Refusal::Bad("the path is not UTF-8"))?;
+    let decoded = String::from_utf8(decoded).map_err(|_| Refusal::Bad("the path is not UTF-8"))?;
     let folder = decoded.is_empty() || decoded.ends_with('/');
     let mut segments = Vec::new();
     for segment in decoded.split('/') {
@@ -310,7 +311,10 @@ mod tests {
     fn content_types_follow_the_extension() {
         assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
         assert_eq!(content_type("assets/style.css"), "text/css; charset=utf-8");
-        assert_eq!(content_type("search-index.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("search-index.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("a.SVG"), "image/svg+xml");
         assert_eq!(content_type("noext"), "application/octet-stream");
     }

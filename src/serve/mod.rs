@@ -114,7 +114,13 @@ impl Server {
     /// file a build read are polled every `interval`, and `build` is called again once a
     /// change has stayed the same for one interval. Returns only on an I/O error of the
     /// listener.
-    pub fn run<B, E>(self, roots: Vec<PathBuf>, interval: Duration, build: B, events: E) -> io::Result<()>
+    pub fn run<B, E>(
+        self,
+        roots: Vec<PathBuf>,
+        interval: Duration,
+        build: B,
+        events: E,
+    ) -> io::Result<()>
     where
         B: FnMut() -> Build + Send + 'static,
         E: Fn(Event<'_>) + Send + Sync + 'static,
@@ -147,7 +153,8 @@ impl Server {
             if shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
                 shared.connections.fetch_sub(1, Ordering::SeqCst);
                 let mut stream = stream;
-                let _ = Response::text(503, "too many connections; try again").send(&mut stream, false);
+                let _ =
+                    Response::text(503, "too many connections; try again").send(&mut stream, false);
                 continue;
             }
             std::thread::spawn(move || {
@@ -398,7 +405,10 @@ mod tests {
         let addr = server.local_addr().unwrap();
         assert_eq!(addr.ip(), std::net::IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_ne!(addr.port(), 0, "port 0 took a free port");
-        assert_eq!(server.url().unwrap(), format!("http://127.0.0.1:{}/", addr.port()));
+        assert_eq!(
+            server.url().unwrap(),
+            format!("http://127.0.0.1:{}/", addr.port())
+        );
     }
 
     #[test]
@@ -409,8 +419,10 @@ mod tests {
         });
         assert!(page.contains("m &lt;b&gt; could not be loaded"), "{page}");
         assert!(
-            page.contains("error[invalid-toml]: &lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; more")
-                || page.contains("error[invalid-toml]: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
+            page.contains(
+                "error[invalid-toml]: &lt;script&gt;alert(1)&lt;&#x2F;script&gt; &amp; more"
+            ) || page
+                .contains("error[invalid-toml]: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more"),
             "{page}"
         );
         assert!(!page.contains("<script"), "{page}");

@@ -179,7 +179,10 @@ mod tests {
     fn a_served_page_may_run_the_site_scripts_and_the_reload_script_only() {
         let html = "<html><head><style>p{}</style></head><body></body></html>";
         let csp = policy(ORIGIN, html, &["assets/search.js"]);
-        assert!(csp.starts_with("default-src 'none'; style-src 'self' 'sha256-"), "{csp}");
+        assert!(
+            csp.starts_with("default-src 'none'; style-src 'self' 'sha256-"),
+            "{csp}"
+        );
         assert!(
             csp.contains(
                 "; script-src http://127.0.0.1:4000/assets/search.js http://127.0.0.1:4000/__threatbook/reload.js;"

@@ -298,10 +298,12 @@ impl Devtools {
             let answer: serde_json::Value = serde_json::from_slice(&raw).unwrap();
             if answer["method"] == "Log.entryAdded" {
                 let entry = &answer["params"]["entry"];
-                self.log.push(format!("{}: {}", entry["level"], entry["text"]));
+                self.log
+                    .push(format!("{}: {}", entry["level"], entry["text"]));
             } else if answer["method"] == "Runtime.consoleAPICalled" {
                 let params = &answer["params"];
-                self.log.push(format!("{}: {}", params["type"], params["args"]));
+                self.log
+                    .push(format!("{}: {}", params["type"], params["args"]));
             }
             if answer["id"] == id {
                 assert!(answer["error"].is_null(), "{method}: {answer}");
@@ -312,7 +314,11 @@ impl Devtools {
 
     /// Opens `url` in a new page; returns the page's session.
     fn open(&mut self, url: &str) -> String {
-        let target = self.call(None, "Target.createTarget", serde_json::json!({ "url": url }));
+        let target = self.call(
+            None,
+            "Target.createTarget",
+            serde_json::json!({ "url": url }),
+        );
         let attached = self.call(
             None,
             "Target.attachToTarget",
@@ -334,7 +340,10 @@ impl Devtools {
                 "returnByValue": true
             }),
         );
-        result["result"]["value"].as_str().unwrap_or_default().to_string()
+        result["result"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Waits until the page's text contains `wanted`; its text then.
@@ -356,8 +365,8 @@ impl Devtools {
 
 impl Drop for Devtools {
     fn drop(&mut self) {
-        let mut close = serde_json::to_vec(&serde_json::json!({ "id": 0, "method": "Browser.close" }))
-            .unwrap();
+        let mut close =
+            serde_json::to_vec(&serde_json::json!({ "id": 0, "method": "Browser.close" })).unwrap();
         close.push(0);
         let _ = self.to.write_all(&close);
         let _ = self.to.flush();
@@ -384,7 +393,11 @@ fn a_served_page_shows_each_edit_of_the_model_by_itself() {
     // The test never navigates again: every change below is the page reloading itself.
     let model = dir.join("model.toml");
     let good = std::fs::read_to_string(&model).unwrap();
-    std::fs::write(&model, good.replace("name = \"API\"", "name = \"Edited API\"")).unwrap();
+    std::fs::write(
+        &model,
+        good.replace("name = \"API\"", "name = \"Edited API\""),
+    )
+    .unwrap();
     devtools.wait_for_text(&page, "Edited API");
 
     std::fs::write(&model, format!("{good}\nbroken = [\n")).unwrap();
@@ -392,12 +405,19 @@ fn a_served_page_shows_each_edit_of_the_model_by_itself() {
     assert!(text.contains("error[toml-syntax]"), "{text}");
     assert!(text.contains("model.toml:"), "{text}");
 
-    std::fs::write(&model, good.replace("name = \"API\"", "name = \"Fixed API\"")).unwrap();
+    std::fs::write(
+        &model,
+        good.replace("name = \"API\"", "name = \"Fixed API\""),
+    )
+    .unwrap();
     devtools.wait_for_text(&page, "Fixed API");
     let blocked: Vec<&String> = devtools
         .log
         .iter()
         .filter(|l| l.contains("Content Security Policy") || l.contains("Refused"))
         .collect();
-    assert!(blocked.is_empty(), "the policy blocked something: {blocked:?}");
+    assert!(
+        blocked.is_empty(),
+        "the policy blocked something: {blocked:?}"
+    );
 }

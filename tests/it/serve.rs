@@ -136,12 +136,17 @@ pub fn copy_model(fixture: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (tmp, dir)
 }
 
-const SCRIPT_ELEMENT: &str = "<script src=\"/__threatbook/reload.js\" data-generation=\"1\"></script>\n";
+const SCRIPT_ELEMENT: &str =
+    "<script src=\"/__threatbook/reload.js\" data-generation=\"1\"></script>\n";
 
 #[test]
 fn serve_listens_on_the_loopback_interface_only() {
     let served = serve(&["tests/fixtures/valid/minimal"]);
-    assert!(served.url.starts_with("http://127.0.0.1:"), "{}", served.url);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        served.url
+    );
     assert_eq!(get(served.port, "/").status, 200);
     #[cfg(target_os = "linux")]
     {
@@ -189,7 +194,10 @@ fn serve_answers_with_the_files_site_writes_and_the_reload_script_on_pages_only(
             let html = String::from_utf8(bytes.clone()).unwrap();
             let at = html.rfind("</body>").unwrap();
             let expected = format!("{}{SCRIPT_ELEMENT}{}", &html[..at], &html[at..]);
-            assert!(answer.text() == expected, "{path}: more than the script differs");
+            assert!(
+                answer.text() == expected,
+                "{path}: more than the script differs"
+            );
             let csp = answer.header("content-security-policy").unwrap();
             assert!(
                 csp.contains(&format!(
@@ -236,10 +244,7 @@ fn serve_refuses_other_methods_paths_outside_the_site_and_other_hosts() {
     let full = get(port, "/index.html");
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty(), "HEAD has no body");
-    assert_eq!(
-        head.header("content-length"),
-        full.header("content-length")
-    );
+    assert_eq!(head.header("content-length"), full.header("content-length"));
     for method in ["POST", "PUT", "DELETE", "OPTIONS"] {
         let answer = raw(
             port,
@@ -259,7 +264,12 @@ fn serve_refuses_other_methods_paths_outside_the_site_and_other_hosts() {
         let answer = get(port, target);
         assert_eq!(answer.status, 400, "{target}: {}", answer.text());
     }
-    for target in ["/Cargo.toml", "/nope.html", "/assets/nope.css", "/etc/passwd"] {
+    for target in [
+        "/Cargo.toml",
+        "/nope.html",
+        "/assets/nope.css",
+        "/etc/passwd",
+    ] {
         let answer = get(port, target);
         assert_eq!(answer.status, 404, "{target}");
         assert!(answer.text().starts_with("no such file in the site"));
@@ -285,7 +295,11 @@ fn a_model_that_fails_to_load_shows_its_diagnostics_in_the_page_and_recovers() {
 
     let model = dir.join("model.toml");
     let good = std::fs::read_to_string(&model).unwrap();
-    std::fs::write(&model, format!("{good}\n[[component]]\nid = \"x\"\nname = [\"<b>x</b>\",\n")).unwrap();
+    std::fs::write(
+        &model,
+        format!("{good}\n[[component]]\nid = \"x\"\nname = [\"<b>x</b>\",\n"),
+    )
+    .unwrap();
     assert_eq!(next_build(port, 1), 2);
     for target in ["/model/index.html", "/", "/model/components/api.html"] {
         let page = get(port, target);
@@ -304,7 +318,11 @@ fn a_model_that_fails_to_load_shows_its_diagnostics_in_the_page_and_recovers() {
     // The assets of the last good build are still served.
     assert_eq!(get(port, "/assets/style.css").status, 200);
 
-    std::fs::write(&model, good.replace("name = \"API\"", "name = \"Fixed API\"")).unwrap();
+    std::fs::write(
+        &model,
+        good.replace("name = \"API\"", "name = \"Fixed API\""),
+    )
+    .unwrap();
     assert_eq!(next_build(port, 2), 3);
     let page = get(port, "/model/components/api.html");
     assert_eq!(page.status, 200);
@@ -325,10 +343,16 @@ fn serve_report_serves_the_html_report_with_its_policy_widened_by_the_reload_scr
         ),
         1,
     );
-    assert_ne!(widened, written, "the report has the policy this test expects");
+    assert_ne!(
+        widened, written,
+        "the report has the policy this test expects"
+    );
     let at = widened.rfind("</body>").unwrap();
     let expected = format!("{}{SCRIPT_ELEMENT}{}", &widened[..at], &widened[at..]);
-    assert!(page == expected, "the served report differs beyond the script and policy");
+    assert!(
+        page == expected,
+        "the served report differs beyond the script and policy"
+    );
     let two = Command::new(env!("CARGO_BIN_EXE_threatbook"))
         .args(["serve", "--report", "--port", "0"])
         .args(["tests/fixtures/valid/minimal", "catalog/fastapi"])
