@@ -148,7 +148,12 @@ impl Server {
         watcher.rebuild();
         std::thread::spawn(move || watcher.watch(seen, interval));
         for stream in self.listener.incoming() {
-            let Ok(stream) = stream else { continue };
+            let Ok(stream) = stream else {
+                // Out of descriptors, or a connection reset before it was taken: do not
+                // spin on it.
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            };
             let shared = Arc::clone(&shared);
             if shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
                 shared.connections.fetch_sub(1, Ordering::SeqCst);
