@@ -5,7 +5,7 @@
 //! coded [`diag`]nostics, and [`render`] and [`export`] turn it into documents and
 //! machine-readable files; [`diagram`] draws its data-flow diagram (SVG laid out here,
 //! DOT, Mermaid). [`evidence`] bundles them with hashes for auditors, [`diff`]
-//! compares two models, and [`review`] records sign-offs tied to the model's state. Only the binary's [`cli`] prints or picks exit codes.
+//! compares two models, and [`review`] records sign-offs tied to the model's state; [`serve`] serves a live preview. Only the binary's [`cli`] prints or picks exit codes.
 
 pub mod check;
 pub mod cli;
@@ -25,6 +25,7 @@ pub mod paths;
 pub mod render;
 pub mod review;
 pub mod schema;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod synthetic;

@@ -19,6 +19,7 @@ mod progress;
 mod render;
 mod review;
 mod schema;
+mod serve;
 mod site;
 
 use std::path::PathBuf;
@@ -71,6 +72,8 @@ enum Command {
     Schema(schema::Args),
     /// Write a static documentation site for one or more models.
     Site(site::Args),
+    /// Serve the site (or the report) on 127.0.0.1, rebuilt and reloaded on every change.
+    Serve(serve::Args),
     /// Export a checked model as JSON, SARIF 2.1.0 or a CSV threat register.
     Export(export::Args),
     /// Write an evidence bundle (reports, exports, inputs, hashed manifest), or verify one.
@@ -316,6 +319,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Site(args) => site::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Export(args) => export::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Diff(args) => diff::run(args),

@@ -69,3 +69,21 @@ pub fn failure(message: &str) -> Exit {
 pub fn warning(message: &str) {
     eprintln!("warning: {message}");
 }
+
+/// Diagnostics as plain rustc-style text (no colour), for a page or a file.
+pub fn plain(sources: &Sources, diagnostics: &[Diagnostic]) -> String {
+    let config = Config::default();
+    let mut out = String::new();
+    for d in diagnostics {
+        match term::emit_into_string(&config, sources, &to_report(d)) {
+            Ok(text) => out.push_str(&text),
+            Err(_) => out.push_str(&format!(
+                "{}[{}]: {}\n",
+                d.severity.as_str(),
+                d.code,
+                d.message
+            )),
+        }
+    }
+    out
+}

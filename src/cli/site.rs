@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 /// A kebab-case folder name for a model, unique among `taken`.
-fn slug(dir: &std::path::Path, taken: &mut Vec<String>) -> String {
+pub(super) fn slug(dir: &std::path::Path, taken: &mut Vec<String>) -> String {
     let name = dir
         .canonicalize()
         .ok()

@@ -1,12 +1,16 @@
 //! The HTML report and the site in a real browser (headless Chromium): pages load without
 //! console messages, search works from `file://`, hostile input runs nowhere, and a
-//! screenshot of the FastAPI report is left in `target/artifacts/` for a person to see.
+//! screenshot of the FastAPI report is left in `target/artifacts/` for a person to see;
+//! and a page of `threatbook serve`, left open in a live browser driven over the DevTools
+//! protocol, shows an edit of the model, then its diagnostics, then the fix.
 //!
 //! Chromium is found on PATH (or in `$CHROMIUM`). Without it these tests only say so,
 //! except under CI (`CI` set), where a missing browser is a failure.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::html::{build_site, files_under, html_report};
 use crate::support::root;
@@ -281,4 +285,203 @@ fn the_fastapi_diagram_fits_a_1400_px_page_and_opens_at_full_size() {
     // Opened, the drawing has its natural width (3,000 px and more) and scrolls.
     assert!(value("open", 0) > 2_000.0, "{text}");
     assert!(value("open", 1) > value("open", 2), "{text}");
+}
+
+/// A live headless Chromium driven over the DevTools protocol on a pipe
+/// (`--remote-debugging-pipe`: commands in on fd 3, answers out on fd 4, each a JSON
+/// message ended by a NUL), so that a page can stay open while the test edits files.
+struct Devtools {
+    child: Child,
+    to: ChildStdin,
+    from: BufReader<ChildStdout>,
+    next: u64,
+    /// The console and log entries seen so far (`level: text`).
+    log: Vec<String>,
+    _profile: tempfile::TempDir,
+}
+
+impl Devtools {
+    fn launch(browser: &Path) -> Devtools {
+        let profile = tempfile::tempdir().unwrap();
+        // The shell moves our pipes to the descriptors Chromium reads and writes.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(r#"exec "$0" "$@" 3<&0 4>&1 0</dev/null 1>/dev/null"#)
+            .arg(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-pipe",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Chromium runs");
+        let to = child.stdin.take().unwrap();
+        let from = BufReader::new(child.stdout.take().unwrap());
+        Devtools {
+            child,
+            to,
+            from,
+            next: 1,
+            log: Vec::new(),
+            _profile: profile,
+        }
+    }
+
+    /// Sends a command (to a page when `session` is given) and returns its result.
+    fn call(
+        &mut self,
+        session: Option<&str>,
+        method: &str,
+        params: serde_json::Value,
+    ) -> serde_json::Value {
+        let id = self.next;
+        self.next += 1;
+        let mut message = serde_json::json!({ "id": id, "method": method, "params": params });
+        if let Some(s) = session {
+            message["sessionId"] = s.into();
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.to.write_all(&bytes).unwrap();
+        self.to.flush().unwrap();
+        loop {
+            let mut raw = Vec::new();
+            let n = self.from.read_until(0, &mut raw).unwrap();
+            assert!(n > 0, "Chromium closed the pipe while {method} was pending");
+            raw.pop();
+            let answer: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+            if answer["method"] == "Log.entryAdded" {
+                let entry = &answer["params"]["entry"];
+                self.log
+                    .push(format!("{}: {}", entry["level"], entry["text"]));
+            } else if answer["method"] == "Runtime.consoleAPICalled" {
+                let params = &answer["params"];
+                self.log
+                    .push(format!("{}: {}", params["type"], params["args"]));
+            }
+            if answer["id"] == id {
+                assert!(answer["error"].is_null(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// Opens `url` in a new page; returns the page's session.
+    fn open(&mut self, url: &str) -> String {
+        let target = self.call(
+            None,
+            "Target.createTarget",
+            serde_json::json!({ "url": url }),
+        );
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            serde_json::json!({ "targetId": target["targetId"], "flatten": true }),
+        );
+        let session = attached["sessionId"].as_str().unwrap().to_string();
+        self.call(Some(&session), "Log.enable", serde_json::json!({}));
+        self.call(Some(&session), "Runtime.enable", serde_json::json!({}));
+        session
+    }
+
+    /// The page's text as the user sees it now.
+    fn text(&mut self, session: &str) -> String {
+        let result = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            serde_json::json!({
+                "expression": "document.body ? document.body.innerText : ''",
+                "returnByValue": true
+            }),
+        );
+        result["result"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits until the page's text contains `wanted`; its text then.
+    fn wait_for_text(&mut self, session: &str, wanted: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.text(session);
+            if text.contains(wanted) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed {wanted:?}; it shows: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Devtools {
+    fn drop(&mut self) {
+        let mut close =
+            serde_json::to_vec(&serde_json::json!({ "id": 0, "method": "Browser.close" })).unwrap();
+        close.push(0);
+        let _ = self.to.write_all(&close);
+        let _ = self.to.flush();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_served_page_shows_each_edit_of_the_model_by_itself() {
+    let Some(browser) = chromium() else { return };
+    let (_tmp, dir) = crate::serve::copy_model("tests/fixtures/valid/minimal");
+    let served = crate::serve::serve(&[dir.to_str().unwrap()]);
+    let mut devtools = Devtools::launch(&browser);
+    let page = devtools.open(&format!("{}model/components/api.html", served.url));
+    devtools.wait_for_text(&page, "API");
+    // The test never navigates again: every change below is the page reloading itself.
+    let model = dir.join("model.toml");
+    let good = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(
+        &model,
+        good.replace("name = \"API\"", "name = \"Edited API\""),
+    )
+    .unwrap();
+    devtools.wait_for_text(&page, "Edited API");
+
+    std::fs::write(&model, format!("{good}\nbroken = [\n")).unwrap();
+    let text = devtools.wait_for_text(&page, "The model could not be built");
+    assert!(text.contains("error[toml-syntax]"), "{text}");
+    assert!(text.contains("model.toml:"), "{text}");
+
+    std::fs::write(
+        &model,
+        good.replace("name = \"API\"", "name = \"Fixed API\""),
+    )
+    .unwrap();
+    devtools.wait_for_text(&page, "Fixed API");
+    let blocked: Vec<&String> = devtools
+        .log
+        .iter()
+        .filter(|l| l.contains("Content Security Policy") || l.contains("Refused"))
+        .collect();
+    assert!(
+        blocked.is_empty(),
+        "the policy blocked something: {blocked:?}"
+    );
 }

@@ -23,6 +23,7 @@ mod output;
 mod paths;
 mod review;
 mod risk;
+mod serve;
 mod stride;
 mod support;
 mod vocabulary;
