@@ -217,7 +217,7 @@ fn describe(set: &KnowledgeSet) -> String {
                 "- lowers risk by {} level(s) once effective",
                 r.reduces
             );
-            for link in &r.references {
+            for link in r.references.iter() {
                 let _ = writeln!(out, "- <{link}>");
             }
             if let Some(d) = &r.description {

@@ -86,8 +86,8 @@ fn opt<T: ToString>(v: Option<T>) -> Value {
     Value::Scalar(v.map_or(Scalar::None, |v| Scalar::Text(v.to_string())))
 }
 
-fn prose(v: &Option<String>) -> Value {
-    Value::Prose(v.clone())
+fn prose(v: Option<&str>) -> Value {
+    Value::Prose(v.map(str::to_string))
 }
 
 fn reference(id: &str) -> Value {
@@ -117,7 +117,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
                 "inside",
                 Value::Ref(z.parent.map(|p| model.zone(p).id.clone())),
             ),
-            ("description", prose(&z.description)),
+            ("description", prose(z.description.as_deref())),
         ]);
         out.push(("zone", z.id.clone(), f));
     }
@@ -129,7 +129,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("technology", opt(c.technology.as_ref())),
             ("actor", opt(c.actor.map(Choice::as_str))),
             ("tags", texts(&c.tags)),
-            ("description", prose(&c.description)),
+            ("description", prose(c.description.as_deref())),
         ]);
         out.push(("component", c.id.clone(), f));
     }
@@ -137,7 +137,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
         let f = Fields::from([
             ("name", text(&a.name)),
             ("classification", text(a.classification)),
-            ("description", prose(&a.description)),
+            ("description", prose(a.description.as_deref())),
         ]);
         out.push(("asset", a.id.clone(), f));
     }
@@ -153,7 +153,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ),
             ("encrypted", yes_no(fl.encrypted)),
             ("authenticated", yes_no(fl.authenticated)),
-            ("description", prose(&fl.description)),
+            ("description", prose(fl.description.as_deref())),
         ]);
         out.push(("flow", fl.id.clone(), f));
     }
@@ -176,7 +176,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ),
             ("cwe", numbers(&t.cwe)),
             ("capec", numbers(&t.capec)),
-            ("description", prose(&t.description)),
+            ("description", prose(t.description.as_deref())),
             ("acceptances", texts(&who)),
             (
                 "justification",
@@ -197,7 +197,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("owner", opt(m.owner.as_ref())),
             ("references", texts(&m.references)),
             ("evidence", texts(&m.evidence)),
-            ("description", prose(&m.description)),
+            ("description", prose(m.description.as_deref())),
         ]);
         out.push(("mitigation", m.id.clone(), f));
     }

@@ -123,7 +123,7 @@ pub(super) fn meaning(
         let new_cov = new.coverage(t, today);
         let change = CoverageChange {
             threat: threat.id.clone(),
-            title: threat.title.clone(),
+            title: threat.title.to_string(),
             severity: threat.severity.as_str(),
             old: old_cov,
             new: new_cov,
@@ -146,7 +146,7 @@ pub(super) fn meaning(
         if counts {
             m.residual_risk_changes.push(RiskChange {
                 threat: threat.id.clone(),
-                title: threat.title.clone(),
+                title: threat.title.to_string(),
                 old: old_risk,
                 new: new_risk,
             });
@@ -269,7 +269,7 @@ fn statuses(old: &Model, new: &Model, new_id: &dyn Fn(&str) -> String) -> Vec<St
         match in_new.get(id.as_str()) {
             Some(n) if n.status != m.status => out.push(StatusChange {
                 mitigation: id,
-                title: n.title.clone(),
+                title: n.title.to_string(),
                 old: m.status,
                 new: Some(n.status),
                 threats: threat_ids(new, n),
@@ -284,7 +284,7 @@ fn statuses(old: &Model, new: &Model, new_id: &dyn Fn(&str) -> String) -> Vec<St
                 if !remaining.is_empty() {
                     out.push(StatusChange {
                         mitigation: id,
-                        title: m.title.clone(),
+                        title: m.title.to_string(),
                         old: m.status,
                         new: None,
                         threats: remaining,

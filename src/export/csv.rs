@@ -99,7 +99,7 @@ pub fn export(input: &Input<'_>) -> String {
             };
             rows.push([
                 threat.id.clone(),
-                threat.title.clone(),
+                threat.title.to_string(),
                 model.target_id(*target).to_string(),
                 kind.to_string(),
                 threat.category.as_str().to_string(),

@@ -456,8 +456,8 @@ fn doc(model: &Model) -> Doc {
             }
             Threat {
                 id: t.id.clone(),
-                name: t.title.clone(),
-                description: t.description.clone(),
+                name: t.title.to_string(),
+                description: t.description.as_deref().map(str::to_string),
                 categories: vec![category_name(t.category)],
                 cwes: t.cwe.iter().map(|n| format!("CWE-{n}")).collect(),
                 risk: json!({ "likelihood": likelihood, "impact": impact }),
@@ -495,8 +495,8 @@ fn doc(model: &Model) -> Doc {
             }
             Mitigation {
                 id: mi.id.clone(),
-                name: mi.title.clone(),
-                description: mi.description.clone(),
+                name: mi.title.to_string(),
+                description: mi.description.as_deref().map(str::to_string),
                 risk_reduction: if mi.status.is_effective() { 100 } else { 50 },
                 attributes: ours(m),
             }

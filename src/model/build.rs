@@ -546,7 +546,7 @@ impl Builder<'_> {
             }
             self.threats.push(Threat {
                 id: t.id.value,
-                title: t.title.value,
+                title: t.title.value.into(),
                 category: t.category.value,
                 severity: t.severity.value,
                 likelihood: t.likelihood.as_ref().map(|l| l.value),
@@ -554,7 +554,7 @@ impl Builder<'_> {
                 targets,
                 cwe: t.cwe.iter().map(|n| n.value).collect(),
                 capec: t.capec.iter().map(|n| n.value).collect(),
-                description: text(t.description),
+                description: text(t.description).map(Text::from),
                 mitigations: Vec::new(),
                 acceptances: Vec::new(),
                 pattern: None,
@@ -720,7 +720,7 @@ impl Builder<'_> {
             }
             self.mitigations.push(Mitigation {
                 id: m.id.value,
-                title: m.title.value,
+                title: m.title.value.into(),
                 status: m.status.value,
                 status_span: Some(m.status.span),
                 requires: m.requires,
@@ -728,9 +728,9 @@ impl Builder<'_> {
                 reduces: m.reduces.as_ref().map_or(1, |r| r.value),
                 mitigates,
                 owner: text(m.owner),
-                references: texts(m.references),
+                references: texts(m.references).into(),
                 evidence: Vec::new(),
-                description: text(m.description),
+                description: text(m.description).map(Text::from),
                 recommendation: None,
                 also: Vec::new(),
                 span: m.id.span,

@@ -21,6 +21,14 @@ pub use crate::kinds::{
 };
 use crate::source::Span;
 
+/// Text shared between a knowledge-base pattern or mitigation and its many instances:
+/// an instance holds a reference, not a copy.
+pub type Text = std::sync::Arc<str>;
+/// A shared list of numbers (CWE and CAPEC ids).
+pub type Numbers = std::sync::Arc<[u32]>;
+/// A shared list of texts (references).
+pub type Texts = std::sync::Arc<[String]>;
+
 /// A component: a node of the graph.
 pub type ComponentId = NodeIndex<u32>;
 /// A flow: an edge of the graph.
@@ -150,7 +158,7 @@ pub enum Target {
 #[derive(Clone, Debug)]
 pub struct Threat {
     pub id: String,
-    pub title: String,
+    pub title: Text,
     pub category: Category,
     pub severity: Severity,
     /// How likely the threat is to happen, when stated.
@@ -158,9 +166,9 @@ pub struct Threat {
     /// How bad it would be, when stated.
     pub impact: Option<Level>,
     pub targets: Vec<Target>,
-    pub cwe: Vec<u32>,
-    pub capec: Vec<u32>,
-    pub description: Option<String>,
+    pub cwe: Numbers,
+    pub capec: Numbers,
+    pub description: Option<Text>,
     /// Mitigations whose `mitigates` names this threat, in model order.
     pub mitigations: Vec<MitigationId>,
     /// Acceptances of this threat, in model order.
@@ -181,7 +189,7 @@ pub struct Threat {
 #[derive(Clone, Debug)]
 pub struct Mitigation {
     pub id: String,
-    pub title: String,
+    pub title: Text,
     pub status: Status,
     /// Where the status was set: the mitigation's `status` key, or the
     /// `[[mitigation-status]]` entry that set it last; `None` for the default.
@@ -196,10 +204,10 @@ pub struct Mitigation {
     pub reduces: u8,
     pub mitigates: Vec<ThreatId>,
     pub owner: Option<String>,
-    pub references: Vec<String>,
+    pub references: Texts,
     /// Links or citations that show the status (from `[[mitigation-status]]`).
     pub evidence: Vec<String>,
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// The knowledge-base mitigation this one was instantiated from; `None` for a
     /// mitigation written in the model.
     pub recommendation: Option<RecommendationId>,
@@ -292,14 +300,14 @@ pub struct NearMiss {
 pub struct Pattern {
     pub id: String,
     pub kb: KbId,
-    pub title: String,
+    pub title: Text,
     pub category: Category,
     pub severity: Severity,
     pub likelihood: Option<Level>,
     pub impact: Option<Level>,
-    pub cwe: Vec<u32>,
-    pub capec: Vec<u32>,
-    pub description: Option<String>,
+    pub cwe: Numbers,
+    pub capec: Numbers,
+    pub description: Option<Text>,
     /// What it applies to, in the knowledge base's words (`element = "flow", …`).
     pub applies_to: Vec<String>,
     /// Patterns of other knowledge bases it is a specific case of.
@@ -314,11 +322,11 @@ pub struct Pattern {
 pub struct Recommendation {
     pub id: String,
     pub kb: KbId,
-    pub title: String,
+    pub title: Text,
     pub mitigates: Vec<PatternId>,
     pub reduces: u8,
-    pub references: Vec<String>,
-    pub description: Option<String>,
+    pub references: Texts,
+    pub description: Option<Text>,
     /// Equivalent mitigations of other knowledge bases (both ways).
     pub same_as: Vec<RecommendationId>,
     /// What must hold of each element it is on for it to protect.

@@ -397,7 +397,7 @@ fn threat_dragon_zones_are_inferred_from_the_boundary_curves() {
     let mitigated = model
         .threats
         .iter()
-        .find(|t| t.title == "Data flow should use HTTP/S")
+        .find(|t| &*t.title == "Data flow should use HTTP/S")
         .unwrap();
     assert!(
         mitigated
@@ -757,7 +757,7 @@ fn threat_dragon_boxes_nest_zones_and_statuses_become_mitigations_or_acceptances
     );
     let mitigation = m.mitigation(open.mitigations[0]);
     assert_eq!(mitigation.status, threatbook::model::Status::Proposed);
-    assert_eq!(mitigation.title, "Aggregate queries.");
+    assert_eq!(&*mitigation.title, "Aggregate queries.");
 }
 
 /// The files of an imported folder, one after the other, as a user reads them.

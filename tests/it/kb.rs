@@ -170,7 +170,7 @@ fn recommended_mitigations_are_instantiated_per_element_with_the_statuses_set() 
     let auth = mitigation("authenticate-peer@user");
     assert_eq!(auth.status, Status::Implemented);
     assert_eq!(auth.evidence, ["https://example.com/evidence/login-tests"]);
-    assert_eq!(auth.references, ["https://example.com/auth"]);
+    assert_eq!(&auth.references[..], ["https://example.com/auth"]);
     assert_eq!(
         mitigation("authenticate-peer@partner").status,
         Status::Proposed
