@@ -711,7 +711,12 @@ impl<'a> ReportView<'a> {
                     coverage: coverage[t.index()].as_str(),
                     coverage_label: coverage_label(coverage[t.index()]),
                     uncovered: coverage[t.index()].is_uncovered(),
-                    description: threat.description.as_deref(),
+                    // A summary gives an instance's text once, with its pattern: the
+                    // view need not carry it per element.
+                    description: threat
+                        .description
+                        .as_deref()
+                        .filter(|_| detail == Detail::Full || threat.pattern.is_none()),
                     targets: threat.targets.iter().map(|x| model.target_id(*x)).collect(),
                     target_links: threat
                         .targets
@@ -783,7 +788,9 @@ impl<'a> ReportView<'a> {
                         title: &mitigation.title,
                         status: mitigation.status.as_str(),
                         owner: mitigation.owner.as_deref(),
-                        description: mitigation.description.as_deref(),
+                        description: mitigation.description.as_deref().filter(|_| {
+                            detail == Detail::Full || mitigation.recommendation.is_none()
+                        }),
                         threats: mitigation
                             .mitigates
                             .iter()
