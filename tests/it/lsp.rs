@@ -1,0 +1,440 @@
+//! `threatbook lsp` spoken to as an editor does: the binary spawned, Content-Length framed
+//! JSON-RPC over its standard input and output. A Neovim session does the same through
+//! a real editor's client when `nvim` is installed (always in CI).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::root;
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A language client over the server's pipes.
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    pending: Vec<Value>,
+}
+
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(n) = line.strip_prefix("Content-Length: ") {
+            length = n.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    pub fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_threatbook"))
+            .args(["lsp", "--today", "2026-12-01"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("threatbook lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(m) = read_message(&mut reader) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            messages,
+            next_id: 1,
+            pending: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Sends a request and waits for its response's `result`.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let m = self
+                .messages
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .unwrap_or_else(|_| panic!("no answer to {method}"));
+            if m.get("id") == Some(&json!(id)) && m.get("method").is_none() {
+                assert!(m.get("error").is_none(), "{method} failed: {m}");
+                return m["result"].clone();
+            }
+            self.pending.push(m);
+        }
+    }
+
+    /// Waits for diagnostics of `uri` that satisfy `wanted`, and returns them.
+    pub fn diagnostics(&mut self, uri: &str, wanted: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut last = None;
+        loop {
+            let m = if self.pending.is_empty() {
+                match self
+                    .messages
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                {
+                    Ok(m) => m,
+                    Err(_) => panic!("no matching diagnostics for {uri}; last: {last:#?}"),
+                }
+            } else {
+                self.pending.remove(0)
+            };
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                let list = m["params"]["diagnostics"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                if wanted(&list) {
+                    return list;
+                }
+                last = Some(list);
+            }
+        }
+    }
+
+    /// shutdown, exit, and the process's exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+pub fn uri(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+/// The fixture model copied into a fresh folder.
+fn shop() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["threatbook.toml", "model.toml"] {
+        std::fs::copy(
+            root().join("tests/fixtures/lsp/shop").join(name),
+            dir.path().join(name),
+        )
+        .unwrap();
+    }
+    let path = dir.path().join("model.toml");
+    (dir, path)
+}
+
+/// The line and UTF-16 column of the `nth` occurrence of `needle` (plus `shift`).
+fn pos(text: &str, needle: &str, nth: usize, shift: usize) -> Value {
+    let at = text
+        .match_indices(needle)
+        .nth(nth)
+        .expect("needle present")
+        .0
+        + shift;
+    let line = text[..at].matches('\n').count();
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": column})
+}
+
+fn codes(list: &[Value]) -> Vec<String> {
+    list.iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn initialize(client: &mut Client, dir: &Path) {
+    let init = client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(dir), "capabilities": {}}),
+    );
+    let caps = &init["capabilities"];
+    for cap in [
+        "definitionProvider",
+        "referencesProvider",
+        "hoverProvider",
+        "completionProvider",
+        "codeActionProvider",
+    ] {
+        assert!(!caps[cap].is_null(), "{cap} missing from {caps}");
+    }
+    client.notify("initialized", json!({}));
+}
+
+#[test]
+fn lsp_session_diagnoses_navigates_completes_and_fixes() {
+    let (dir, path) = shop();
+    let file = uri(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": file, "languageId": "toml", "version": 1, "text": text}}),
+    );
+    let first = client.diagnostics(&file, |_| true);
+    assert!(
+        codes(&first).iter().all(|c| c == "unmitigated-threat"),
+        "{first:#?}"
+    );
+
+    // A typo in a reference: the error appears where it is, with the help's fix.
+    let broken = text.replacen("zone = \"dmz\"", "zone = \"dzm\"", 1);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 2},
+               "contentChanges": [{"text": broken}]}),
+    );
+    let errors = client.diagnostics(&file, |l| {
+        codes(l).contains(&"dangling-reference".to_string())
+    });
+    let error = errors
+        .iter()
+        .find(|d| d["code"] == "dangling-reference")
+        .unwrap();
+    assert_eq!(error["severity"], 1);
+    assert_eq!(error["source"], "threatbook");
+    let typo = pos(&broken, "dzm", 0, 0);
+    // The diagnostic covers the string, quotes included; the fix replaces the id.
+    assert_eq!(error["range"]["start"], pos(&broken, "\"dzm\"", 0, 0));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `dmz`?"),
+        "{error}"
+    );
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": file}, "range": error["range"],
+               "context": {"diagnostics": [error]}}),
+    );
+    let fix = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Replace `dzm` with `dmz`")
+        .unwrap_or_else(|| panic!("no replacement in {actions:#}"));
+    let edit = &fix["edit"]["changes"][&file][0];
+    assert_eq!(edit["newText"], "dmz");
+    assert_eq!(edit["range"]["start"], typo);
+
+    // The fix, typed in as an incremental change: the error goes.
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 3},
+               "contentChanges": [{"range": edit["range"], "text": "dmz"}]}),
+    );
+    let fixed = client.diagnostics(&file, |l| {
+        !codes(l).contains(&"dangling-reference".to_string())
+    });
+    assert!(!fixed.is_empty());
+
+    // Go to definition: from a component's zone to the zone's id, and from a flow's
+    // `to` to the component.
+    let at = |needle: &str, nth: usize| json!({"textDocument": {"uri": file}, "position": pos(&text, needle, nth, 1)});
+    let definition = client.request("textDocument/definition", at("\"dmz\"", 1));
+    assert_eq!(definition[0]["uri"], file);
+    assert_eq!(definition[0]["range"]["start"], pos(&text, "dmz", 0, 0));
+    let definition = client.request("textDocument/definition", at("\"api\"", 1));
+    assert_eq!(definition[0]["range"]["start"], pos(&text, "\"api\"", 0, 1));
+
+    // Find references of the component `api`: its id, the flow's `to`, the threat's target.
+    let mut params = at("\"api\"", 0);
+    params["context"] = json!({"includeDeclaration": true});
+    let refs = client.request("textDocument/references", params);
+    let starts: Vec<&Value> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["range"]["start"])
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            &pos(&text, "\"api\"", 0, 1),
+            &pos(&text, "\"api\"", 1, 1),
+            &pos(&text, "\"api\"", 2, 1)
+        ]
+    );
+
+    // Completion in `zone = "…"` offers the zones and nothing else.
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": file}, "position": pos(&text, "zone = \"dmz\"", 0, 8)}),
+    );
+    let mut labels: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    labels.sort();
+    assert_eq!(labels, ["dmz", "internet"]);
+    // `kind = "…"` offers the component kinds.
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": file}, "position": pos(&text, "kind = \"process\"", 0, 8)}),
+    );
+    let kinds: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"data-store") && kinds.contains(&"process"),
+        "{kinds:?}"
+    );
+
+    // Hover on a component: what it is, and the threats it gets with their state.
+    let hover = client.request("textDocument/hover", at("\"api\"", 0));
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(shown.contains("**component** `api`: API"), "{shown}");
+    assert!(shown.contains("zone `dmz` (DMZ, trust 5)"), "{shown}");
+    assert!(shown.contains("`spoofing-process@api`"), "{shown}");
+    assert!(shown.contains("Proposed only"), "{shown}");
+    assert!(
+        shown.contains("`sqli` SQL injection (high): Mitigated"),
+        "{shown}"
+    );
+
+    // A knowledge-base threat without an implemented mitigation can be marked not
+    // applicable, or accepted.
+    let warning = fixed
+        .iter()
+        .find(|d| {
+            d["code"] == "unmitigated-threat"
+                && d["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("spoofing-process@api")
+        })
+        .unwrap();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": file}, "range": warning["range"],
+               "context": {"diagnostics": [warning]}}),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"Mark `spoofing-process` not applicable to `api`"),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Accept `spoofing-process@api` until 2027-03-01"),
+        "{titles:?}"
+    );
+    let skeleton = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Mark `spoofing-process` not applicable to `api`")
+        .unwrap();
+    let inserted = skeleton["edit"]["changes"][&file][0]["newText"]
+        .as_str()
+        .unwrap();
+    assert!(
+        inserted.contains("[[not-applicable]]\nelement = \"api\"\npattern = \"spoofing-process\""),
+        "{inserted}"
+    );
+
+    assert!(client.stop().success());
+}
+
+#[test]
+fn lsp_clears_diagnostics_of_a_file_that_no_longer_has_any() {
+    let (dir, path) = shop();
+    let file = uri(&path);
+    let manifest = uri(&dir.path().join("threatbook.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    // A name missing from the manifest's project: the error is the manifest's, and the
+    // code action adds the name.
+    let broken_manifest = "[project]\n\n[knowledge]\nbases = [\"stride\"]\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": manifest, "languageId": "toml", "version": 1,
+                                "text": broken_manifest}}),
+    );
+    let errors = client.diagnostics(&manifest, |l| codes(l).contains(&"missing-field".into()));
+    let missing = errors
+        .iter()
+        .find(|d| d["code"] == "missing-field")
+        .unwrap();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": manifest}, "range": missing["range"],
+               "context": {"diagnostics": [missing]}}),
+    );
+    assert_eq!(actions[0]["title"], "Add `name = \"\"`", "{actions:#}");
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": manifest, "version": 2},
+               "contentChanges": [{"text": "[project]\nname = \"Shop\"\n\n[knowledge]\nbases = [\"stride\"]\n"}]}),
+    );
+    assert!(client.diagnostics(&manifest, |l| l.is_empty()).is_empty());
+    // Closing the model file of an unsaved error goes back to the disk's text.
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": file, "languageId": "toml", "version": 1,
+                                "text": text.replace("to = \"api\"", "to = \"nowhere\"")}}),
+    );
+    client.diagnostics(&file, |l| {
+        codes(l).contains(&"unknown-flow-endpoint".into())
+    });
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": file}}),
+    );
+    client.diagnostics(&file, |l| {
+        !codes(l).contains(&"unknown-flow-endpoint".into())
+    });
+    assert!(client.stop().success());
+}
