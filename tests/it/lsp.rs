@@ -438,3 +438,85 @@ fn lsp_clears_diagnostics_of_a_file_that_no_longer_has_any() {
     });
     assert!(client.stop().success());
 }
+
+/// The Lua the Neovim test runs: open the file, start `threatbook lsp` for it, wait for
+/// diagnostics and write them one a line (`code line:column message`). It uses
+/// `vim.lsp.start` where Neovim has it (0.8 and later) and `start_client` before.
+const NVIM_SCRIPT: &str = r#"
+local bin, file, out = os.getenv('TB_BIN'), os.getenv('TB_FILE'), os.getenv('TB_OUT')
+vim.cmd('edit ' .. vim.fn.fnameescape(file))
+local buf = vim.api.nvim_get_current_buf()
+local config = {
+  name = 'threatbook',
+  cmd = { bin, 'lsp', '--today', '2026-12-01' },
+  root_dir = vim.fn.fnamemodify(file, ':h'),
+}
+if vim.lsp.start then
+  vim.lsp.start(config)
+else
+  vim.lsp.buf_attach_client(buf, vim.lsp.start_client(config))
+end
+vim.wait(20000, function() return #vim.diagnostic.get(buf) > 0 end, 50)
+local lines = {}
+for _, d in ipairs(vim.diagnostic.get(buf)) do
+  local code = d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code) or ''
+  local first = d.message:gsub('\n.*', '')
+  table.insert(lines, string.format('%s %d:%d %s', code, d.lnum + 1, d.col + 1, first))
+end
+table.sort(lines)
+vim.fn.writefile(lines, out)
+vim.cmd('qall!')
+"#;
+
+fn nvim() -> Option<PathBuf> {
+    for dir in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()) {
+        let candidate = dir.join("nvim");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("CI must install Neovim for the editor test of `threatbook lsp` (see .ci/run)");
+    }
+    eprintln!("nvim not found: the Neovim session of `threatbook lsp` is skipped");
+    None
+}
+
+#[test]
+fn lsp_diagnostics_reach_neovim() {
+    let Some(nvim) = nvim() else { return };
+    let (dir, path) = shop();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("zone = \"dmz\"", "zone = \"dzm\"", 1)).unwrap();
+    let script = dir.path().join("session.lua");
+    std::fs::write(&script, NVIM_SCRIPT).unwrap();
+    let out = dir.path().join("diagnostics.txt");
+    let mut child = Command::new(nvim)
+        .args(["--headless", "--clean", "-u", "NONE", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("TB_BIN", env!("CARGO_BIN_EXE_threatbook"))
+        .env("TB_FILE", &path)
+        .env("TB_OUT", &out)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nvim starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("nvim did not finish the session");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let written = std::fs::read_to_string(&out).expect("the session wrote the diagnostics");
+    let lines: Vec<&str> = written.lines().collect();
+    assert!(
+        lines.contains(
+            &"dangling-reference 21:8 `zone` names `dzm`, but no zone has that id"
+        ),
+        "{written}"
+    );
+}
