@@ -33,6 +33,8 @@ pub struct Analysis {
     /// The diagnostics of each file, by path.
     pub diagnostics: HashMap<PathBuf, Vec<Published>>,
     files: HashMap<PathBuf, FileId>,
+    /// Where each line of each file starts, by file.
+    starts: Vec<Vec<usize>>,
 }
 
 impl Analysis {
@@ -48,6 +50,11 @@ impl Analysis {
             .filter(|(_, f)| !f.is_bundled)
             .map(|(id, f)| (f.path.clone(), id))
             .collect();
+        let starts = project
+            .sources
+            .iter()
+            .map(|(_, f)| super::text::line_starts(&f.text))
+            .collect();
         let mut analysis = Analysis {
             dir: dir.to_path_buf(),
             today,
@@ -55,6 +62,7 @@ impl Analysis {
             index,
             diagnostics: HashMap::new(),
             files,
+            starts,
         };
         analysis.diagnostics = analysis.publish();
         analysis
@@ -66,7 +74,10 @@ impl Analysis {
     }
 
     pub fn lines(&self, file: FileId) -> Lines<'_> {
-        Lines::new(&self.project.sources.get(file).text)
+        Lines::with_starts(
+            &self.project.sources.get(file).text,
+            &self.starts[file.index()],
+        )
     }
 
     pub fn text(&self, file: FileId) -> &str {

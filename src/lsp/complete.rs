@@ -100,8 +100,10 @@ pub fn complete(
     let (line_start, line) = lines.line(n)?;
     let before = line.get(..offset.checked_sub(line_start)?)?;
     let word_start = before
-        .rfind(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '@' | '_' | '.')))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || matches!(c, '-' | '@' | '_' | '.')))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let quoted = matches!(before[..word_start].chars().last(), Some('"' | '\''));
     let (table, key) = context(&lines, n, before)?;
     let wanted = wanted(&table, &key)?;

@@ -359,6 +359,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_position_of_an_odd_file_makes_any_answer_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("threatbook.toml"),
+            "[project]\nname = \"Café — “x”\"\n[knowledge]\nbases = [\"stride\"]\n",
+        )
+        .unwrap();
+        let model = "[[zone]]\nid = \"z\"\nname = \"Zoné\"\ntrust = 3\n\n[[component]]\n\
+                     id = \"a\"\nname = \"—\"\nkind = \"process\"\nzone = \"z\"\ntags = [\"é—\", \n\n\
+                     [[threat]]\nid = \"t\"\ntargets = [\"a\", \"x@a\", \"@\", \"a@\"]\nmitigates = \"“\"\n";
+        let path = dir.path().join("model.toml");
+        let mut overlay = crate::load::Overlay::new();
+        overlay.insert(path.clone(), model.to_string());
+        let analysis = Analysis::new(dir.path(), &overlay, Date::new(2026, 12, 1).unwrap());
+        let lines = text::Lines::new(model);
+        for offset in 0..=model.len() + 2 {
+            let p = lines.position(offset);
+            let _ = complete::complete(&analysis, &path, p);
+            let _ = navigate::hover(&analysis, &path, p);
+            let _ = navigate::definition(&analysis, &path, p);
+            let _ = navigate::references(&analysis, &path, p, true);
+            let _ = actions::code_actions(&analysis, &path, lsp_types::Range::new(p, p));
+        }
+        // The model has a syntax error, reported in the file being typed.
+        assert!(
+            analysis.diagnostics[&path]
+                .iter()
+                .any(|d| d.source.code == crate::diag::Code::TomlSyntax)
+        );
+    }
+
+    #[test]
     fn incremental_changes_replace_their_range() {
         let mut doc = "zone = \"dmz\"\nname = \"x\"\n".to_string();
         let change = |l1, c1, l2, c2, text: &str| lsp_types::TextDocumentContentChangeEvent {

@@ -11,20 +11,35 @@ use lsp_types::{Position, Range, Uri};
 #[derive(Debug)]
 pub struct Lines<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    starts: std::borrow::Cow<'t, [usize]>,
+}
+
+/// Where each line of `text` starts.
+pub fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        )
+        .collect()
 }
 
 impl<'t> Lines<'t> {
     pub fn new(text: &'t str) -> Lines<'t> {
-        let starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
-        Lines { text, starts }
+        Lines {
+            text,
+            starts: line_starts(text).into(),
+        }
+    }
+
+    /// Lines of `text` whose starts ([`line_starts`]) are known already.
+    pub fn with_starts(text: &'t str, starts: &'t [usize]) -> Lines<'t> {
+        Lines {
+            text,
+            starts: starts.into(),
+        }
     }
 
     /// The position of a byte offset (clamped to the text, moved back to a character

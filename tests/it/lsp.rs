@@ -384,6 +384,39 @@ fn lsp_session_diagnoses_navigates_completes_and_fixes() {
         "{inserted}"
     );
 
+    // `technology` offers the knowledge bases' technology words, not their tags.
+    let typing = text.replacen(
+        "kind = \"process\"\n",
+        "kind = \"process\"\ntechnology = \"fa\"\n",
+        1,
+    );
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": file, "version": 4},
+               "contentChanges": [{"text": typing}]}),
+    );
+    let completion = client.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": file}, "position": pos(&typing, "\"fa\"", 0, 3)}),
+    );
+    let words: Vec<&str> = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(words.contains(&"fastapi") && words.contains(&"starlette"), "{words:?}");
+    assert!(!words.contains(&"routing"), "{words:?}");
+    let fastapi = completion
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "fastapi")
+        .unwrap();
+    // The edit replaces the two letters typed.
+    assert_eq!(fastapi["textEdit"]["range"]["start"], pos(&typing, "\"fa\"", 0, 1));
+    assert_eq!(fastapi["textEdit"]["newText"], "fastapi");
+
     assert!(client.stop().success());
 }
 
@@ -397,7 +430,7 @@ fn lsp_clears_diagnostics_of_a_file_that_no_longer_has_any() {
     initialize(&mut client, dir.path());
     // A name missing from the manifest's project: the error is the manifest's, and the
     // code action adds the name.
-    let broken_manifest = "[project]\n\n[knowledge]\nbases = [\"stride\"]\n";
+    let broken_manifest = "[project]\n\n[knowledge]\nbases = [\"stride\", \"fastapi\"]\n";
     client.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": manifest, "languageId": "toml", "version": 1,
@@ -417,7 +450,7 @@ fn lsp_clears_diagnostics_of_a_file_that_no_longer_has_any() {
     client.notify(
         "textDocument/didChange",
         json!({"textDocument": {"uri": manifest, "version": 2},
-               "contentChanges": [{"text": "[project]\nname = \"Shop\"\n\n[knowledge]\nbases = [\"stride\"]\n"}]}),
+               "contentChanges": [{"text": "[project]\nname = \"Shop\"\n\n[knowledge]\nbases = [\"stride\", \"fastapi\"]\n"}]}),
     );
     assert!(client.diagnostics(&manifest, |l| l.is_empty()).is_empty());
     // Closing the model file of an unsaved error goes back to the disk's text.
