@@ -67,7 +67,10 @@ fn fixes(analysis: &Analysis, p: &Published) -> Vec<(String, TextEdit)> {
             Vec::new()
         };
         let range = value_range(analysis, span);
-        let old = analysis.text(span.file).get(range.clone()).unwrap_or_default();
+        let old = analysis
+            .text(span.file)
+            .get(range.clone())
+            .unwrap_or_default();
         for new in replacements {
             out.push((
                 format!("Replace `{old}` with `{new}`"),

@@ -405,7 +405,10 @@ fn lsp_session_diagnoses_navigates_completes_and_fixes() {
         .iter()
         .map(|i| i["label"].as_str().unwrap())
         .collect();
-    assert!(words.contains(&"fastapi") && words.contains(&"starlette"), "{words:?}");
+    assert!(
+        words.contains(&"fastapi") && words.contains(&"starlette"),
+        "{words:?}"
+    );
     assert!(!words.contains(&"routing"), "{words:?}");
     let fastapi = completion
         .as_array()
@@ -414,7 +417,10 @@ fn lsp_session_diagnoses_navigates_completes_and_fixes() {
         .find(|i| i["label"] == "fastapi")
         .unwrap();
     // The edit replaces the two letters typed.
-    assert_eq!(fastapi["textEdit"]["range"]["start"], pos(&typing, "\"fa\"", 0, 1));
+    assert_eq!(
+        fastapi["textEdit"]["range"]["start"],
+        pos(&typing, "\"fa\"", 0, 1)
+    );
     assert_eq!(fastapi["textEdit"]["newText"], "fastapi");
 
     assert!(client.stop().success());
@@ -547,9 +553,7 @@ fn lsp_diagnostics_reach_neovim() {
     let written = std::fs::read_to_string(&out).expect("the session wrote the diagnostics");
     let lines: Vec<&str> = written.lines().collect();
     assert!(
-        lines.contains(
-            &"dangling-reference 21:8 `zone` names `dzm`, but no zone has that id"
-        ),
+        lines.contains(&"dangling-reference 21:8 `zone` names `dzm`, but no zone has that id"),
         "{written}"
     );
 }
