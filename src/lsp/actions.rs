@@ -23,6 +23,9 @@ use crate::source::{FileId, Span};
 const ACCEPTANCE_DAYS: i64 = 90;
 
 /// The fixes for the diagnostics of `path` that touch `range`.
+// `WorkspaceEdit::changes` is keyed by `Uri`, whose parsed form caches data in a `Cell`;
+// its hash and equality are those of the text, so the key cannot change in the map.
+#[allow(clippy::mutable_key_type)]
 pub fn code_actions(analysis: &Analysis, path: &Path, range: Range) -> Option<CodeActionResponse> {
     let published = analysis.diagnostics.get(path)?;
     let uri = path_to_uri(path)?;

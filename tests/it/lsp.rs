@@ -2,7 +2,7 @@
 //! JSON-RPC over its standard input and output. A Neovim session does the same through
 //! a real editor's client when `nvim` is installed (always in CI).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
