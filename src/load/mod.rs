@@ -62,18 +62,30 @@ pub type Overlay = std::collections::HashMap<std::path::PathBuf, String>;
 
 /// Loads the model in `dir` as [`load_dir`] does, with the text of the files `overlay`
 /// names taken from it instead of the disk. An overlaid `.toml` file inside `dir` that is
-/// not on disk yet (a new, unsaved file) is part of the model too.
+/// not on disk yet (a new, unsaved file) is part of the model too, unless the folder
+/// walk would skip it (hidden, or in a folder of another model or a knowledge base).
 pub fn load_dir_overlay(dir: &Path, overlay: &Overlay, diags: &mut Diagnostics) -> Loaded {
     let mut files = discover(dir, diags);
     let known: std::collections::HashSet<std::path::PathBuf> =
         files.iter().map(|f| f.path.clone()).collect();
     for path in overlay.keys() {
-        if known.contains(path) || path.extension().is_none_or(|e| e != "toml") {
+        if known.contains(path)
+            || path.exists()
+            || path.extension().is_none_or(|e| e != "toml")
+        {
             continue;
         }
         let Ok(rest) = path.strip_prefix(dir) else {
             continue;
         };
+        let elsewhere = path
+            .ancestors()
+            .skip(1)
+            .take_while(|a| *a != dir)
+            .any(|a| a.join(MANIFEST).is_file() || a.join(KB_MANIFEST).is_file());
+        if elsewhere {
+            continue;
+        }
         let relative: Vec<String> = rest
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -425,4 +437,39 @@ fn entity_name(key: &str) -> &'static str {
         .find(|k| **k == key)
         .copied()
         .unwrap_or("entity")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaid_texts_replace_files_and_add_only_files_the_walk_would_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(MANIFEST), "[project]\nname = \"M\"\n").unwrap();
+        std::fs::write(root.join("zones.toml"), "").unwrap();
+        std::fs::create_dir(root.join("kb")).unwrap();
+        std::fs::write(root.join("kb").join(KB_MANIFEST), "").unwrap();
+        std::fs::write(root.join("kb/patterns.toml"), "").unwrap();
+        let zone = "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n";
+        let mut overlay = Overlay::new();
+        overlay.insert(root.join("zones.toml"), zone.into());
+        overlay.insert(root.join("new.toml"), zone.replace("\"z\"", "\"y\""));
+        // A knowledge base's file open in an editor is not a model file.
+        overlay.insert(root.join("kb/patterns.toml"), "[[pattern]]\n".into());
+        overlay.insert(root.join("kb/new.toml"), "[[pattern]]\n".into());
+        overlay.insert(root.join(".hidden.toml"), "x".into());
+        let mut diags = Diagnostics::default();
+        let loaded = load_dir_overlay(root, &overlay, &mut diags);
+        let files: Vec<&str> = loaded
+            .sources
+            .iter()
+            .map(|(_, f)| f.relative.as_str())
+            .collect();
+        assert_eq!(files, [MANIFEST, "new.toml", "zones.toml"]);
+        let zones: Vec<&str> = loaded.raw.zone.iter().map(|z| z.id.value.as_str()).collect();
+        assert_eq!(zones, ["y", "z"]);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
 }
