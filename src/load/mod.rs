@@ -69,10 +69,7 @@ pub fn load_dir_overlay(dir: &Path, overlay: &Overlay, diags: &mut Diagnostics) 
     let known: std::collections::HashSet<std::path::PathBuf> =
         files.iter().map(|f| f.path.clone()).collect();
     for path in overlay.keys() {
-        if known.contains(path)
-            || path.exists()
-            || path.extension().is_none_or(|e| e != "toml")
-        {
+        if known.contains(path) || path.exists() || path.extension().is_none_or(|e| e != "toml") {
             continue;
         }
         let Ok(rest) = path.strip_prefix(dir) else {
@@ -468,7 +465,12 @@ mod tests {
             .map(|(_, f)| f.relative.as_str())
             .collect();
         assert_eq!(files, [MANIFEST, "new.toml", "zones.toml"]);
-        let zones: Vec<&str> = loaded.raw.zone.iter().map(|z| z.id.value.as_str()).collect();
+        let zones: Vec<&str> = loaded
+            .raw
+            .zone
+            .iter()
+            .map(|z| z.id.value.as_str())
+            .collect();
         assert_eq!(zones, ["y", "z"]);
         assert!(diags.is_empty(), "{diags:?}");
     }

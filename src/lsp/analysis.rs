@@ -48,7 +48,7 @@ impl Analysis {
             .sources
             .iter()
             .filter(|(_, f)| !f.is_bundled)
-            .map(|(id, f)| (f.path.clone(), id))
+            .map(|(id, f)| (super::text::normalize(&f.path), id))
             .collect();
         let starts = project
             .sources
@@ -109,7 +109,10 @@ impl Analysis {
                     if file.is_bundled {
                         continue;
                     }
-                    (file.path.clone(), self.lines(span.file).range(span.range()))
+                    (
+                        super::text::normalize(&file.path),
+                        self.lines(span.file).range(span.range()),
+                    )
                 }
                 // A problem with a whole file or folder is shown at the top of the file,
                 // or of the manifest for a folder.
@@ -117,7 +120,7 @@ impl Analysis {
                     let path = if p.is_dir() {
                         manifest.clone()
                     } else {
-                        p.clone()
+                        super::text::normalize(p)
                     };
                     (path, lsp_types::Range::default())
                 }

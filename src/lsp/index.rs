@@ -98,7 +98,7 @@ fn reference_keys(table: &str, knowledge: bool) -> &'static [(&'static str, Name
             ("pattern", Id(Space::Pattern)),
         ],
         "mitigation-status" => &[
-            ("mitigation", Instance(Space::KbMitigation)),
+            ("mitigation", Id(Space::KbMitigation)),
             ("elements", Id(Space::Model)),
         ],
         _ => &[],

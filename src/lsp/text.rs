@@ -136,11 +136,30 @@ pub fn uri_to_path(uri: &Uri) -> Option<PathBuf> {
         }
         i += 1;
     }
-    Some(PathBuf::from(String::from_utf8(out).ok()?))
+    Some(normalize(Path::new(&String::from_utf8(out).ok()?)))
+}
+
+/// `path` with `.` dropped and `..` taken back, without asking the disk: how editors
+/// name files (`/m/./kb/../kb/p.toml` is `/m/kb/p.toml`).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The `file://` URI of an absolute path.
 pub fn path_to_uri(path: &Path) -> Option<Uri> {
+    let path = normalize(path);
     let text = path.to_str()?;
     let mut uri = String::from("file://");
     for b in text.bytes() {
@@ -175,6 +194,8 @@ mod tests {
         let uri = path_to_uri(path).unwrap();
         assert_eq!(uri.as_str(), "file:///tmp/my%20model/threatbook.toml");
         assert_eq!(uri_to_path(&uri).unwrap(), path);
+        let dotted: Uri = "file:///m/./kb/../kb/p.toml".parse().unwrap();
+        assert_eq!(uri_to_path(&dotted).unwrap(), Path::new("/m/kb/p.toml"));
         let other: Uri = "untitled:Untitled-1".parse().unwrap();
         assert_eq!(uri_to_path(&other), None);
     }

@@ -557,3 +557,87 @@ fn lsp_diagnostics_reach_neovim() {
         "{written}"
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn lsp_navigates_between_a_model_and_its_local_knowledge_base() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("catalog/fastapi"), dir.path());
+    // The example uses the bundled copy of its knowledge base; this one uses the folder.
+    let manifest = dir.path().join("threatbook.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("bases = [\"fastapi\"]"));
+    std::fs::write(
+        &manifest,
+        text.replace("bases = [\"fastapi\"]", "bases = [\"./kb\"]"),
+    )
+    .unwrap();
+    let status = dir.path().join("status.toml");
+    let kb = dir.path().join("kb/mitigations.toml");
+    let (status_text, kb_text) = (
+        std::fs::read_to_string(&status).unwrap(),
+        std::fs::read_to_string(&kb).unwrap(),
+    );
+    let mut client = Client::start();
+    initialize(&mut client, dir.path());
+    for (path, text) in [(&status, &status_text), (&kb, &kb_text)] {
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri(path), "languageId": "toml", "version": 1,
+                                    "text": text}}),
+        );
+    }
+    // From `[[mitigation-status]] mitigation` to the knowledge base's declaration.
+    let definition = client.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&status)},
+               "position": pos(&status_text, "\"route-auth-dependencies\"", 0, 3)}),
+    );
+    assert_eq!(definition[0]["uri"], uri(&kb).as_str(), "{definition}");
+    assert_eq!(
+        definition[0]["range"]["start"],
+        pos(&kb_text, "\"route-auth-dependencies\"", 0, 1)
+    );
+    // And back: the knowledge base's mitigation is referred to from the model.
+    let refs = client.request(
+        "textDocument/references",
+        json!({"textDocument": {"uri": uri(&kb)},
+               "position": pos(&kb_text, "\"route-auth-dependencies\"", 0, 3),
+               "context": {"includeDeclaration": false}}),
+    );
+    let files: Vec<&str> = refs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, [uri(&status).as_str()], "{refs:#}");
+    // Hover on a knowledge-base mitigation says what it mitigates.
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&status)},
+               "position": pos(&status_text, "\"route-auth-dependencies\"", 0, 3)}),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        shown.starts_with("**knowledge-base mitigation** `route-auth-dependencies`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("`router-permissive-route-access`"),
+        "{shown}"
+    );
+    assert!(client.stop().success());
+}
