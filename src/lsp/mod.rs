@@ -6,7 +6,8 @@
 //! [`Analysis`]: the project loaded by the same loader as `check`, with the editor's
 //! unsaved text laid over the files on disk, checked by the same rules, and an index of
 //! every id. Edits mark their folder stale; the folder is analysed again once the editor
-//! has been quiet for [`DEBOUNCE`], or at once when a request needs it. The protocol's
+//! has been quiet for [`DEBOUNCE`], or at once when a request needs it; so do changes on
+//! disk that a client watching files reports. The protocol's
 //! messages are written by `lsp-server`'s transport: this module never prints.
 
 mod actions;
@@ -59,9 +60,10 @@ pub fn capabilities() -> ServerCapabilities {
 pub fn run(connection: &Connection, today: Date) -> Result<(), String> {
     let capabilities = serde_json::to_value(capabilities())
         .map_err(|e| format!("cannot encode the capabilities: {e}"))?;
-    connection
+    let client = connection
         .initialize(capabilities)
         .map_err(|e| e.to_string())?;
+    watch_toml_files(connection, &client);
     let mut server = Server::new(today);
     loop {
         let message = match server.deadline {
@@ -97,6 +99,37 @@ pub fn run(connection: &Connection, today: Date) -> Result<(), String> {
             Message::Response(_) => {}
         }
     }
+}
+
+/// Asks a client that can watch files for us to report changes to TOML files, so that
+/// a model file changed on disk (a checkout, another tool) is read again.
+fn watch_toml_files(connection: &Connection, client: &serde_json::Value) {
+    let can = &client["capabilities"]["workspace"]["didChangeWatchedFiles"]["dynamicRegistration"];
+    if can != &serde_json::Value::Bool(true) {
+        return;
+    }
+    let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String("**/*.toml".into()),
+            kind: None,
+        }],
+    };
+    let params = lsp_types::RegistrationParams {
+        registrations: vec![lsp_types::Registration {
+            id: "threatbook-toml-files".into(),
+            method: notif::DidChangeWatchedFiles::METHOD.into(),
+            register_options: serde_json::to_value(options).ok(),
+        }],
+    };
+    send(
+        connection,
+        Request::new(
+            "threatbook-watch".to_string().into(),
+            req::RegisterCapability::METHOD.into(),
+            params,
+        )
+        .into(),
+    );
 }
 
 fn send(connection: &Connection, message: Message) {
@@ -191,6 +224,20 @@ impl Server {
                     // Its folder is read from disk again: the editor dropped its text.
                     self.touch(&path);
                     self.open.remove(&path);
+                }
+            }
+            notif::DidChangeWatchedFiles::METHOD => {
+                if let Ok(p) = n.extract::<lsp_types::DidChangeWatchedFilesParams>(
+                    notif::DidChangeWatchedFiles::METHOD,
+                ) {
+                    for change in p.changes {
+                        // An open file's text is the editor's, whatever the disk says.
+                        if let Some(path) = text::uri_to_path(&change.uri)
+                            && !self.open.contains_key(&path)
+                        {
+                            self.touch(&path);
+                        }
+                    }
                 }
             }
             _ => {}

@@ -131,6 +131,24 @@ impl Client {
         }
     }
 
+    /// Waits for the first message from the server that satisfies `wanted`.
+    pub fn message(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&wanted) {
+            return self.pending.remove(i);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let m = self
+                .messages
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("the awaited message");
+            if wanted(&m) {
+                return m;
+            }
+            self.pending.push(m);
+        }
+    }
+
     /// shutdown, exit, and the process's exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
         assert_eq!(self.request("shutdown", Value::Null), Value::Null);
@@ -639,5 +657,49 @@ fn lsp_navigates_between_a_model_and_its_local_knowledge_base() {
         shown.contains("`router-permissive-route-access`"),
         "{shown}"
     );
+    assert!(client.stop().success());
+}
+
+#[test]
+fn lsp_reads_a_file_changed_on_disk_again_when_the_client_reports_it() {
+    let (dir, path) = shop();
+    let manifest = dir.path().join("threatbook.toml");
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri(dir.path()),
+               "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}),
+    );
+    client.notify("initialized", json!({}));
+    client.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&manifest), "languageId": "toml", "version": 1,
+                                "text": std::fs::read_to_string(&manifest).unwrap()}}),
+    );
+    // The server asked to hear of changes to TOML files.
+    let registration = client.message(|m| m["method"] == "client/registerCapability");
+    let registration = &registration["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(
+        registration["registerOptions"]["watchers"][0]["globPattern"],
+        "**/*.toml"
+    );
+    // The first analysis is done (model.toml has warnings) before the disk changes.
+    let before = client.diagnostics(&uri(&path), |_| true);
+    assert!(!codes(&before).contains(&"unknown-flow-endpoint".into()));
+    // model.toml is not open; another tool breaks it on disk.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("from = \"browser\"", "from = \"nobody\""),
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&path), "type": 2}]}),
+    );
+    client.diagnostics(&uri(&path), |l| {
+        codes(l).contains(&"unknown-flow-endpoint".into())
+    });
     assert!(client.stop().success());
 }
