@@ -45,15 +45,25 @@ fn main() {
     );
     for (name, dir, file) in [
         ("FastAPI example", fastapi.as_path(), "components.toml"),
-        ("200 components, no knowledge base", plain.as_path(), "components.toml"),
-        ("200 components, stride + 60 patterns", with_kb.as_path(), "components.toml"),
+        (
+            "200 components, no knowledge base",
+            plain.as_path(),
+            "components.toml",
+        ),
+        (
+            "200 components, stride + 60 patterns",
+            with_kb.as_path(),
+            "components.toml",
+        ),
     ] {
         let path = dir.join(file);
         let mut overlay = threatbook::load::Overlay::new();
         overlay.insert(path.clone(), std::fs::read_to_string(&path).unwrap() + "\n");
         let threats = check(dir, today).model.map_or(0, |m| m.threats.len());
         let plain_check = time(runs, || check(dir, today));
-        let analysis = time(runs, || threatbook::lsp::Analysis::new(dir, &overlay, today));
+        let analysis = time(runs, || {
+            threatbook::lsp::Analysis::new(dir, &overlay, today)
+        });
         println!(
             "{name:<40} {threats:>8} {:>10.1}ms {:>12.1}ms",
             plain_check.as_secs_f64() * 1000.0,

@@ -120,11 +120,14 @@ fn add_key(analysis: &Analysis, span: Span, key: &str) -> Option<(String, TextEd
     } else {
         first
     };
-    let text = analysis.text(span.file).get(span.range()).unwrap_or("");
-    let id = text.lines().find_map(|l| {
-        let (k, v) = l.split_once('=')?;
-        (k.trim() == "id").then(|| v.trim().trim_matches(['"', '\'']).to_string())
-    });
+    // The table's `id`, from its lines up to the next header.
+    let id = (at..)
+        .map_while(|n| lines.line(n).map(|(_, l)| l))
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "id").then(|| v.trim().trim_matches(['"', '\'']).to_string())
+        });
     let value = id.map(|id| sentence_case(&id)).unwrap_or_default();
     let position = lsp_types::Position::new(at as u32, 0);
     Some((
@@ -199,6 +202,45 @@ fn skeletons(analysis: &Analysis, file: FileId, message: &str) -> Vec<(String, T
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn titles_and_edits(model: &str) -> Vec<(String, TextEdit)> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("threatbook.toml"),
+            "[project]\nname = \"M\"\n",
+        )
+        .unwrap();
+        let path = dir.path().join("model.toml");
+        std::fs::write(&path, model).unwrap();
+        let today = Date::new(2026, 12, 1).unwrap();
+        let analysis = Analysis::new(dir.path(), &crate::load::Overlay::new(), today);
+        analysis.diagnostics[&path]
+            .iter()
+            .flat_map(|p| fixes(&analysis, p))
+            .collect()
+    }
+
+    #[test]
+    fn a_misspelt_key_is_replaced_and_a_missing_name_added_below_the_header() {
+        let fixes = titles_and_edits(
+            "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n\n\
+             [[component]]\nid = \"api-gateway\"\nkind = \"process\"\nzone = \"z\"\n\n\
+             [[component]]\nid = \"db\"\nnmae = \"DB\"\nkind = \"data-store\"\nzone = \"z\"\n",
+        );
+        let add = fixes
+            .iter()
+            .find(|(t, _)| t == "Add `name = \"Api gateway\"`")
+            .unwrap_or_else(|| panic!("{fixes:?}"));
+        // Line 5 (from 0) is the `[[component]]` header: the name goes below it.
+        assert_eq!(add.1.range.start, lsp_types::Position::new(6, 0));
+        assert_eq!(add.1.new_text, "name = \"Api gateway\"\n");
+        let rename = fixes
+            .iter()
+            .find(|(t, _)| t == "Replace `nmae` with `name`")
+            .unwrap_or_else(|| panic!("{fixes:?}"));
+        assert_eq!(rename.1.range.start, lsp_types::Position::new(12, 0));
+        assert_eq!(rename.1.new_text, "name");
+    }
 
     #[test]
     fn backticked_words_and_sentence_case() {
