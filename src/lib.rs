@@ -19,6 +19,7 @@ pub mod git;
 pub mod import;
 pub mod kinds;
 pub mod load;
+pub mod lsp;
 pub mod model;
 pub mod output;
 pub mod paths;
@@ -51,6 +52,14 @@ pub struct Project {
 pub fn open(dir: &Path) -> Project {
     let mut diagnostics = Diagnostics::default();
     let loaded = load::load_dir(dir, &mut diagnostics);
+    finish(loaded, Some(dir), diagnostics)
+}
+
+/// Like [`open`], with the text of the files `overlay` names (an editor's unsaved
+/// buffers, by path) read from it instead of the disk.
+pub fn open_overlay(dir: &Path, overlay: &load::Overlay) -> Project {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = load::load_dir_overlay(dir, overlay, &mut diagnostics);
     finish(loaded, Some(dir), diagnostics)
 }
 

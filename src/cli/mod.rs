@@ -12,6 +12,7 @@ mod export;
 mod import;
 mod init;
 mod kb;
+mod lsp;
 mod man;
 mod paths;
 mod print;
@@ -92,6 +93,8 @@ enum Command {
     Completions(completions::Args),
     /// Print the manual page (roff), of threatbook or of one subcommand.
     Man(man::Args),
+    /// Run the language server (Language Server Protocol over standard input and output).
+    Lsp(lsp::Args),
 }
 
 /// Options that fix the date coverage is judged on.
@@ -329,6 +332,7 @@ pub fn main() -> ExitCode {
         Command::Review(args) => review::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     exit.into()
 }

@@ -54,13 +54,56 @@ pub const ENTITY_TABLES: &[&str] = &[
 /// Files are read and parsed on all cores: each file is independent until its entities
 /// are appended, in path order, to one [`RawModel`].
 pub fn load_dir(dir: &Path, diags: &mut Diagnostics) -> Loaded {
-    let files = discover(dir, diags);
+    load_dir_overlay(dir, &Overlay::new(), diags)
+}
+
+/// Texts that stand in for files on disk (an editor's unsaved buffers), by path.
+pub type Overlay = std::collections::HashMap<std::path::PathBuf, String>;
+
+/// Loads the model in `dir` as [`load_dir`] does, with the text of the files `overlay`
+/// names taken from it instead of the disk. An overlaid `.toml` file inside `dir` that is
+/// not on disk yet (a new, unsaved file) is part of the model too, unless the folder
+/// walk would skip it (hidden, or in a folder of another model or a knowledge base).
+pub fn load_dir_overlay(dir: &Path, overlay: &Overlay, diags: &mut Diagnostics) -> Loaded {
+    let mut files = discover(dir, diags);
+    let known: std::collections::HashSet<std::path::PathBuf> =
+        files.iter().map(|f| f.path.clone()).collect();
+    for path in overlay.keys() {
+        if known.contains(path) || path.exists() || path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let Ok(rest) = path.strip_prefix(dir) else {
+            continue;
+        };
+        let elsewhere = path
+            .ancestors()
+            .skip(1)
+            .take_while(|a| *a != dir)
+            .any(|a| a.join(MANIFEST).is_file() || a.join(KB_MANIFEST).is_file());
+        if elsewhere {
+            continue;
+        }
+        let relative: Vec<String> = rest
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if relative.iter().any(|part| part.starts_with('.')) {
+            continue;
+        }
+        let relative = relative.join("/");
+        files.push(ModelFile {
+            path: path.clone(),
+            is_manifest: relative == MANIFEST,
+            relative,
+        });
+    }
+    files.sort_by(|a, b| (!a.is_manifest, &a.relative).cmp(&(!b.is_manifest, &b.relative)));
     let has_manifest = files.iter().any(|f| f.is_manifest);
     let mut loaded = Loaded::default();
     if files.is_empty() {
         return loaded;
     }
-    for (index, parsed) in read_all(&files).into_iter().enumerate() {
+    for (index, parsed) in read_all(&files, overlay).into_iter().enumerate() {
         let file = &files[index];
         let id = loaded
             .sources
@@ -113,7 +156,7 @@ struct Parsed {
 
 /// Reads and parses every file, largest first, on as many threads as there are cores.
 /// The result is in the order of `files`.
-fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
+fn read_all(files: &[ModelFile], overlay: &Overlay) -> Vec<Parsed> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(files.len());
@@ -121,7 +164,7 @@ fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
         return files
             .iter()
             .enumerate()
-            .map(|(i, f)| read_file(FileId::from_index(i), f))
+            .map(|(i, f)| read_file(FileId::from_index(i), f, overlay))
             .collect();
     }
     let mut order: Vec<usize> = (0..files.len()).collect();
@@ -136,7 +179,7 @@ fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
                     loop {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&i) = order.get(k) else { break };
-                        mine.push((i, read_file(FileId::from_index(i), &files[i])));
+                        mine.push((i, read_file(FileId::from_index(i), &files[i], overlay)));
                     }
                     mine
                 })
@@ -151,7 +194,10 @@ fn read_all(files: &[ModelFile]) -> Vec<Parsed> {
     done.into_iter().map(|(_, p)| p).collect()
 }
 
-fn read_file(id: FileId, file: &ModelFile) -> Parsed {
+fn read_file(id: FileId, file: &ModelFile, overlay: &Overlay) -> Parsed {
+    if let Some(text) = overlay.get(&file.path) {
+        return parse_text(id, file.is_manifest, text.clone());
+    }
     let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
     if size > limits::MAX_FILE_BYTES {
         let mut diags = Diagnostics::default();
@@ -388,4 +434,44 @@ fn entity_name(key: &str) -> &'static str {
         .find(|k| **k == key)
         .copied()
         .unwrap_or("entity")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaid_texts_replace_files_and_add_only_files_the_walk_would_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join(MANIFEST), "[project]\nname = \"M\"\n").unwrap();
+        std::fs::write(root.join("zones.toml"), "").unwrap();
+        std::fs::create_dir(root.join("kb")).unwrap();
+        std::fs::write(root.join("kb").join(KB_MANIFEST), "").unwrap();
+        std::fs::write(root.join("kb/patterns.toml"), "").unwrap();
+        let zone = "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n";
+        let mut overlay = Overlay::new();
+        overlay.insert(root.join("zones.toml"), zone.into());
+        overlay.insert(root.join("new.toml"), zone.replace("\"z\"", "\"y\""));
+        // A knowledge base's file open in an editor is not a model file.
+        overlay.insert(root.join("kb/patterns.toml"), "[[pattern]]\n".into());
+        overlay.insert(root.join("kb/new.toml"), "[[pattern]]\n".into());
+        overlay.insert(root.join(".hidden.toml"), "x".into());
+        let mut diags = Diagnostics::default();
+        let loaded = load_dir_overlay(root, &overlay, &mut diags);
+        let files: Vec<&str> = loaded
+            .sources
+            .iter()
+            .map(|(_, f)| f.relative.as_str())
+            .collect();
+        assert_eq!(files, [MANIFEST, "new.toml", "zones.toml"]);
+        let zones: Vec<&str> = loaded
+            .raw
+            .zone
+            .iter()
+            .map(|z| z.id.value.as_str())
+            .collect();
+        assert_eq!(zones, ["y", "z"]);
+        assert!(diags.is_empty(), "{diags:?}");
+    }
 }

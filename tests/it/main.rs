@@ -18,6 +18,7 @@ mod html;
 mod import;
 mod kb;
 mod load_errors;
+mod lsp;
 mod otm_round_trip;
 mod output;
 mod paths;
