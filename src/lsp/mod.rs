@@ -34,7 +34,7 @@ pub use self::analysis::Analysis;
 use crate::model::Date;
 
 /// How long the editor must be quiet after a change before its folder is analysed again.
-pub const DEBOUNCE: Duration = Duration::from_millis(150);
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// What the server tells the client it can do.
 pub fn capabilities() -> ServerCapabilities {
