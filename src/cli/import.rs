@@ -51,14 +51,19 @@ pub fn run(args: Args) -> Exit {
         accept_until,
         model_folder: Some(args.output.clone()),
     };
+    // Large files take seconds: on a terminal, the stage reached is shown after the first.
+    let progress = super::progress::Progress::new("import");
+    progress.stage("reading the file");
     let draft = match import::read(&args.file, format, &options) {
         Ok(d) => d,
         Err(e) => return print::failure(&e.to_string()),
     };
+    progress.stage("checking and writing the model");
     let written = match import::write_model(&draft, &args.output) {
         Ok(w) => w,
         Err(e) => return print::failure(&e.to_string()),
     };
+    progress.finish();
     // Threats and mitigations as the model has them: instances of the knowledge bases
     // it names are not in its files.
     let counts: Vec<String> = draft
