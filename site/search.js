@@ -3,7 +3,12 @@
 // built with DOM methods and textContent only: index text is never parsed as HTML.
 (function () {
   "use strict";
-  var index = window.THREATBOOK_SEARCH || [];
+  // Entries refer to shared text by position: model names in `models`, descriptions
+  // (many knowledge-base threats share one) in `texts`.
+  var data = window.THREATBOOK_SEARCH || {};
+  var index = data.entries || [];
+  var texts = data.texts || [];
+  var models = data.models || [];
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   if (!status || !list) {
@@ -20,7 +25,7 @@
     return;
   }
   var hits = index.filter(function (entry) {
-    var haystack = entry.s;
+    var haystack = entry.x === undefined ? entry.s : entry.s + " " + texts[entry.x];
     return words.every(function (w) { return haystack.indexOf(w) !== -1; });
   });
   status.textContent = hits.length + (hits.length === 1 ? " result" : " results") + " for \u201c" + query + "\u201d";
@@ -33,7 +38,7 @@
     var kind = document.createElement("span");
     kind.className = "kind";
     // A threat names the elements it is on: many threats share one title.
-    kind.textContent = entry.k + (entry.e ? " on " + entry.e : "") + " · " + entry.m;
+    kind.textContent = entry.k + (entry.e ? " on " + entry.e : "") + " · " + models[entry.m];
     item.appendChild(kind);
     list.appendChild(item);
   });

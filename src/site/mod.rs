@@ -88,7 +88,7 @@ pub fn build_with_progress(
     };
     let mut files = Vec::new();
     let mut entries = Vec::new();
-    let mut index = Vec::new();
+    let mut index = search::Index::default();
     for m in models {
         let mut view = ReportView::new(ReportInput {
             model: m.model,

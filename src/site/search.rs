@@ -4,9 +4,25 @@
 //! `window.THREATBOOK_SEARCH`. A script file, not JSON fetched at run time, because pages
 //! opened from `file://` may not fetch.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::render::ReportView;
+
+/// The whole index. Text that many entries share is written once: model names in
+/// `models`, descriptions in `texts` (knowledge-base threats and mitigations share their
+/// pattern's and recommendation's description), and entries refer to them by position.
+#[derive(Default, Serialize)]
+pub struct Index {
+    /// Model names; an entry's `m` is a position here.
+    pub models: Vec<String>,
+    /// Lower-cased descriptions, each once; an entry's `x` is a position here.
+    pub texts: Vec<String>,
+    pub entries: Vec<Entry>,
+    #[serde(skip)]
+    text_at: HashMap<String, usize>,
+}
 
 #[derive(Serialize)]
 pub struct Entry {
@@ -14,62 +30,79 @@ pub struct Entry {
     pub t: String,
     /// Kind of entity.
     pub k: &'static str,
-    /// Model name.
-    pub m: String,
+    /// The model, as a position in `models`.
+    pub m: usize,
     /// For a threat, the elements it is on with their kinds ("API (component), Login
     /// (flow)"), so that hits with the same title can be told apart; else absent.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub e: String,
     /// URL relative to the site's root.
     pub u: String,
-    /// Lower-cased text that a query is matched against.
+    /// Lower-cased text that a query is matched against, with the description in `x`.
     pub s: String,
+    /// Its description, as a position in `texts`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<usize>,
 }
 
 fn searchable(parts: &[&str]) -> String {
     parts.join(" ").to_lowercase()
 }
 
+impl Index {
+    /// The position of a description in `texts`, adding it the first time.
+    fn text(&mut self, description: Option<&str>) -> Option<usize> {
+        let d = description.filter(|d| !d.trim().is_empty())?.to_lowercase();
+        if let Some(at) = self.text_at.get(&d) {
+            return Some(*at);
+        }
+        let at = self.texts.len();
+        self.texts.push(d.clone());
+        self.text_at.insert(d, at);
+        Some(at)
+    }
+}
+
 /// Adds the entities of one model.
-pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
-    let model = view.project.name;
-    let mut add = |k: &'static str, title: &str, url: String, parts: &[&str], on: String| {
-        index.push(Entry {
+pub fn add_model(index: &mut Index, slug: &str, view: &ReportView<'_>) {
+    let model = index.models.len();
+    index.models.push(view.project.name.to_string());
+    let mut add = |k: &'static str,
+                   title: &str,
+                   url: String,
+                   parts: &[&str],
+                   description: Option<&str>,
+                   on: String| {
+        let x = index.text(description);
+        index.entries.push(Entry {
             t: title.to_string(),
             k,
-            m: model.to_string(),
+            m: model,
             e: on,
             u: format!("{slug}/{url}"),
             s: searchable(parts),
+            x,
         });
     };
     for c in &view.components {
-        let parts = [
-            c.id,
-            c.name,
-            c.technology.unwrap_or(""),
-            c.description.unwrap_or(""),
-        ];
+        let parts = [c.id, c.name, c.technology.unwrap_or("")];
         add(
             "component",
             c.name,
             format!("components/{}.html", c.id),
             &parts,
+            c.description,
             String::new(),
         );
     }
     for f in &view.flows {
-        let parts = [
-            f.id,
-            f.name,
-            f.protocol.unwrap_or(""),
-            f.description.unwrap_or(""),
-        ];
+        let parts = [f.id, f.name, f.protocol.unwrap_or("")];
         add(
             "flow",
             f.name,
             format!("flows.html#flow-{}", f.id),
             &parts,
+            f.description,
             String::new(),
         );
     }
@@ -80,39 +113,34 @@ pub fn add_model(index: &mut Vec<Entry>, slug: &str, view: &ReportView<'_>) {
             .map(|l| format!("{} ({})", l.name, l.kind))
             .collect();
         let on = on.join(", ");
-        // Names, not kinds: "component" would otherwise match every threat.
         let names: Vec<&str> = t.target_links.iter().map(|l| l.name).collect();
         let names = names.join(" ");
-        let parts = [
-            t.id,
-            t.title,
-            t.category,
-            t.description.unwrap_or(""),
-            &names,
-        ];
+        let parts = [t.id, t.title, t.category, &names];
         add(
             "threat",
             t.title,
             format!("threats/{}.html", t.id),
             &parts,
+            t.description,
             on.clone(),
         );
     }
     for x in &view.mitigations {
-        let parts = [x.id, x.title, x.description.unwrap_or("")];
+        let parts = [x.id, x.title];
         add(
             "mitigation",
             x.title,
             format!("mitigations/{}.html", x.id),
             &parts,
+            x.description,
             String::new(),
         );
     }
 }
 
 /// The index as a script.
-pub fn to_script(index: &[Entry]) -> String {
-    let json = serde_json::to_string(index).unwrap_or_else(|_| "[]".into());
+pub fn to_script(index: &Index) -> String {
+    let json = serde_json::to_string(index).unwrap_or_else(|_| "{}".into());
     format!("window.THREATBOOK_SEARCH = {json};\n")
 }
 
@@ -125,13 +153,19 @@ mod tests {
         let entry = Entry {
             t: "</script><script>alert(1)</script>".into(),
             k: "threat",
-            m: "m".into(),
+            m: 0,
             e: String::new(),
             u: "m/threats/x.html".into(),
             s: "x".into(),
+            x: None,
         };
-        let script = to_script(&[entry]);
-        assert!(script.starts_with("window.THREATBOOK_SEARCH = [{"));
+        let index = Index {
+            models: vec!["m".into()],
+            entries: vec![entry],
+            ..Index::default()
+        };
+        let script = to_script(&index);
+        assert!(script.starts_with("window.THREATBOOK_SEARCH = {"));
         // The index is a separate file, loaded with <script src>: its text never meets the
         // HTML parser, and JSON string syntax keeps it data.
         let json = script
@@ -139,6 +173,9 @@ mod tests {
             .trim_end()
             .trim_end_matches(';');
         let back: serde_json::Value = serde_json::from_str(json).unwrap();
-        assert_eq!(back[0]["t"], "</script><script>alert(1)</script>");
+        assert_eq!(
+            back["entries"][0]["t"],
+            "</script><script>alert(1)</script>"
+        );
     }
 }

@@ -391,7 +391,8 @@ fn search_results_name_the_element_and_kind_a_threat_is_on() {
         .trim_start_matches("window.THREATBOOK_SEARCH = ")
         .trim_end()
         .trim_end_matches(';');
-    let index: Vec<serde_json::Value> = serde_json::from_str(json).unwrap();
+    let whole: serde_json::Value = serde_json::from_str(json).unwrap();
+    let index: Vec<serde_json::Value> = whole["entries"].as_array().unwrap().clone();
     let threats: Vec<&serde_json::Value> = index.iter().filter(|e| e["k"] == "threat").collect();
     assert!(!threats.is_empty());
     for t in &threats {
@@ -430,4 +431,41 @@ fn search_results_name_the_element_and_kind_a_threat_is_on() {
     );
     let search_js = std::fs::read_to_string(tmp.path().join("assets/search.js")).unwrap();
     assert!(search_js.contains("entry.e"));
+}
+
+#[test]
+fn the_search_index_writes_each_description_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_site(&["catalog/stride-example"], tmp.path());
+    let script = std::fs::read_to_string(tmp.path().join("search-index.js")).unwrap();
+    let json = script
+        .trim_start_matches("window.THREATBOOK_SEARCH = ")
+        .trim_end()
+        .trim_end_matches(';');
+    let whole: serde_json::Value = serde_json::from_str(json).unwrap();
+    let texts = whole["texts"].as_array().unwrap();
+    let entries = whole["entries"].as_array().unwrap();
+    assert_eq!(whole["models"][0], "Clinic appointments");
+    // Each description once, and far fewer than the entries that have one: the
+    // knowledge base's instances share their pattern's.
+    let mut distinct: Vec<&str> = texts.iter().map(|t| t.as_str().unwrap()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), texts.len());
+    let described = entries.iter().filter(|e| e.get("x").is_some()).count();
+    assert!(
+        described > 2 * texts.len(),
+        "{described} entries, {} texts",
+        texts.len()
+    );
+    // An instance's description is reachable, lower-cased, from its entry.
+    let threat = entries
+        .iter()
+        .find(|e| e["k"] == "threat" && e.get("x").is_some())
+        .unwrap();
+    let text = texts[threat["x"].as_u64().unwrap() as usize]
+        .as_str()
+        .unwrap();
+    assert_eq!(text, text.to_lowercase());
+    assert!(!text.is_empty());
 }
