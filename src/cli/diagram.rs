@@ -1,4 +1,4 @@
-//! `threatbook diagram`: the model's data-flow diagram as SVG, DOT or Mermaid.
+//! `threatbook diagram`: the model's data-flow diagram as SVG, PNG, DOT or Mermaid.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,8 @@ use crate::diagram::{self, Options, Scope};
 enum Format {
     /// A self-contained SVG laid out by threatbook (no Graphviz needed).
     Svg,
+    /// That SVG drawn as a PNG image, with a bundled font (same bytes on every machine).
+    Png,
     /// Graphviz DOT, for `dot -Tpng`.
     Dot,
     /// A Mermaid flowchart, for Markdown on GitHub and GitLab.
@@ -30,7 +32,7 @@ enum Labels {
 pub struct Args {
     /// The model folder (the one holding threatbook.toml) [default: the current folder].
     dir: Option<PathBuf>,
-    /// Diagram format [default: from the -o extension (.svg, .dot, .mmd or .mermaid), else svg].
+    /// Diagram format [default: from the -o extension (.svg, .png, .dot, .mmd or .mermaid), else svg].
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Draw only this zone (with the zones inside it) and the components it exchanges
@@ -51,6 +53,9 @@ pub struct Args {
     /// overlapping, else the number; the flow table under the drawing has every name].
     #[arg(long, value_enum)]
     labels: Option<Labels>,
+    /// PNG pixels per SVG unit, from 0.5 to 4 [default: 1].
+    #[arg(long, value_name = "F", conflicts_with = "stats")]
+    scale: Option<f32>,
     #[command(flatten)]
     date: DateArgs,
     #[command(flatten)]
@@ -60,6 +65,7 @@ pub struct Args {
 /// The extension of each format's files, for `-o` without `--format`.
 const EXTENSIONS: &[(&str, Format)] = &[
     (".svg", Format::Svg),
+    (".png", Format::Png),
     (".dot", Format::Dot),
     (".mmd", Format::Mermaid),
     (".mermaid", Format::Mermaid),
@@ -122,14 +128,33 @@ pub fn run(args: Args) -> Exit {
         Ok(f) => f,
         Err(e) => return print::failure(&e),
     };
+    let scale = match (format, args.scale) {
+        (Format::Png, scale) => scale.unwrap_or(1.0),
+        (_, Some(_)) => return print::failure("--scale applies only to --format png"),
+        (_, None) => 1.0,
+    };
+    if !(diagram::png::MIN_SCALE..=diagram::png::MAX_SCALE).contains(&scale) {
+        return print::failure(&format!(
+            "{}; nothing was written",
+            diagram::png::PngError::Scale(scale)
+        ));
+    }
+    let png = format == Format::Png;
     let format = match format {
-        Format::Svg => diagram::Format::Svg,
+        Format::Svg | Format::Png => diagram::Format::Svg,
         Format::Dot => diagram::Format::Dot,
         Format::Mermaid => diagram::Format::Mermaid,
     };
     match diagram::Diagram::new(model, &Options { today, scope }) {
         Ok(mut d) => {
             d.labels = labels;
+            if png {
+                let svg = diagram::render_diagram(&d, format);
+                return match diagram::png::render(&svg, scale) {
+                    Ok(bytes) => args.output.write_bytes(&bytes, &inputs),
+                    Err(e) => print::failure(&format!("{e}; nothing was written")),
+                };
+            }
             let mut text = diagram::render_diagram(&d, format);
             if !text.ends_with('\n') {
                 text.push('\n');

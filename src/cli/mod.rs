@@ -164,7 +164,12 @@ impl OutputArgs {
 
     /// Writes `text`, refusing to write over any of `inputs`.
     fn write(&self, text: &str, inputs: &crate::output::Inputs) -> Exit {
-        match crate::output::write(&self.target(), text.as_bytes(), inputs) {
+        self.write_bytes(text.as_bytes(), inputs)
+    }
+
+    /// Writes `bytes` (a binary format such as PNG), refusing to write over any of `inputs`.
+    fn write_bytes(&self, bytes: &[u8], inputs: &crate::output::Inputs) -> Exit {
+        match crate::output::write(&self.target(), bytes, inputs) {
             Ok(()) => Exit::Ok,
             Err(e) => print::failure(&e.to_string()),
         }

@@ -6,11 +6,13 @@
 //! show: zones as a nesting tree in drawing order, components, flows with their report
 //! numbers, and the marks (trust-boundary crossings, uncovered threats). The three
 //! formats read only that [`Diagram`]. [`layout`] places it; [`svg`] draws the layout.
-//! Nothing here does I/O: every function returns a string.
+//! [`png`] rasterises the SVG. Nothing here does I/O: every function returns a string, or
+//! for PNG the image's bytes.
 
 pub mod dot;
 pub mod layout;
 pub mod mermaid;
+pub mod png;
 pub mod select;
 pub mod stats;
 pub mod svg;

@@ -929,3 +929,178 @@ fn the_flow_table_wraps_rows_instead_of_cutting_them() {
         }
     }
 }
+
+/// Runs `threatbook` from the repository root, keeping standard output as bytes.
+fn run_binary(args: &[&str]) -> (i32, Vec<u8>, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_threatbook"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code().unwrap_or(-1), out.stdout, stderr)
+}
+
+/// Width and height from a PNG's IHDR chunk, after checking the signature.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&png[12..16], b"IHDR");
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+    (be(&png[16..20]), be(&png[20..24]))
+}
+
+/// The `width` and `height` attributes of the SVG's root element.
+fn svg_size(svg: &str) -> (u32, u32) {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let root = doc.root_element();
+    let attr = |name: &str| root.attribute(name).unwrap().parse::<u32>().unwrap();
+    (attr("width"), attr("height"))
+}
+
+#[test]
+fn png_has_the_svg_size_and_the_same_bytes_every_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("fastapi.png");
+    let file = file.to_str().unwrap();
+    let (code, _, stderr) =
+        run_binary(&["diagram", "catalog/fastapi", "--today", TODAY, "-o", file]);
+    assert_eq!(code, 0, "{stderr}");
+    let from_file = std::fs::read(file).unwrap();
+    let svg = run(&["diagram", "catalog/fastapi", "--today", TODAY]).stdout;
+    assert_eq!(png_size(&from_file), svg_size(&svg));
+    // Standard output carries the same bytes, binary.
+    let (code, stdout, stderr) = run_binary(&[
+        "diagram",
+        "catalog/fastapi",
+        "--today",
+        TODAY,
+        "--format",
+        "png",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(from_file == stdout, "two runs give different PNG bytes");
+    // No chunk but the image's own: no time stamp or text.
+    let mut at = 8;
+    let mut chunks = Vec::new();
+    while at + 8 <= stdout.len() {
+        let len = u32::from_be_bytes(stdout[at..at + 4].try_into().unwrap()) as usize;
+        chunks.push(String::from_utf8_lossy(&stdout[at + 4..at + 8]).into_owned());
+        at += 12 + len;
+    }
+    assert!(
+        chunks
+            .iter()
+            .all(|c| ["IHDR", "IDAT", "IEND"].contains(&c.as_str())),
+        "{chunks:?}"
+    );
+    let (code, scaled, stderr) = run_binary(&[
+        "diagram",
+        "catalog/fastapi",
+        "--today",
+        TODAY,
+        "--format",
+        "png",
+        "--scale",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let (w, h) = svg_size(&svg);
+    assert_eq!(png_size(&scaled), (2 * w, 2 * h));
+}
+
+#[test]
+fn png_draws_the_text() {
+    use resvg::tiny_skia::Pixmap;
+    let model = load("catalog/fastapi");
+    let d = Diagram::new(&model, &all()).unwrap();
+    let svg = svg::render(&d);
+    // The same drawing with every text element emptied.
+    let mut blank = String::new();
+    let mut rest = svg.as_str();
+    while let Some(open) = rest.find("<text") {
+        let body = open + rest[open..].find('>').unwrap() + 1;
+        let close = body + rest[body..].find("</text>").unwrap();
+        blank.push_str(&rest[..body]);
+        rest = &rest[close..];
+    }
+    blank.push_str(rest);
+    assert!(blank.len() < svg.len());
+    let inked = |svg: &str| {
+        let png = diagram::png::render(svg, 1.0).unwrap();
+        let pixmap = Pixmap::decode_png(&png).unwrap();
+        pixmap
+            .pixels()
+            .iter()
+            .filter(|p| p.red() < 128 && p.green() < 128 && p.blue() < 128)
+            .count()
+    };
+    let with_text = inked(&svg);
+    let without = inked(&blank);
+    // Names, the legend and the flow table: thousands of dark glyph pixels.
+    assert!(
+        with_text > without + 20_000,
+        "{with_text} dark pixels with text, {without} without"
+    );
+}
+
+#[test]
+fn png_refuses_a_drawing_above_the_pixel_limit_and_writes_nothing() {
+    let files = threatbook::synthetic::generate(threatbook::synthetic::Size::scaled(500));
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, text) in &files {
+        let path = tmp.path().join("model").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let model = generated(500);
+    let (w, h) = svg_size(&svg::render(&Diagram::new(&model, &all()).unwrap()));
+    assert!(
+        16 * u64::from(w) * u64::from(h) > diagram::png::MAX_PIXELS,
+        "{w} × {h}"
+    );
+    let dir = tmp.path().join("model");
+    let out = tmp.path().join("big.png");
+    let (code, stdout, stderr) = run_binary(&[
+        "diagram",
+        dir.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--scale",
+        "4",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(stdout.is_empty());
+    assert!(stderr.contains("above the limit of 100000000"), "{stderr}");
+    assert!(stderr.contains("--zone or --focus"), "{stderr}");
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn png_scale_is_checked() {
+    for (args, message) in [
+        (
+            &["--format", "png", "--scale", "5"][..],
+            "--scale 5 is outside 0.5 to 4",
+        ),
+        (
+            &["--format", "png", "--scale", "0.25"][..],
+            "--scale 0.25 is outside 0.5 to 4",
+        ),
+        (
+            &["--format", "svg", "--scale", "2"][..],
+            "--scale applies only to --format png",
+        ),
+    ] {
+        let mut all = vec!["diagram", "catalog/fastapi", "--today", TODAY];
+        all.extend_from_slice(args);
+        let (code, stdout, stderr) = run_binary(&all);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}

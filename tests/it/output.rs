@@ -451,13 +451,18 @@ fn the_format_comes_from_the_output_extension() {
 #[test]
 fn an_output_extension_no_format_has_is_an_error_naming_the_choices() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("d.png");
+    let out = tmp.path().join("d.gif");
     let r = run(&["diagram", MODEL, "-o", arg(&out)]);
     assert_eq!(r.code, 2);
-    for choice in [".svg", ".dot", ".mmd"] {
+    for choice in [
+        ".svg for svg",
+        ".png for png",
+        ".dot for dot",
+        ".mmd for mermaid",
+    ] {
         assert!(r.stderr.contains(choice), "{}", r.stderr);
     }
-    assert!(r.stderr.contains(".png"), "{}", r.stderr);
+    assert!(r.stderr.contains(".gif"), "{}", r.stderr);
     assert!(!out.exists());
 }
 
