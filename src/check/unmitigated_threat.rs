@@ -77,7 +77,7 @@ fn one(model: &Model, t: ThreatId, state: Coverage, diags: &mut Diagnostics) {
         format!(
             "threat `{}` is {}: {} mitigation{}, none implemented or verified",
             threat.id,
-            state.label().to_lowercase(),
+            state.words(),
             threat.mitigations.len(),
             if threat.mitigations.len() == 1 {
                 ""

@@ -242,7 +242,7 @@ fn tally(
                 .iter()
                 .filter_map(|c| {
                     let n = s.count(*c).unwrap_or(0);
-                    (n > 0).then(|| format!("{n} {}", c.label().to_lowercase()))
+                    (n > 0).then(|| format!("{n} {}", c.words()))
                 })
                 .collect();
             let states = if states.is_empty() {

@@ -467,6 +467,19 @@ impl Coverage {
         }
     }
 
+    /// The state in words, lower case, as a sentence uses it (`proposed only`).
+    pub fn words(self) -> &'static str {
+        match self {
+            Coverage::Uncovered => "uncovered",
+            Coverage::AcceptanceExpired => "acceptance expired",
+            Coverage::ProposedOnly => "proposed only",
+            Coverage::Planned => "planned",
+            Coverage::Accepted => "accepted",
+            Coverage::Mitigated => "mitigated",
+            Coverage::NotApplicable => "not applicable",
+        }
+    }
+
     /// What a threat in this state has, in one sentence (for report legends).
     pub fn meaning(self) -> &'static str {
         match self {

@@ -66,19 +66,6 @@ pub struct ReportView<'a> {
     pub knowledge: KnowledgeView<'a>,
 }
 
-/// A state in words, lower case, as a sentence uses it.
-fn coverage_label(c: Coverage) -> &'static str {
-    match c {
-        Coverage::Uncovered => "uncovered",
-        Coverage::AcceptanceExpired => "acceptance expired",
-        Coverage::ProposedOnly => "proposed only",
-        Coverage::Planned => "planned",
-        Coverage::Accepted => "accepted",
-        Coverage::Mitigated => "mitigated",
-        Coverage::NotApplicable => "not applicable",
-    }
-}
-
 /// How many threats are in one coverage state.
 #[derive(Serialize)]
 pub struct StateCount {
@@ -709,7 +696,7 @@ impl<'a> ReportView<'a> {
                     cwe: &threat.cwe,
                     capec: &threat.capec,
                     coverage: coverage[t.index()].as_str(),
-                    coverage_label: coverage_label(coverage[t.index()]),
+                    coverage_label: coverage[t.index()].words(),
                     uncovered: coverage[t.index()].is_uncovered(),
                     // A summary gives an instance's text once, with its pattern: the
                     // view need not carry it per element.

@@ -382,16 +382,21 @@ fn the_site_index_counts_each_state_and_never_a_mixed_covered_figure() {
     assert!(matrix.contains("a not-applicable mark on its pattern and element"));
 }
 
-#[test]
-fn search_results_name_the_element_and_kind_a_threat_is_on() {
-    let tmp = tempfile::tempdir().unwrap();
-    build_site(&["catalog/fastapi"], tmp.path());
-    let script = std::fs::read_to_string(tmp.path().join("search-index.js")).unwrap();
+/// The site's `search-index.js` under `site`, as the JSON it assigns.
+fn search_index(site: &Path) -> serde_json::Value {
+    let script = std::fs::read_to_string(site.join("search-index.js")).unwrap();
     let json = script
         .trim_start_matches("window.THREATBOOK_SEARCH = ")
         .trim_end()
         .trim_end_matches(';');
-    let whole: serde_json::Value = serde_json::from_str(json).unwrap();
+    serde_json::from_str(json).unwrap()
+}
+
+#[test]
+fn search_results_name_the_element_and_kind_a_threat_is_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    build_site(&["catalog/fastapi"], tmp.path());
+    let whole = search_index(tmp.path());
     let index: Vec<serde_json::Value> = whole["entries"].as_array().unwrap().clone();
     let threats: Vec<&serde_json::Value> = index.iter().filter(|e| e["k"] == "threat").collect();
     assert!(!threats.is_empty());
@@ -437,12 +442,7 @@ fn search_results_name_the_element_and_kind_a_threat_is_on() {
 fn the_search_index_writes_each_description_once() {
     let tmp = tempfile::tempdir().unwrap();
     build_site(&["catalog/stride-example"], tmp.path());
-    let script = std::fs::read_to_string(tmp.path().join("search-index.js")).unwrap();
-    let json = script
-        .trim_start_matches("window.THREATBOOK_SEARCH = ")
-        .trim_end()
-        .trim_end_matches(';');
-    let whole: serde_json::Value = serde_json::from_str(json).unwrap();
+    let whole = search_index(tmp.path());
     let texts = whole["texts"].as_array().unwrap();
     let entries = whole["entries"].as_array().unwrap();
     assert_eq!(whole["models"][0], "Clinic appointments");
