@@ -145,8 +145,9 @@ fn main() {
         std::process::exit(replay(&folder.display().to_string(), &case));
     }
     if let Some(which) = &args.case {
-        let (s, c) = parse_case(which);
-        let Some((case, steps)) = fuzz::replayed(&fuzz::seeds(), s, c) else {
+        let seeds = fuzz::seeds();
+        let (s, c) = parse_case(which, &seeds);
+        let Some((case, steps)) = fuzz::replayed(&seeds, s, c) else {
             eprintln!("fuzz: no seed {s}");
             std::process::exit(2);
         };
@@ -179,12 +180,18 @@ fn main() {
 }
 
 /// `SEED CASE` (or `SEED:CASE`), as a worker's `start` line names a case: the seed's
-/// index and the case's generator seed.
-fn parse_case(what: &str) -> (usize, u64) {
-    let mut parts = what.split([' ', ':']);
-    let s = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let c = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    (s, c)
+/// index or its name (`tests/fixtures/valid/diagram-single`), and the case's generator
+/// seed.
+fn parse_case(what: &str, seeds: &[fuzz::Seed]) -> (usize, u64) {
+    let (seed, case) = what.rsplit_once([' ', ':']).unwrap_or((what, "0"));
+    let s = seed.parse().ok().unwrap_or_else(|| {
+        let name = seed.trim_end_matches('/');
+        seeds
+            .iter()
+            .position(|s| s.name == name || s.name.ends_with(&format!("/{name}")))
+            .unwrap_or(usize::MAX)
+    });
+    (s, case.parse().unwrap_or(0))
 }
 
 /// Runs one case and prints what failed, and how long each command took.
@@ -514,7 +521,7 @@ fn campaign(args: &Args) {
                 if let Some(child) = children[j].as_mut() {
                     let _ = child.kill();
                 }
-                let (s, case_seed) = parse_case(what);
+                let (s, case_seed) = parse_case(what, &seeds);
                 let failure = Failure {
                     command: "case",
                     kind: "hang",
@@ -582,7 +589,7 @@ fn campaign(args: &Args) {
                 // The worker ended: at its deadline, or by a crash mid-case.
                 let status = children[j].take().and_then(|mut c| c.wait().ok());
                 if let Some((what, _)) = current[j].take() {
-                    let (s, case_seed) = parse_case(&what);
+                    let (s, case_seed) = parse_case(&what, &seeds);
                     let failure = Failure {
                         command: "case",
                         kind: "crash",
