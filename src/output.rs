@@ -19,7 +19,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-pub use self::tree::{TREE_MARKER, write_new_folder, write_tree, write_tree_atomic};
+pub use self::tree::{TREE_MARKER, TreeWriter, write_new_folder, write_tree, write_tree_atomic};
 
 /// Where a command's output goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -376,6 +376,7 @@ fn create_temporary(target: &Path) -> io::Result<(PathBuf, File)> {
 }
 
 /// Removes a path on drop unless disarmed: what a failed write leaves behind.
+#[derive(Debug)]
 pub(crate) struct Cleanup {
     path: Option<PathBuf>,
     folder: bool,

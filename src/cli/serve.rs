@@ -199,7 +199,8 @@ fn build_files(args: &Args, read: &mut Vec<PathBuf>) -> Result<Vec<(String, Vec<
             })
         })
         .collect();
-    let files = crate::site::build(&models, &renderer, today).map_err(rendering)?;
+    let files = crate::site::build(&models, &renderer, today)
+        .map_err(|e| failure("rendering failed".into(), e.to_string()))?;
     Ok(files.into_iter().map(|f| (f.path, f.bytes)).collect())
 }
 

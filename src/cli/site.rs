@@ -7,7 +7,7 @@ use super::{DateArgs, Exit};
 use crate::check::Options;
 use crate::diag::Severity;
 use crate::render::Renderer;
-use crate::site::{SiteModel, build_with_progress};
+use crate::site::SiteModel;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -99,17 +99,6 @@ pub fn run(mut args: Args) -> Exit {
             })
         })
         .collect();
-    let progress = super::progress::Progress::new("site");
-    let built = build_with_progress(&models, &renderer, today, &|done, total| {
-        progress.count(done, total, "pages")
-    });
-    progress.finish();
-    let files = match built {
-        Ok(f) => f,
-        Err(e) => return print::failure(&e.to_string()),
-    };
-    let count = files.len();
-    let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
     let mut inputs = crate::output::Inputs::default();
     for (project, dir) in projects.iter().zip(&args.dirs) {
         inputs.add_sources(&project.sources);
@@ -118,7 +107,22 @@ pub fn run(mut args: Args) -> Exit {
     if let Some(templates) = &args.templates {
         inputs.add_folder(templates);
     }
-    match crate::output::write_tree_atomic(&args.output, &files, &inputs) {
+    // Whether the folder may be written is known before any page is rendered.
+    let tree = match crate::output::TreeWriter::marked(&args.output, &inputs) {
+        Ok(t) => t,
+        Err(e) => return print::failure(&e.to_string()),
+    };
+    let progress = super::progress::Progress::new("site");
+    let built = crate::site::write(&models, &renderer, today, &tree, &|done, total| {
+        progress.count(done, total, "pages")
+    });
+    progress.finish();
+    if let Err(e) = built {
+        return print::failure(&e.to_string());
+    }
+    // The marker is not counted: it is threatbook's, not the site's.
+    let count = tree.count() - 1;
+    match tree.finish() {
         Ok(()) => {
             eprintln!(
                 "wrote {} to {}",

@@ -39,39 +39,123 @@ pub fn write_tree(
     inputs: &Inputs,
     replaceable: &dyn Fn(&Path) -> bool,
 ) -> Result<(), WriteError> {
-    if let Some(input) = inputs.inside(dir) {
-        return Err(WriteError::InputFolder {
-            path: dir.to_path_buf(),
-            input,
-        });
+    let tree = TreeWriter::begin(dir, inputs, replaceable)?;
+    for (relative, bytes) in files {
+        tree.add(relative, bytes)?;
     }
-    let exists = folder_exists(dir)?;
-    if exists && !(is_empty_folder(dir)? || replaceable(dir)) {
-        return Err(WriteError::NotReplaceable {
-            path: dir.to_path_buf(),
-        });
-    }
-    let (staging, cleanup) = stage(dir, files)?;
-    if exists {
-        // Move the old folder aside first: two renames, the old one deleted only after
-        // the new one is in place, and put back if the second rename fails.
-        let parent = folder_of(dir);
-        let aside = create_folder(parent, dir, "old").map_err(WriteError::io(parent))?;
-        let aside_cleanup = Cleanup::folder(aside.clone());
-        let previous = aside.join("previous");
-        std::fs::rename(dir, &previous).map_err(WriteError::io(dir))?;
-        if let Err(e) = std::fs::rename(&staging, dir) {
-            if std::fs::rename(&previous, dir).is_err() {
-                // The old folder could not be put back: keep it where it is.
-                aside_cleanup.disarm();
-            }
-            return Err(WriteError::io(dir)(e));
+    tree.finish()
+}
+
+/// A folder written file by file, as its files are made, and put in place whole by
+/// [`TreeWriter::finish`]: until then it is a staging folder beside its target, and a
+/// writer dropped unfinished removes it, leaving the target as it was.
+///
+/// Whether the target may be written is decided by [`TreeWriter::begin`], before any
+/// work. [`TreeWriter::add`] takes `&self`, so that several threads may add files.
+#[derive(Debug)]
+pub struct TreeWriter {
+    dir: PathBuf,
+    staging: PathBuf,
+    cleanup: Cleanup,
+    files: std::sync::atomic::AtomicUsize,
+}
+
+impl TreeWriter {
+    /// Checks that `dir` may be written (it is missing, empty, or `replaceable` says so,
+    /// and it neither is nor holds one of `inputs`) and creates the staging folder.
+    pub fn begin(
+        dir: &Path,
+        inputs: &Inputs,
+        replaceable: &dyn Fn(&Path) -> bool,
+    ) -> Result<TreeWriter, WriteError> {
+        if let Some(input) = inputs.inside(dir) {
+            return Err(WriteError::InputFolder {
+                path: dir.to_path_buf(),
+                input,
+            });
         }
-    } else {
-        std::fs::rename(&staging, dir).map_err(WriteError::io(dir))?;
+        if folder_exists(dir)? && !(is_empty_folder(dir)? || replaceable(dir)) {
+            return Err(WriteError::NotReplaceable {
+                path: dir.to_path_buf(),
+            });
+        }
+        let (staging, cleanup) = stage(dir, &[])?;
+        Ok(TreeWriter {
+            dir: dir.to_path_buf(),
+            staging,
+            cleanup,
+            files: std::sync::atomic::AtomicUsize::new(0),
+        })
     }
-    cleanup.disarm();
-    Ok(())
+
+    /// A [`TreeWriter`] for a folder that threatbook marks as its own ([`TREE_MARKER`]):
+    /// one that may replace a folder holding the marker.
+    pub fn marked(dir: &Path, inputs: &Inputs) -> Result<TreeWriter, WriteError> {
+        let tree = TreeWriter::begin(dir, inputs, &|d| d.join(TREE_MARKER).is_file())?;
+        tree.add(TREE_MARKER, b"written by threatbook\n")?;
+        Ok(tree)
+    }
+
+    /// Writes one file (`relative` with `/`, no `.` or `..` part) into the folder; a file
+    /// already added under that name is an error, never replaced.
+    pub fn add(&self, relative: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        check_relative(relative)?;
+        let path = self.staging.join(relative);
+        std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o666);
+        }
+        options
+            .open(&path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|source| WriteError::Io {
+                path: self.dir.join(relative),
+                source,
+            })?;
+        self.files
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// How many files have been added.
+    pub fn count(&self) -> usize {
+        self.files.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Puts the folder in place of its target: two renames when a folder is there, the
+    /// old one deleted only after the new one is in place, and put back if the second
+    /// rename fails.
+    pub fn finish(self) -> Result<(), WriteError> {
+        let TreeWriter {
+            dir,
+            staging,
+            cleanup,
+            ..
+        } = self;
+        // Checked again: the folder may have appeared or changed since `begin`.
+        if folder_exists(&dir)? {
+            let parent = folder_of(&dir);
+            let aside = create_folder(parent, &dir, "old").map_err(WriteError::io(parent))?;
+            let aside_cleanup = Cleanup::folder(aside.clone());
+            let previous = aside.join("previous");
+            std::fs::rename(&dir, &previous).map_err(WriteError::io(&dir))?;
+            if let Err(e) = std::fs::rename(&staging, &dir) {
+                if std::fs::rename(&previous, &dir).is_err() {
+                    // The old folder could not be put back: keep it where it is.
+                    aside_cleanup.disarm();
+                }
+                return Err(WriteError::io(&dir)(e));
+            }
+        } else {
+            std::fs::rename(&staging, &dir).map_err(WriteError::io(&dir))?;
+        }
+        cleanup.disarm();
+        Ok(())
+    }
 }
 
 /// Whether the folder `dir` exists; an error when it names standard output (`-o -` is
@@ -157,18 +241,24 @@ fn create_folder(parent: &Path, target: &Path, tag: &str) -> std::io::Result<Pat
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
+/// Refuses a relative path that is empty or has an empty, `.` or `..` part.
+fn check_relative(relative: &str) -> Result<(), WriteError> {
+    if relative
+        .split('/')
+        .any(|part| part.is_empty() || part == ".." || part == ".")
+    {
+        return Err(WriteError::OutsideFolder {
+            relative: relative.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Writes `files` into a new staging folder beside `dir`; the guard removes it unless
 /// disarmed.
 fn stage(dir: &Path, files: &[(&str, &[u8])]) -> Result<(PathBuf, Cleanup), WriteError> {
     for (relative, _) in files {
-        if relative
-            .split('/')
-            .any(|part| part.is_empty() || part == ".." || part == ".")
-        {
-            return Err(WriteError::OutsideFolder {
-                relative: relative.to_string(),
-            });
-        }
+        check_relative(relative)?;
     }
     let parent = folder_of(dir);
     std::fs::create_dir_all(parent).map_err(WriteError::io(parent))?;
@@ -242,6 +332,43 @@ mod tests {
         assert_eq!(mode(&out.join("m")), dir_mode);
         assert_eq!(mode(&out.join("index.html")), file_mode);
         assert_eq!(mode(&out.join("m/x.html")), file_mode);
+    }
+
+    #[test]
+    fn a_tree_writer_dropped_unfinished_leaves_the_old_folder_and_no_staging() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        write_tree_atomic(&out, &files(), &Inputs::default()).unwrap();
+        let tree = TreeWriter::marked(&out, &Inputs::default()).unwrap();
+        tree.add("new.html", b"n").unwrap();
+        assert!(
+            matches!(tree.add("new.html", b"again"), Err(WriteError::Io { .. })),
+            "a file is never added twice"
+        );
+        assert!(matches!(
+            tree.add("../escape.html", b"x"),
+            Err(WriteError::OutsideFolder { .. })
+        ));
+        drop(tree);
+        assert_eq!(names(tmp.path()), ["public"], "no staging folder left");
+        assert!(!out.join("new.html").exists());
+        assert_eq!(std::fs::read(out.join("m/x.html")).unwrap(), b"b");
+
+        let tree = TreeWriter::marked(&out, &Inputs::default()).unwrap();
+        tree.add("new.html", b"n").unwrap();
+        assert_eq!(tree.count(), 2, "the marker and one file");
+        tree.finish().unwrap();
+        assert_eq!(names(&out), [".threatbook", "new.html"]);
+        assert_eq!(names(tmp.path()), ["public"], "the old folder is gone");
+    }
+
+    #[test]
+    fn a_tree_writer_refuses_a_foreign_folder_before_any_work() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("precious.txt"), b"keep").unwrap();
+        let err = TreeWriter::marked(tmp.path(), &Inputs::default()).unwrap_err();
+        assert!(matches!(err, WriteError::NotReplaceable { .. }), "{err}");
+        assert_eq!(names(tmp.path()), ["precious.txt"]);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! summary page, a page per component, threat and mitigation, the flows, a coverage
 //! matrix, and a client-side search over everything.
 //!
-//! [`build`] returns the site as a list of files (relative path, bytes) and does no I/O;
-//! the CLI writes them. Every link is relative, so the site works from `file://` and from
+//! [`write`] hands each file (relative path, bytes) to a [`Sink`] as soon as it is
+//! rendered: the CLI's sink writes it into the staging folder of the site, so a site is
+//! never held in memory whole; [`build`] keeps the files in memory, for `serve`. Every link is relative, so the site works from `file://` and from
 //! any sub-path of a web server. Pages carry no inline script or event handler: the only
 //! script is `assets/search.js` (with the index in `search-index.js`), used by the search
 //! page alone, so every page reads without JavaScript and a strict CSP can be applied.
@@ -49,13 +50,74 @@ struct ModelEntry<'a> {
     states: Vec<crate::render::view::StateCount>,
 }
 
-/// Builds the whole site. Models are published in the order given.
+/// Where the site's files go, each handed over as soon as it is made, from two threads:
+/// a folder being written ([`crate::output::TreeWriter`]), or memory ([`build`]).
+pub trait Sink: Sync {
+    /// Takes one file (`path` relative to the site's root, `/`-separated).
+    fn file(&self, path: &str, bytes: &[u8]) -> Result<(), SiteError>;
+}
+
+/// Why a site could not be made.
+#[derive(Debug)]
+pub enum SiteError {
+    Render(RenderError),
+    Write(crate::output::WriteError),
+}
+
+impl std::fmt::Display for SiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SiteError::Render(e) => e.fmt(f),
+            SiteError::Write(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SiteError {}
+
+impl From<RenderError> for SiteError {
+    fn from(e: RenderError) -> SiteError {
+        SiteError::Render(e)
+    }
+}
+
+impl Sink for crate::output::TreeWriter {
+    fn file(&self, path: &str, bytes: &[u8]) -> Result<(), SiteError> {
+        self.add(path, bytes).map_err(SiteError::Write)
+    }
+}
+
+/// Files kept in memory, for [`build`].
+struct Memory(std::sync::Mutex<Vec<SiteFile>>);
+
+impl Sink for Memory {
+    fn file(&self, path: &str, bytes: &[u8]) -> Result<(), SiteError> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(SiteFile {
+                path: path.to_string(),
+                bytes: bytes.to_vec(),
+            });
+        Ok(())
+    }
+}
+
+/// Builds the whole site in memory, its files sorted by path. Models are published in
+/// the order given.
 pub fn build(
     models: &[SiteModel<'_>],
     renderer: &Renderer,
     today: Date,
-) -> Result<Vec<SiteFile>, RenderError> {
-    build_with_progress(models, renderer, today, &|_, _| {})
+) -> Result<Vec<SiteFile>, SiteError> {
+    let memory = Memory(std::sync::Mutex::new(Vec::new()));
+    write(models, renderer, today, &memory, &|_, _| {})?;
+    let mut files = memory
+        .0
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// The pages a site of `models` has: per model its summary, flows and coverage pages and
@@ -72,21 +134,22 @@ pub fn page_count(models: &[SiteModel<'_>]) -> usize {
     per_model + 2
 }
 
-/// [`build`], calling `progress(done, total)` as pages are rendered (from two threads),
-/// `total` being [`page_count`].
-pub fn build_with_progress(
+/// Makes the site, handing each file to `sink` as soon as it is rendered, so that no
+/// more than the pages being rendered are held at once. Calls `progress(done, total)` as
+/// pages are rendered (from two threads), `total` being [`page_count`].
+pub fn write(
     models: &[SiteModel<'_>],
     renderer: &Renderer,
     today: Date,
+    sink: &dyn Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<Vec<SiteFile>, RenderError> {
+) -> Result<(), SiteError> {
     let total = page_count(models);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
         progress(n, total);
     };
-    let mut files = Vec::new();
     let mut entries = Vec::new();
     let mut index = search::Index::default();
     for m in models {
@@ -101,7 +164,7 @@ pub fn build_with_progress(
             detail: crate::render::view::Detail::Full,
         });
         search::add_model(&mut index, &m.slug, &view);
-        files.extend(model_pages(m, &view, renderer, &tick)?);
+        model_pages(m, &view, renderer, sink, &tick)?;
         entries.push(ModelEntry {
             slug: &m.slug,
             name: &m.model.project.name,
@@ -121,35 +184,18 @@ pub fn build_with_progress(
         &crate::render::view::state_counts(&[], std::iter::empty(), false),
     );
     root.insert("project", &None::<()>);
-    files.push(page(
-        "index.html",
-        renderer.render_template("site-index.html.tera", &root)?,
-    ));
-    files.push(page(
-        "search.html",
-        renderer.render_template("site-search.html.tera", &root)?,
-    ));
-    tick();
-    tick();
-    files.push(SiteFile {
-        path: "search-index.js".into(),
-        bytes: search::to_script(&index).into_bytes(),
-    });
+    for (template, path) in [
+        ("site-index.html.tera", "index.html"),
+        ("site-search.html.tera", "search.html"),
+    ] {
+        sink.file(path, renderer.render_template(template, &root)?.as_bytes())?;
+        tick();
+    }
+    sink.file("search-index.js", search::to_script(&index).as_bytes())?;
     for (name, bytes) in &renderer.theme().assets {
-        files.push(SiteFile {
-            path: format!("assets/{name}"),
-            bytes: bytes.clone(),
-        });
+        sink.file(&format!("assets/{name}"), bytes)?;
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
-}
-
-fn page(path: &str, html: String) -> SiteFile {
-    SiteFile {
-        path: path.to_string(),
-        bytes: html.into_bytes(),
-    }
+    Ok(())
 }
 
 /// The pages of one model, rendered on two threads.
@@ -157,8 +203,9 @@ fn model_pages(
     m: &SiteModel<'_>,
     view: &ReportView<'_>,
     renderer: &Renderer,
+    sink: &dyn Sink,
     tick: &(dyn Fn() + Sync),
-) -> Result<Vec<SiteFile>, RenderError> {
+) -> Result<(), SiteError> {
     let mut context = Context::from_serialize(view).map_err(|e| RenderError::Template {
         name: "site".into(),
         message: e.to_string(),
@@ -177,24 +224,18 @@ fn model_pages(
         c
     };
     let slug = &m.slug;
-    let mut files = Vec::new();
     for (template, name) in [
         ("site-model.html.tera", "index.html"),
         ("site-flows.html.tera", "flows.html"),
         ("site-coverage.html.tera", "coverage.html"),
     ] {
-        files.push(page(
-            &format!("{slug}/{name}"),
-            renderer.render_template(template, &model_level)?,
-        ));
+        let html = renderer.render_template(template, &model_level)?;
+        sink.file(&format!("{slug}/{name}"), html.as_bytes())?;
         tick();
     }
     // The diagram on its own, opened at full size from the summary page.
     if let Some(svg) = &m.svg {
-        files.push(SiteFile {
-            path: format!("{slug}/diagram.svg"),
-            bytes: svg.clone().into_bytes(),
-        });
+        sink.file(&format!("{slug}/diagram.svg"), svg.as_bytes())?;
     }
     // (template, folder, ids) for each kind of entity page.
     let kinds: [(&str, &str, Vec<&str>); 3] = [
@@ -223,26 +264,31 @@ fn model_pages(
         })
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let rendered: Vec<Result<Vec<SiteFile>, RenderError>> = std::thread::scope(|scope| {
-        let worker = || -> Result<Vec<SiteFile>, RenderError> {
-            let mut mine = Vec::new();
-            loop {
+    // Set when either thread fails, so that the other stops too.
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let worker = || -> Result<(), SiteError> {
+            while !failed.load(std::sync::atomic::Ordering::Relaxed) {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some((template, path, i)) = jobs.get(k) else {
-                    return Ok(mine);
+                    return Ok(());
                 };
                 let mut c = entity_level.clone();
                 c.insert("page", i);
-                mine.push(page(path, renderer.render_template(template, &c)?));
+                let written = renderer
+                    .render_template(template, &c)
+                    .map_err(SiteError::from)
+                    .and_then(|html| sink.file(path, html.as_bytes()));
+                if written.is_err() {
+                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return written;
+                }
                 tick();
             }
+            Ok(())
         };
         let helper = scope.spawn(worker);
         let mine = worker();
-        vec![mine, helper.join().unwrap_or_else(|_| Ok(Vec::new()))]
-    });
-    for part in rendered {
-        files.extend(part?);
-    }
-    Ok(files)
+        mine.and(helper.join().unwrap_or(Ok(())))
+    })
 }

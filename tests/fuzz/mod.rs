@@ -397,6 +397,27 @@ pub fn run_case(case: &Case, scratch: &Path) -> Outcome {
     out
 }
 
+/// A site sink that runs the HTML oracle on each page and keeps only its complaints.
+#[derive(Default)]
+struct SitePages {
+    verdicts: std::sync::Mutex<Vec<Result<(), String>>>,
+}
+
+impl threatbook::site::Sink for SitePages {
+    fn file(&self, path: &str, bytes: &[u8]) -> Result<(), threatbook::site::SiteError> {
+        if path.ends_with(".html") {
+            let verdict =
+                oracle::html(&String::from_utf8_lossy(bytes)).map_err(|e| format!("{path}: {e}"));
+            if verdict.is_err() {
+                if let Ok(mut v) = self.verdicts.lock() {
+                    v.push(verdict);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Loads the model in `dir` and, if it loads, runs every command on it.
 fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
     let Some(mut project) = out.step("load", || threatbook::open(dir)) else {
@@ -552,12 +573,13 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
             findings,
             svg: diagram::report_svg(model, today),
         }];
-        threatbook::site::build(&models, &renderer, today)
+        // Each page is judged as it is made and then dropped, as the CLI writes it.
+        let judge = SitePages::default();
+        threatbook::site::write(&models, &renderer, today, &judge, &|_, _| {})
+            .map(|()| judge.verdicts.into_inner().unwrap_or_default())
     });
-    if let Some(Ok(files)) = site {
-        for f in files.iter().filter(|f| f.path.ends_with(".html")) {
-            let verdict = oracle::html(&String::from_utf8_lossy(&f.bytes))
-                .map_err(|e| format!("{}: {e}", f.path));
+    if let Some(Ok(verdicts)) = site {
+        for verdict in verdicts {
             out.judge("site", verdict);
         }
     }

@@ -194,6 +194,9 @@ fn deep_zones(rng: &mut Rng, table: &mut toml::Table) -> Step {
     format!("{depth} nested zones")
 }
 
+/// The most bytes of TOML that copies of one entity may add to a case.
+const COPY_BUDGET: usize = 16 << 20;
+
 /// Copies of an entity with fresh ids: a model far larger than its seed.
 fn many_entities(rng: &mut Rng, table: &mut toml::Table) -> Step {
     let keys: Vec<String> = arrays_of_tables(table);
@@ -207,6 +210,11 @@ fn many_entities(rng: &mut Rng, table: &mut toml::Table) -> Step {
     let Some(Value::Table(first)) = items.first().cloned() else {
         return "empty".into();
     };
+    // A case stays within a budget, whatever other steps made of the entity: 2,000
+    // copies of a component holding a megabyte string would be a 2 GB case, which
+    // tests the harness's memory rather than threatbook's.
+    let each = toml::to_string(&first).map_or(1, |t| t.len().max(1));
+    let n = n.min(COPY_BUDGET / each).max(1);
     for i in 0..n {
         let mut copy = first.clone();
         if let Some(Value::String(id)) = copy.get_mut("id") {
