@@ -45,6 +45,8 @@ pub const BUILTIN_TEMPLATES: &[(&str, &str)] = embedded![
     "site-component.html.tera",
     "site-threat.html.tera",
     "site-mitigation.html.tera",
+    "site-pattern.html.tera",
+    "site-recommendation.html.tera",
     "site-flows.html.tera",
     "site-coverage.html.tera",
     "site-search.html.tera",

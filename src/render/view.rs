@@ -321,6 +321,8 @@ pub struct MitigationView<'a> {
     pub description: Option<&'a str>,
     /// Ids of the threats it addresses.
     pub threats: Vec<&'a str>,
+    /// The same threats, as indices into `threats`.
+    pub threat_indices: &'a [ThreatId],
     pub references: &'a [String],
     /// Ids of the equivalent mitigations of other knowledge bases it stands for.
     pub also: Vec<&'a str>,
@@ -783,6 +785,7 @@ impl<'a> ReportView<'a> {
                             .iter()
                             .map(|t| model.threat(*t).id.as_str())
                             .collect(),
+                        threat_indices: &mitigation.mitigates,
                         references: &mitigation.references,
                         evidence: &mitigation.evidence,
                         also: mitigation

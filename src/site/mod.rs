@@ -1,6 +1,8 @@
 //! The static documentation site: for one or more models, an index of models, per model a
-//! summary page, a page per component, threat and mitigation, the flows, a coverage
-//! matrix, and a client-side search over everything.
+//! summary page, a page per component, threat and mitigation written in the model, the
+//! pages of each knowledge-base pattern and mitigation (its text once, then the elements
+//! it is on, [`ROWS_PER_PAGE`] to a page), the flows, a coverage matrix, and a
+//! client-side search.
 //!
 //! [`write`] hands each file (relative path, bytes) to a [`Sink`] as soon as it is
 //! rendered: the CLI's sink writes it into the staging folder of the site, so a site is
@@ -120,23 +122,12 @@ pub fn build(
     Ok(files)
 }
 
-/// The pages a site of `models` has: per model its summary, flows and coverage pages and
-/// one per component, threat and mitigation; then the index and the search page.
-pub fn page_count(models: &[SiteModel<'_>]) -> usize {
-    let per_model: usize = models
-        .iter()
-        .map(|m| {
-            3 + m.model.component_ids().count()
-                + m.model.threat_ids().count()
-                + m.model.mitigations.len()
-        })
-        .sum();
-    per_model + 2
-}
-
 /// Makes the site, handing each file to `sink` as soon as it is rendered, so that no
 /// more than the pages being rendered are held at once. Calls `progress(done, total)` as
-/// pages are rendered (from two threads), `total` being [`page_count`].
+/// pages are rendered (from two threads), `total` being the number of pages: per model
+/// its summary, flows and coverage pages, one per component and per threat and
+/// mitigation written in the model, and the pages of each knowledge-base pattern and
+/// mitigation with instances; then the index and the search page.
 pub fn write(
     models: &[SiteModel<'_>],
     renderer: &Renderer,
@@ -144,7 +135,20 @@ pub fn write(
     sink: &dyn Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(), SiteError> {
-    let total = page_count(models);
+    write_paged(models, renderer, today, sink, progress, ROWS_PER_PAGE)
+}
+
+/// [`write`], with `rows` instances to a pattern's or recommendation's page.
+fn write_paged(
+    models: &[SiteModel<'_>],
+    renderer: &Renderer,
+    today: Date,
+    sink: &dyn Sink,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    rows: usize,
+) -> Result<(), SiteError> {
+    let listings: Vec<Listing> = models.iter().map(|m| Listing::of(m.model, rows)).collect();
+    let total = 2 + listings.iter().map(|l| 3 + l.jobs.len()).sum::<usize>();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let tick = || {
         let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -152,7 +156,7 @@ pub fn write(
     };
     let mut entries = Vec::new();
     let mut index = search::Index::default();
-    for m in models {
+    for (m, listing) in models.iter().zip(&listings) {
         let mut view = ReportView::new(ReportInput {
             model: m.model,
             sources: m.sources,
@@ -163,8 +167,8 @@ pub fn write(
             svg: m.svg.clone(),
             detail: crate::render::view::Detail::Full,
         });
-        search::add_model(&mut index, &m.slug, &view);
-        model_pages(m, &view, renderer, sink, &tick)?;
+        search::add_model(&mut index, &m.slug, &view, listing);
+        model_pages(m, &view, listing, renderer, sink, &tick)?;
         entries.push(ModelEntry {
             slug: &m.slug,
             name: &m.model.project.name,
@@ -202,6 +206,7 @@ pub fn write(
 fn model_pages(
     m: &SiteModel<'_>,
     view: &ReportView<'_>,
+    listing: &Listing,
     renderer: &Renderer,
     sink: &dyn Sink,
     tick: &(dyn Fn() + Sync),
@@ -211,6 +216,12 @@ fn model_pages(
         message: e.to_string(),
     })?;
     context.insert("matrix", &matrix::rows(m.model, view));
+    context.insert("threat_href", &listing.threat_href);
+    context.insert("mitigation_href", &listing.mitigation_href);
+    context.insert("own_threats", &listing.own_threats);
+    context.insert("own_mitigations", &listing.own_mitigations);
+    context.insert("pattern_pages", &listing.patterns);
+    context.insert("recommendation_pages", &listing.recommendations);
     let model_level = {
         let mut c = context.clone();
         c.insert("root", "../");
@@ -237,32 +248,7 @@ fn model_pages(
     if let Some(svg) = &m.svg {
         sink.file(&format!("{slug}/diagram.svg"), svg.as_bytes())?;
     }
-    // (template, folder, ids) for each kind of entity page.
-    let kinds: [(&str, &str, Vec<&str>); 3] = [
-        (
-            "site-component.html.tera",
-            "components",
-            view.components.iter().map(|c| c.id).collect(),
-        ),
-        (
-            "site-threat.html.tera",
-            "threats",
-            view.threats.iter().map(|t| t.id).collect(),
-        ),
-        (
-            "site-mitigation.html.tera",
-            "mitigations",
-            view.mitigations.iter().map(|x| x.id).collect(),
-        ),
-    ];
-    let jobs: Vec<(&str, String, usize)> = kinds
-        .iter()
-        .flat_map(|(template, folder, ids)| {
-            ids.iter()
-                .enumerate()
-                .map(move |(i, id)| (*template, format!("{slug}/{folder}/{id}.html"), i))
-        })
-        .collect();
+    let jobs = &listing.jobs;
     let next = std::sync::atomic::AtomicUsize::new(0);
     // Set when either thread fails, so that the other stops too.
     let failed = std::sync::atomic::AtomicBool::new(false);
@@ -270,15 +256,18 @@ fn model_pages(
         let worker = || -> Result<(), SiteError> {
             while !failed.load(std::sync::atomic::Ordering::Relaxed) {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some((template, path, i)) = jobs.get(k) else {
+                let Some(job) = jobs.get(k) else {
                     return Ok(());
                 };
                 let mut c = entity_level.clone();
-                c.insert("page", i);
+                c.insert("page", &job.page);
+                if let Some(part) = &job.part {
+                    c.insert("part", part);
+                }
                 let written = renderer
-                    .render_template(template, &c)
+                    .render_template(job.template, &c)
                     .map_err(SiteError::from)
-                    .and_then(|html| sink.file(path, html.as_bytes()));
+                    .and_then(|html| sink.file(&format!("{slug}/{}", job.path), html.as_bytes()));
                 if written.is_err() {
                     failed.store(true, std::sync::atomic::Ordering::Relaxed);
                     return written;
@@ -291,4 +280,303 @@ fn model_pages(
         let mine = worker();
         mine.and(helper.join().unwrap_or(Ok(())))
     })
+}
+
+/// How many instances a pattern's or recommendation's page lists; more go on further
+/// pages.
+pub const ROWS_PER_PAGE: usize = 500;
+
+/// Where each threat and mitigation of a model is shown in the site. A threat or
+/// mitigation written in the model has its own page; a knowledge base's instances are
+/// rows of their pattern's or recommendation's pages, which give the shared text once.
+#[derive(Default)]
+struct Listing {
+    /// Per threat, its page (and row) relative to the model's folder.
+    threat_href: Vec<String>,
+    mitigation_href: Vec<String>,
+    /// Threats and mitigations written in the model, not made from a knowledge base.
+    own_threats: Vec<usize>,
+    own_mitigations: Vec<usize>,
+    /// The patterns and recommendations with instances, in knowledge-base order.
+    patterns: Vec<Pages>,
+    recommendations: Vec<Pages>,
+    /// Every page of the model but its summary, flows and coverage pages, relative to
+    /// the model's folder.
+    jobs: Vec<Job>,
+}
+
+/// A pattern's or recommendation's pages.
+#[derive(Serialize)]
+struct Pages {
+    /// Its index in `knowledge.patterns` or `knowledge.recommendations`.
+    index: usize,
+    /// Its pages, relative to the model's folder, first page first.
+    hrefs: Vec<String>,
+    /// Its instances: indices into `threats` or `mitigations`.
+    rows: Vec<usize>,
+    /// For a recommendation: how many of its instances have each status, in the
+    /// statuses' order, only those with any.
+    statuses: Vec<StatusCount>,
+}
+
+#[derive(Serialize)]
+struct StatusCount {
+    status: &'static str,
+    count: usize,
+}
+
+/// One page to render: a component, an own threat or mitigation (`page` is its index),
+/// or part of a pattern's or recommendation's pages (`page` is its index in
+/// `pattern_pages` or `recommendation_pages`).
+struct Job {
+    template: &'static str,
+    path: String,
+    page: usize,
+    part: Option<Part>,
+}
+
+/// Which part of a pattern's or recommendation's instances a page shows.
+#[derive(Serialize)]
+struct Part {
+    /// 1-based.
+    number: usize,
+    of: usize,
+    /// Indices into `threats` or `mitigations`.
+    rows: Vec<usize>,
+}
+
+fn part_href(folder: &str, stem: &str, part: usize) -> String {
+    if part == 0 {
+        format!("{folder}/{stem}.html")
+    } else {
+        format!("{folder}/{stem}.{}.html", part + 1)
+    }
+}
+
+impl Listing {
+    fn of(model: &Model, rows_per_page: usize) -> Listing {
+        let mut l = Listing {
+            threat_href: vec![String::new(); model.threats.len()],
+            mitigation_href: vec![String::new(); model.mitigations.len()],
+            ..Listing::default()
+        };
+        for (i, t) in model.threats.iter().enumerate() {
+            if t.pattern.is_none() {
+                l.threat_href[i] = format!("threats/{}.html", t.id);
+                l.own_threats.push(i);
+            }
+        }
+        for (i, x) in model.mitigations.iter().enumerate() {
+            if x.recommendation.is_none() {
+                l.mitigation_href[i] = format!("mitigations/{}.html", x.id);
+                l.own_mitigations.push(i);
+            }
+        }
+        for (p, pattern) in model.patterns.iter().enumerate() {
+            let rows: Vec<usize> = pattern.instances.iter().map(|t| t.index()).collect();
+            let stem = format!("{}.{}", model.knowledge_base(pattern.kb).id, pattern.id);
+            let hrefs = l.paginate(model, &rows, rows_per_page, "patterns", &stem, true);
+            if !rows.is_empty() {
+                l.patterns.push(Pages {
+                    index: p,
+                    hrefs,
+                    rows,
+                    statuses: Vec::new(),
+                });
+            }
+        }
+        for (r, rec) in model.recommendations.iter().enumerate() {
+            let rows: Vec<usize> = rec
+                .instances
+                .iter()
+                .filter(|m| model.mitigation(**m).recommendation.map(|x| x.index()) == Some(r))
+                .map(|m| m.index())
+                .collect();
+            let stem = format!("{}.{}", model.knowledge_base(rec.kb).id, rec.id);
+            let hrefs = l.paginate(model, &rows, rows_per_page, "recommendations", &stem, false);
+            let statuses = <crate::kinds::Status as crate::kinds::Choice>::ALL
+                .iter()
+                .map(|(name, status)| StatusCount {
+                    status: name,
+                    count: rows
+                        .iter()
+                        .filter(|m| model.mitigations[**m].status == *status)
+                        .count(),
+                })
+                .filter(|c| c.count > 0)
+                .collect();
+            if !rows.is_empty() {
+                l.recommendations.push(Pages {
+                    index: r,
+                    hrefs,
+                    rows,
+                    statuses,
+                });
+            }
+        }
+        l.jobs = l.make_jobs(model, rows_per_page.max(1));
+        l
+    }
+
+    /// The pages of `rows` (threats, or mitigations) in `folder`, each row's link set to
+    /// its page and its row there, whose anchor is the instance's id.
+    fn paginate(
+        &mut self,
+        model: &Model,
+        rows: &[usize],
+        per_page: usize,
+        folder: &str,
+        stem: &str,
+        threats: bool,
+    ) -> Vec<String> {
+        let mut hrefs = Vec::new();
+        for (part, chunk) in rows.chunks(per_page.max(1)).enumerate() {
+            let href = part_href(folder, stem, part);
+            for &i in chunk {
+                if threats {
+                    self.threat_href[i] = format!("{href}#{}", model.threats[i].id);
+                } else {
+                    self.mitigation_href[i] = format!("{href}#{}", model.mitigations[i].id);
+                }
+            }
+            hrefs.push(href);
+        }
+        hrefs
+    }
+
+    /// Every page of the model but its summary, flows and coverage pages.
+    fn make_jobs(&self, model: &Model, per_page: usize) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        for (i, c) in model.component_ids().enumerate() {
+            jobs.push(Job {
+                template: "site-component.html.tera",
+                path: format!("components/{}.html", model.component(c).id),
+                page: i,
+                part: None,
+            });
+        }
+        for &i in &self.own_threats {
+            jobs.push(Job {
+                template: "site-threat.html.tera",
+                path: self.threat_href[i].clone(),
+                page: i,
+                part: None,
+            });
+        }
+        for &i in &self.own_mitigations {
+            jobs.push(Job {
+                template: "site-mitigation.html.tera",
+                path: self.mitigation_href[i].clone(),
+                page: i,
+                part: None,
+            });
+        }
+        for (template, list) in [
+            ("site-pattern.html.tera", &self.patterns),
+            ("site-recommendation.html.tera", &self.recommendations),
+        ] {
+            for (k, pages) in list.iter().enumerate() {
+                for (n, (href, rows)) in pages
+                    .hrefs
+                    .iter()
+                    .zip(pages.rows.chunks(per_page))
+                    .enumerate()
+                {
+                    jobs.push(Job {
+                        template,
+                        path: href.clone(),
+                        page: k,
+                        part: Some(Part {
+                            number: n + 1,
+                            of: pages.hrefs.len(),
+                            rows: rows.to_vec(),
+                        }),
+                    });
+                }
+            }
+        }
+        jobs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &str) -> crate::Project {
+        let mut project = crate::open(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir));
+        project.check(&crate::check::Options::new(
+            Date::parse("2026-06-01").unwrap(),
+        ));
+        project
+    }
+
+    #[test]
+    fn a_pattern_with_more_instances_than_a_page_holds_gets_numbered_pages_linked_both_ways() {
+        let project = open("catalog/stride-example");
+        let model = project.model.as_ref().unwrap();
+        let renderer = Renderer::new(None).unwrap();
+        let findings: Vec<Diagnostic> = project.diagnostics.iter().cloned().collect();
+        let models = [SiteModel {
+            slug: "m".into(),
+            model,
+            sources: &project.sources,
+            findings: &findings,
+            svg: None,
+        }];
+        let memory = Memory(std::sync::Mutex::new(Vec::new()));
+        let today = Date::parse("2026-06-01").unwrap();
+        write_paged(&models, &renderer, today, &memory, &|_, _| {}, 5).unwrap();
+        let files: std::collections::BTreeMap<String, String> = memory
+            .0
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
+            .collect();
+        // The pattern with the most instances, 12 on this model: three pages of 5, 5, 2.
+        let (p, pattern) = model
+            .patterns
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, p)| p.instances.len())
+            .unwrap();
+        assert_eq!(pattern.instances.len(), 12, "{}", pattern.id);
+        let stem = format!("m/patterns/stride.{}", pattern.id);
+        let pages: Vec<&String> = (1..=3)
+            .map(|n| {
+                let path = if n == 1 {
+                    format!("{stem}.html")
+                } else {
+                    format!("{stem}.{n}.html")
+                };
+                files.get(&path).unwrap_or_else(|| panic!("no {path}"))
+            })
+            .collect();
+        assert!(!files.contains_key(&format!("{stem}.4.html")));
+        for (n, page) in pages.iter().enumerate() {
+            assert!(page.contains(&format!("Page {} of 3:", n + 1)), "{page}");
+            assert_eq!(page.matches("<tr id=").count(), [5, 5, 2][n]);
+        }
+        // Each instance is linked to the page its row is on, from its component's page.
+        let listing = Listing::of(model, 5);
+        for (k, t) in pattern.instances.iter().enumerate() {
+            let href = &listing.threat_href[t.index()];
+            let page = pages[k / 5];
+            let id = &model.threat(*t).id;
+            assert!(href.ends_with(&format!("#{id}")), "{href}");
+            assert!(
+                page.contains(&format!("<tr id=\"{id}\">")),
+                "{id} not on page {}",
+                k / 5 + 1
+            );
+        }
+        let listed = listing.patterns.iter().find(|x| x.index == p).unwrap();
+        assert_eq!(listed.hrefs.len(), 3);
+        let component = model.component(model.component_ids().next().unwrap());
+        let page = &files[&format!("m/components/{}.html", component.id)];
+        for t in &component.threats {
+            assert!(page.contains(&format!("href=\"../{}\"", listing.threat_href[t.index()])));
+        }
+    }
 }

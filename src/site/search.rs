@@ -1,5 +1,6 @@
-//! The search index: every component, flow, threat and mitigation of every model, with the
-//! text a search matches (id, title, description; for a threat also the names of the
+//! The search index: every component and flow of every model, its own threats and
+//! mitigations, and the knowledge-base patterns and mitigations it has instances of, with
+//! the text a search matches (id, title, description; for a threat also the names of the
 //! elements it is on), as a script that assigns it to
 //! `window.THREATBOOK_SEARCH`. A script file, not JSON fetched at run time, because pages
 //! opened from `file://` may not fetch.
@@ -8,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::Listing;
 use crate::render::ReportView;
 
 /// The whole index. Text that many entries share is written once: model names in
@@ -33,7 +35,8 @@ pub struct Entry {
     /// The model, as a position in `models`.
     pub m: usize,
     /// For a threat, the elements it is on with their kinds ("API (component), Login
-    /// (flow)"), so that hits with the same title can be told apart; else absent.
+    /// (flow)"), so that hits with the same title can be told apart; for a pattern or a
+    /// knowledge base's mitigation, how many elements it is on; else absent.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub e: String,
     /// URL relative to the site's root.
@@ -64,7 +67,7 @@ impl Index {
 }
 
 /// Adds the entities of one model.
-pub fn add_model(index: &mut Index, slug: &str, view: &ReportView<'_>) {
+pub(super) fn add_model(index: &mut Index, slug: &str, view: &ReportView<'_>, listing: &Listing) {
     let model = index.models.len();
     index.models.push(view.project.name.to_string());
     let mut add = |k: &'static str,
@@ -106,7 +109,11 @@ pub fn add_model(index: &mut Index, slug: &str, view: &ReportView<'_>) {
             String::new(),
         );
     }
-    for t in &view.threats {
+    // A threat or mitigation written in the model is found by its own entry; a
+    // knowledge base's instances by their pattern's or recommendation's entry and by
+    // their element's: one hit per pattern, not one per element it applies to.
+    for &i in &listing.own_threats {
+        let t = &view.threats[i];
         let on: Vec<String> = t
             .target_links
             .iter()
@@ -119,21 +126,46 @@ pub fn add_model(index: &mut Index, slug: &str, view: &ReportView<'_>) {
         add(
             "threat",
             t.title,
-            format!("threats/{}.html", t.id),
+            listing.threat_href[i].clone(),
             &parts,
             t.description,
-            on.clone(),
+            on,
         );
     }
-    for x in &view.mitigations {
+    for pages in &listing.patterns {
+        let p = &view.knowledge.patterns[pages.index];
+        let parts = [p.id, p.kb, p.title, p.category];
+        add(
+            "threat pattern",
+            p.title,
+            pages.hrefs[0].clone(),
+            &parts,
+            p.description,
+            crate::diag::count(p.instances, "element"),
+        );
+    }
+    for &i in &listing.own_mitigations {
+        let x = &view.mitigations[i];
         let parts = [x.id, x.title];
         add(
             "mitigation",
             x.title,
-            format!("mitigations/{}.html", x.id),
+            listing.mitigation_href[i].clone(),
             &parts,
             x.description,
             String::new(),
+        );
+    }
+    for pages in &listing.recommendations {
+        let r = &view.knowledge.recommendations[pages.index];
+        let parts = [r.id, r.kb, r.title];
+        add(
+            "mitigation",
+            r.title,
+            pages.hrefs[0].clone(),
+            &parts,
+            r.description,
+            crate::diag::count(pages.rows.len(), "element"),
         );
     }
 }

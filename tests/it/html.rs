@@ -200,13 +200,40 @@ fn every_link_of_the_site_resolves_and_the_site_is_deterministic() {
     assert_eq!(fa, fb, "two builds of one input differ");
     assert_links_resolve(&fa);
     let m = crate::catalog_model();
+    // A threat or mitigation written in the model has its own page; a knowledge base's
+    // instance is a row, anchored by its id, of its pattern's or recommendation's page.
+    let shown = |own: bool, folder: &str, stem: String, id: &str| {
+        if own {
+            assert!(
+                fa.contains_key(&format!("fastapi/{folder}/{id}.html")),
+                "no page for {id}"
+            );
+        } else {
+            let page = &fa[&format!("fastapi/{folder}/{stem}.html")];
+            assert!(
+                String::from_utf8_lossy(page).contains(&format!("<tr id=\"{id}\">")),
+                "no row for {id} on {stem}"
+            );
+        }
+    };
+    let mut instances = 0;
     for t in &m.threats {
-        assert!(
-            fa.contains_key(&format!("fastapi/threats/{}.html", t.id)),
-            "no page for threat {}",
-            t.id
-        );
+        let stem = t.pattern.map_or(String::new(), |p| {
+            let p = m.pattern(p);
+            format!("{}.{}", m.knowledge_base(p.kb).id, p.id)
+        });
+        let folder = if t.pattern.is_some() {
+            "patterns"
+        } else {
+            "threats"
+        };
+        shown(t.pattern.is_none(), folder, stem, &t.id);
+        instances += usize::from(t.pattern.is_some());
     }
+    assert!(
+        instances > 40,
+        "the FastAPI model's threats come from its knowledge base"
+    );
     for c in m.component_ids() {
         let id = &m.component(c).id;
         assert!(
@@ -215,11 +242,16 @@ fn every_link_of_the_site_resolves_and_the_site_is_deterministic() {
         );
     }
     for x in &m.mitigations {
-        assert!(
-            fa.contains_key(&format!("fastapi/mitigations/{}.html", x.id)),
-            "no page for {}",
-            x.id
-        );
+        let stem = x.recommendation.map_or(String::new(), |r| {
+            let r = &m.recommendations[r.index()];
+            format!("{}.{}", m.knowledge_base(r.kb).id, r.id)
+        });
+        let folder = if x.recommendation.is_some() {
+            "recommendations"
+        } else {
+            "mitigations"
+        };
+        shown(x.recommendation.is_none(), folder, stem, &x.id);
     }
     for page in [
         "index.html",
@@ -393,45 +425,54 @@ fn search_index(site: &Path) -> serde_json::Value {
 }
 
 #[test]
-fn search_results_name_the_element_and_kind_a_threat_is_on() {
+fn search_results_name_what_a_hit_is_on() {
     let tmp = tempfile::tempdir().unwrap();
-    build_site(&["catalog/fastapi"], tmp.path());
+    build_site(
+        &["catalog/fastapi", "tests/fixtures/export/hostile"],
+        tmp.path(),
+    );
     let whole = search_index(tmp.path());
     let index: Vec<serde_json::Value> = whole["entries"].as_array().unwrap().clone();
+    // A threat written in the model names the elements it is on, with their kinds.
     let threats: Vec<&serde_json::Value> = index.iter().filter(|e| e["k"] == "threat").collect();
-    assert!(!threats.is_empty());
+    assert!(threats.len() >= 6, "{threats:?}");
     for t in &threats {
         let on = t["e"].as_str().unwrap_or("");
         assert!(on.ends_with("(component)") || on.ends_with("(flow)"), "{t}");
+        // Element names are searchable; kinds are not (they would match every threat).
+        let name = on.split(" (").next().unwrap().to_lowercase();
+        assert!(t["s"].as_str().unwrap().contains(&name), "{t}");
     }
-    // Threats with one title are told apart by what they are on.
-    let mut by_title: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for t in &threats {
-        by_title
-            .entry(t["t"].as_str().unwrap())
-            .or_default()
-            .push(t["e"].as_str().unwrap());
+    // A knowledge base's threats are found through their pattern, once, which says how
+    // many elements it is on; the FastAPI model's threats all come from patterns.
+    let model = crate::catalog_model();
+    let patterns: Vec<&serde_json::Value> = index
+        .iter()
+        .filter(|e| e["k"] == "threat pattern")
+        .collect();
+    let with_instances: Vec<_> = model
+        .patterns
+        .iter()
+        .filter(|p| !p.instances.is_empty())
+        .collect();
+    assert_eq!(patterns.len(), with_instances.len());
+    for p in &with_instances {
+        let entry = patterns
+            .iter()
+            .find(|e| e["t"] == p.title.as_ref())
+            .unwrap_or_else(|| panic!("no entry for {}", p.id));
+        let n = p.instances.len();
+        let words = if n == 1 {
+            "1 element".to_string()
+        } else {
+            format!("{n} elements")
+        };
+        assert_eq!(entry["e"], words.as_str());
     }
-    let (title, on) = by_title.iter().max_by_key(|(_, on)| on.len()).unwrap();
-    assert!(on.len() > 1, "no title is shared");
-    let mut distinct = on.clone();
-    distinct.sort_unstable();
-    distinct.dedup();
-    assert_eq!(distinct.len(), on.len(), "{title}: {on:?}");
-    // Element names are searchable; kinds are not (they would match every threat).
-    let first = threats[0];
-    let name = first["e"]
-        .as_str()
-        .unwrap()
-        .split(" (")
-        .next()
-        .unwrap()
-        .to_lowercase();
-    assert!(first["s"].as_str().unwrap().contains(&name));
     assert!(
         index
             .iter()
-            .filter(|e| e["k"] != "threat")
+            .filter(|e| e["k"] == "component" || e["k"] == "flow")
             .all(|e| e.get("e").is_none())
     );
     let search_js = std::fs::read_to_string(tmp.path().join("assets/search.js")).unwrap();
@@ -441,31 +482,51 @@ fn search_results_name_the_element_and_kind_a_threat_is_on() {
 #[test]
 fn the_search_index_writes_each_description_once() {
     let tmp = tempfile::tempdir().unwrap();
-    build_site(&["catalog/stride-example"], tmp.path());
+    // One model published twice: its patterns' descriptions are shared by two entries.
+    build_site(
+        &["catalog/stride-example", "catalog/stride-example"],
+        tmp.path(),
+    );
     let whole = search_index(tmp.path());
     let texts = whole["texts"].as_array().unwrap();
     let entries = whole["entries"].as_array().unwrap();
     assert_eq!(whole["models"][0], "Clinic appointments");
-    // Each description once, and far fewer than the entries that have one: the
-    // knowledge base's instances share their pattern's.
+    assert_eq!(whole["models"][1], "Clinic appointments");
     let mut distinct: Vec<&str> = texts.iter().map(|t| t.as_str().unwrap()).collect();
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!(distinct.len(), texts.len());
     let described = entries.iter().filter(|e| e.get("x").is_some()).count();
     assert!(
-        described > 2 * texts.len(),
+        described >= 2 * texts.len(),
         "{described} entries, {} texts",
         texts.len()
     );
-    // An instance's description is reachable, lower-cased, from its entry.
-    let threat = entries
+    // A pattern's description is reachable, lower-cased, from its entry.
+    let pattern = entries
         .iter()
-        .find(|e| e["k"] == "threat" && e.get("x").is_some())
+        .find(|e| e["k"] == "threat pattern" && e.get("x").is_some())
         .unwrap();
-    let text = texts[threat["x"].as_u64().unwrap() as usize]
+    let text = texts[pattern["x"].as_u64().unwrap() as usize]
         .as_str()
         .unwrap();
     assert_eq!(text, text.to_lowercase());
     assert!(!text.is_empty());
+    // One entry per pattern, not one per element it applies to.
+    let model = threatbook::open(&crate::support::root().join("catalog/stride-example"))
+        .model
+        .expect("the example loads");
+    let per_model = entries
+        .iter()
+        .filter(|e| e["k"] == "threat pattern" && e["m"] == 0)
+        .count();
+    assert_eq!(
+        per_model,
+        model
+            .patterns
+            .iter()
+            .filter(|p| !p.instances.is_empty())
+            .count()
+    );
+    assert!(per_model < model.threats.len() / 2);
 }
