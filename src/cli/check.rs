@@ -60,8 +60,14 @@ pub struct Args {
     /// PER_CODE_LIMIT of each code and counts the rest (JSON always has them all).
     #[arg(long)]
     all: bool,
-    /// Warn (`expiring-acceptance`) about acceptances that end within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = crate::check::DEFAULT_EXPIRY_WINDOW)]
+    /// Warn (`expiring-acceptance`) during the last DAYS days an acceptance holds: with
+    /// 30, from 29 days before its `expires` date through that date; 0 turns it off.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = crate::check::DEFAULT_EXPIRY_WINDOW,
+        allow_negative_numbers = true
+    )]
     expiry_window: u32,
     /// Report `stride-coverage`: elements missing a threat (or a `[[not-applicable]]`)
     /// for a STRIDE category that applies to their kind.
@@ -265,15 +271,17 @@ fn tally(
 
 fn explain(name: &str) -> Exit {
     if name == "all" {
+        let mut text = String::new();
         for code in Code::ALL {
-            println!(
-                "{:<32} {:<8} {}",
+            text.push_str(&format!(
+                "{:<32} {:<8} {}\n",
                 code.as_str(),
                 code.severity().as_str(),
                 code.summary()
-            );
+            ));
         }
-        return Exit::Ok;
+        // Through the one writer: a reader that stops early (`| head`) is no error.
+        return super::OutputArgs::stdout().write(&text, &Default::default());
     }
     match Code::from_name(name) {
         Some(code) => {

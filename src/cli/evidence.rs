@@ -98,13 +98,19 @@ fn verify(bundle: &std::path::Path) -> Exit {
         Ok(v) => v,
         Err(e) => return print::failure(&e.to_string()),
     };
+    let mut listing = String::new();
     for (what, paths) in [
         ("changed", &v.changed),
         ("added", &v.added),
         ("removed", &v.removed),
     ] {
         for path in paths {
-            println!("{what}: {path}");
+            listing.push_str(&format!("{what}: {path}\n"));
+        }
+    }
+    if !listing.is_empty() {
+        if let Exit::Failure = super::OutputArgs::stdout().write(&listing, &Default::default()) {
+            return Exit::Failure;
         }
     }
     if v.is_intact() {

@@ -195,8 +195,9 @@ pub struct MitigationOut<'a> {
     pub effective: bool,
     /// What must hold of the elements it is on for it to protect.
     pub requires: Requires,
-    /// Ids of the flows whose fields contradict `requires` (the elements it is on,
-    /// or for a component, the flows into it from other zones).
+    /// For an implemented or verified mitigation, the ids of the flows whose fields
+    /// contradict `requires` (the elements it is on, or for a component, the flows into
+    /// it from other zones); empty for one still to do.
     pub contradicted_by: Vec<&'a str>,
     /// How many risk levels it lowers its threats' risk once effective.
     pub reduces: u8,
@@ -347,11 +348,7 @@ pub fn document<'a>(input: &Input<'a>) -> Export<'a> {
             status: m.status,
             effective: model.is_effective(id),
             requires: m.requires,
-            contradicted_by: m
-                .contradicted
-                .iter()
-                .map(|(t, _)| model.target_id(*t))
-                .collect(),
+            contradicted_by: model.contradicted_by(id),
             reduces: m.reduces,
             mitigates: m
                 .mitigates

@@ -672,6 +672,20 @@ impl Model {
         m.status.is_effective() && m.contradicted.is_empty()
     }
 
+    /// The ids of the elements that contradict what mitigation `m` requires, when it
+    /// claims to protect (implemented or verified); none for one still to do, whose
+    /// requirements describe what will be true.
+    pub fn contradicted_by(&self, m: MitigationId) -> Vec<&str> {
+        let m = self.mitigation(m);
+        if !m.status.is_effective() {
+            return Vec::new();
+        }
+        m.contradicted
+            .iter()
+            .map(|(t, _)| self.target_id(*t))
+            .collect()
+    }
+
     /// The risk left once effective mitigations are counted: the inherent risk lowered by
     /// the largest `reduces` among its effective mitigations ([`Model::is_effective`]),
     /// never below low. Planned mitigations and acceptances do not lower it. (`today` is

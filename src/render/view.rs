@@ -801,12 +801,7 @@ impl<'a> ReportView<'a> {
                         effective: model.is_effective(m),
                         // Only a claim can be contradicted: a mitigation still to do
                         // describes what will be true.
-                        contradicted_by: mitigation
-                            .contradicted
-                            .iter()
-                            .filter(|_| mitigation.status.is_effective())
-                            .map(|(t, _)| model.target_id(*t))
-                            .collect(),
+                        contradicted_by: model.contradicted_by(m),
                     }
                 })
                 .collect(),

@@ -204,7 +204,12 @@ fn many_entities(rng: &mut Rng, table: &mut toml::Table) -> Step {
         return "no entity to copy".into();
     };
     let n = size(rng, &[10, 100, 2_000]);
-    let Some(Value::Array(items)) = table.get_mut(&key) else {
+    copies(table, &key, n)
+}
+
+/// Adds up to `n` copies of the first `[[key]]`, as many as [`COPY_BUDGET`] allows.
+fn copies(table: &mut toml::Table, key: &str, n: usize) -> Step {
+    let Some(Value::Array(items)) = table.get_mut(key) else {
         return "not an array".into();
     };
     let Some(Value::Table(first)) = items.first().cloned() else {
@@ -544,4 +549,34 @@ pub fn json(rng: &mut Rng, doc: &mut Json) -> Vec<Step> {
         steps.push(format!("{path}: {step}"));
     }
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by a campaign: a 1.1 MB string in a component, then 2,000 copies of it,
+    /// made a 2.7 GB case that ended the worker for want of memory.
+    #[test]
+    fn copies_of_a_large_entity_stay_within_the_budget() {
+        let mut table: toml::Table =
+            toml::from_str("[[component]]\nid = \"a\"\nkind = \"process\"\n").unwrap();
+        let Some(Value::Array(items)) = table.get_mut("component") else {
+            unreachable!()
+        };
+        if let Some(Value::Table(c)) = items.first_mut() {
+            c.insert("zone".into(), Value::String("z".repeat(1_100_000)));
+        }
+        let step = copies(&mut table, "component", 2_000);
+        assert_eq!(step, "15 copies of the first [[component]]");
+        let bytes = toml::to_string(&table).unwrap().len();
+        assert!(bytes <= COPY_BUDGET + 1_200_000, "{bytes}");
+        // Small entities are copied as many times as asked.
+        let mut small: toml::Table =
+            toml::from_str("[[component]]\nid = \"a\"\nkind = \"process\"\n").unwrap();
+        assert_eq!(
+            copies(&mut small, "component", 2_000),
+            "2000 copies of the first [[component]]"
+        );
+    }
 }

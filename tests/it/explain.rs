@@ -133,3 +133,29 @@ fn explain_prints_the_meaning_the_example_and_the_fix() {
         assert!(r.stdout.contains(part), "no {part}: {}", r.stdout);
     }
 }
+
+/// A reader that stops early (`| head -3`) is no error: no panic, no message, exit 0.
+#[test]
+fn a_listing_read_only_in_part_ends_cleanly() {
+    use std::process::{Command, Stdio};
+    for args in [
+        &["check", "--explain", "all"][..],
+        &["check", "--explain", "unmitigated-threat"][..],
+    ] {
+        for _ in 0..20 {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_threatbook"))
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            // Close the reading end before the command has written: its writes meet a
+            // closed pipe.
+            drop(child.stdout.take());
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+            assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        }
+    }
+}

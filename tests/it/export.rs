@@ -272,3 +272,31 @@ fn export_writes_a_file_and_nothing_for_a_broken_model() {
         2
     );
 }
+
+/// Only a claim can be contradicted: the same requirement on a planned mitigation
+/// describes what will be true, and the export names no contradiction for it.
+#[test]
+fn the_json_export_names_contradictions_of_claims_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = root().join("tests/fixtures/invalid/contradicted-mitigation/model.toml");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    for (status, expected) in [("implemented", vec!["request"]), ("planned", vec![])] {
+        let dir = tmp.path().join(status);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("threatbook.toml"), "[project]\nname = \"Claims\"\n").unwrap();
+        std::fs::write(
+            dir.join("model.toml"),
+            text.replace("status = \"implemented\"", &format!("status = \"{status}\"")),
+        )
+        .unwrap();
+        let out = json(&export(dir.to_str().unwrap(), "json"));
+        let tls = out["mitigations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "tls")
+            .unwrap();
+        assert_eq!(tls["contradicted_by"], serde_json::json!(expected), "{status}");
+        assert_eq!(tls["effective"], false, "{status}");
+    }
+}
