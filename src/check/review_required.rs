@@ -45,7 +45,7 @@ pub fn run(model: &Model, options: &Options, diags: &mut Diagnostics) {
             )
             .with_label("approves an earlier state of the model")
             .with_help(format!(
-                "the model's state is now {state}; review what changed (`threatbook diff --git REV DIR`), then {RECORD}"
+                "the model's state is now {state}; review what changed (`threatbook diff OLD NEW`, or `threatbook diff --git REV DIR` in a git repository), then {RECORD}"
             )),
         ),
         (None, Some(since)) if r.date >= since => {}

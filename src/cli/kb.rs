@@ -214,9 +214,26 @@ fn describe(set: &KnowledgeSet) -> String {
             let _ = writeln!(out, "- mitigates {}", patterns.join(", "));
             let _ = writeln!(
                 out,
-                "- lowers risk by {} level(s) once effective",
-                r.reduces
+                "- lowers risk by {} once effective",
+                crate::diag::count(usize::from(r.reduces), "level")
             );
+            // What an element must say for a claim of it to stand (`requires`).
+            let mut needs = Vec::new();
+            for (field, value) in [
+                ("encrypted", r.requires.encrypted),
+                ("authenticated", r.requires.authenticated),
+            ] {
+                if let Some(v) = value {
+                    needs.push(format!("`{field} = {v}`"));
+                }
+            }
+            if !needs.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "- requires {} of the flows it is on (for a component, of the flows into it from other zones): claimed done where one says otherwise, it is contradicted",
+                    needs.join(" and ")
+                );
+            }
             for link in r.references.iter() {
                 let _ = writeln!(out, "- <{link}>");
             }

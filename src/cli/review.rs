@@ -77,9 +77,12 @@ pub fn run(args: Args) -> Exit {
             let diagnostics: Vec<_> = project.diagnostics.iter().cloned().collect();
             print::human(&project.sources, &diagnostics);
             print::failure(&format!(
-                "{} could not be loaded ({} errors); no review was recorded",
+                "{} could not be loaded ({}); no review was recorded",
                 args.dir.display(),
-                project.diagnostics.count(crate::diag::Severity::Error)
+                crate::diag::count(
+                    project.diagnostics.count(crate::diag::Severity::Error),
+                    "error"
+                )
             ))
         }
         Err(e) => print::failure(&format!("{e}; no review was recorded")),

@@ -283,10 +283,17 @@ fn the_json_export_names_contradictions_of_claims_only() {
     for (status, expected) in [("implemented", vec!["request"]), ("planned", vec![])] {
         let dir = tmp.path().join(status);
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("threatbook.toml"), "[project]\nname = \"Claims\"\n").unwrap();
+        std::fs::write(
+            dir.join("threatbook.toml"),
+            "[project]\nname = \"Claims\"\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.join("model.toml"),
-            text.replace("status = \"implemented\"", &format!("status = \"{status}\"")),
+            text.replace(
+                "status = \"implemented\"",
+                &format!("status = \"{status}\""),
+            ),
         )
         .unwrap();
         let out = json(&export(dir.to_str().unwrap(), "json"));
@@ -296,7 +303,11 @@ fn the_json_export_names_contradictions_of_claims_only() {
             .iter()
             .find(|m| m["id"] == "tls")
             .unwrap();
-        assert_eq!(tls["contradicted_by"], serde_json::json!(expected), "{status}");
+        assert_eq!(
+            tls["contradicted_by"],
+            serde_json::json!(expected),
+            "{status}"
+        );
         assert_eq!(tls["effective"], false, "{status}");
     }
 }

@@ -472,6 +472,14 @@ fn kb_list_and_show_browse_the_bundled_knowledge_and_check_a_folder() {
             .contains("- applies to `element = \"component\"")
     );
     assert!(show.stdout.contains("## Mitigations ("));
+    // What a claim needs of the flows, so a reader knows which claims can be contradicted.
+    let tls = &show.stdout[show.stdout.find("### `encrypt-channel`").unwrap()..];
+    let tls = &tls[..tls[4..].find("### ").map_or(tls.len(), |i| i + 4)];
+    assert!(
+        tls.contains("- requires `encrypted = true` of the flows it is on"),
+        "{tls}"
+    );
+    assert!(!tls.contains("authenticated = "), "{tls}");
     let folder = crate::support::run(&["kb", "show", "tests/fixtures/kb/selectors/kb"]);
     assert_eq!(folder.code, 0, "{}", folder.stderr);
     assert!(
