@@ -354,6 +354,47 @@ fn context_of(view: &ReportView<'_>) -> tera::TeraResult<Context> {
 mod tests {
     use super::*;
 
+    /// A summary view hands templates only part of each knowledge-base instance; the
+    /// built-in templates must not need the rest: the report is the same either way.
+    #[test]
+    fn summaries_need_no_more_of_an_instance_than_its_compact_form() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        let renderer = Renderer::new(None).unwrap();
+        let mut instances = 0;
+        for dir in ["catalog/stride-example", "catalog/fastapi"] {
+            let mut project = crate::open(&root.join(dir));
+            project.check(&crate::check::Options::new(today));
+            let model = project.model.as_ref().unwrap();
+            let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+            let mut view = ReportView::new(ReportInput {
+                model,
+                sources: &project.sources,
+                today,
+                generated: None,
+                findings: &findings,
+                mermaid: None,
+                svg: None,
+                detail: view::Detail::Summary,
+            });
+            instances += view.threats.iter().filter(|t| t.compact).count();
+            instances += view.mitigations.iter().filter(|x| x.compact).count();
+            let compact: Vec<String> = [Format::Markdown, Format::Html]
+                .iter()
+                .map(|f| renderer.render(*f, &view).unwrap())
+                .collect();
+            view.threats.iter_mut().for_each(|t| t.compact = false);
+            view.mitigations.iter_mut().for_each(|x| x.compact = false);
+            for (f, compact) in [Format::Markdown, Format::Html].iter().zip(&compact) {
+                assert!(
+                    *compact == renderer.render(*f, &view).unwrap(),
+                    "{dir}: the {f:?} summary differs with whole instances"
+                );
+            }
+        }
+        assert!(instances > 100, "{instances}");
+    }
+
     #[test]
     fn the_policy_allows_exactly_the_page_s_own_styles() {
         let csp =

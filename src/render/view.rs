@@ -32,7 +32,9 @@ pub struct ReportView<'a> {
     pub components: Vec<ComponentView<'a>>,
     pub assets: Vec<AssetView<'a>>,
     pub flows: Vec<FlowView<'a>>,
+    #[serde(serialize_with = "threats_for_templates")]
     pub threats: Vec<ThreatView<'a>>,
+    #[serde(serialize_with = "mitigations_for_templates")]
     pub mitigations: Vec<MitigationView<'a>>,
     pub acceptances: Vec<AcceptanceView<'a>>,
     /// Indices of the threats with at least one flow among their targets.
@@ -299,6 +301,93 @@ pub struct ThreatView<'a> {
     pub pattern: Option<usize>,
     /// Ids of the patterns of other knowledge bases it replaced on its element.
     pub replaces: Vec<&'a str>,
+    /// A knowledge base's threat in a summary view: templates see only the fields of
+    /// [`CompactThreat`].
+    #[serde(skip)]
+    pub compact: bool,
+}
+
+/// What templates see of a knowledge base's threat in a summary view, which gives the
+/// rest once, with its pattern: a quarter of the template engine's memory per instance.
+#[derive(Serialize)]
+pub struct CompactThreat<'v, 'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub category: &'static str,
+    pub severity: &'static str,
+    pub risk: &'static str,
+    pub residual_risk: &'static str,
+    pub coverage: &'static str,
+    pub coverage_label: &'static str,
+    pub uncovered: bool,
+    pub targets: &'v [&'a str],
+    pub mitigations: &'a [MitigationId],
+    pub pattern: Option<usize>,
+}
+
+/// What templates see of a knowledge base's mitigation in a summary view.
+#[derive(Serialize)]
+pub struct CompactMitigation<'v, 'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub status: &'static str,
+    pub owner: Option<&'a str>,
+    pub element: Option<&'a str>,
+    pub recommendation: Option<usize>,
+    pub contradicted_by: &'v [&'a str],
+}
+
+fn threats_for_templates<S: serde::Serializer>(
+    threats: &[ThreatView<'_>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(threats.len()))?;
+    for t in threats {
+        if t.compact {
+            seq.serialize_element(&CompactThreat {
+                id: t.id,
+                title: t.title,
+                category: t.category,
+                severity: t.severity,
+                risk: t.risk,
+                residual_risk: t.residual_risk,
+                coverage: t.coverage,
+                coverage_label: t.coverage_label,
+                uncovered: t.uncovered,
+                targets: &t.targets,
+                mitigations: t.mitigations,
+                pattern: t.pattern,
+            })?;
+        } else {
+            seq.serialize_element(t)?;
+        }
+    }
+    seq.end()
+}
+
+fn mitigations_for_templates<S: serde::Serializer>(
+    mitigations: &[MitigationView<'_>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(mitigations.len()))?;
+    for x in mitigations {
+        if x.compact {
+            seq.serialize_element(&CompactMitigation {
+                id: x.id,
+                title: x.title,
+                status: x.status,
+                owner: x.owner,
+                element: x.element,
+                recommendation: x.recommendation,
+                contradicted_by: &x.contradicted_by,
+            })?;
+        } else {
+            seq.serialize_element(x)?;
+        }
+    }
+    seq.end()
 }
 
 /// A threat's target as a link needs it.
@@ -337,6 +426,10 @@ pub struct MitigationView<'a> {
     /// For an implemented or verified mitigation, the ids of the flows that contradict
     /// what it requires (empty when none do, and for one still to do).
     pub contradicted_by: Vec<&'a str>,
+    /// A knowledge base's mitigation in a summary view: templates see only the fields
+    /// of [`CompactMitigation`].
+    #[serde(skip)]
+    pub compact: bool,
 }
 
 #[derive(Serialize)]
@@ -418,7 +511,9 @@ pub struct ViewWithoutLargestLists<'v, 'a> {
     pub summary: &'v Summary,
     pub zones: &'v [ZoneView<'a>],
     pub assets: &'v [AssetView<'a>],
+    #[serde(serialize_with = "threats_for_templates")]
     pub threats: &'v [ThreatView<'a>],
+    #[serde(serialize_with = "mitigations_for_templates")]
     pub mitigations: &'v [MitigationView<'a>],
     pub acceptances: &'v [AcceptanceView<'a>],
     pub flow_threats: &'v [usize],
@@ -715,6 +810,7 @@ impl<'a> ReportView<'a> {
                     mitigations: &threat.mitigations,
                     acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
                     pattern: threat.pattern.map(|p| p.index()),
+                    compact: detail == Detail::Summary && threat.pattern.is_some(),
                     replaces: threat
                         .replaces
                         .iter()
@@ -802,6 +898,7 @@ impl<'a> ReportView<'a> {
                         // Only a claim can be contradicted: a mitigation still to do
                         // describes what will be true.
                         contradicted_by: model.contradicted_by(m),
+                        compact: detail == Detail::Summary && mitigation.recommendation.is_some(),
                     }
                 })
                 .collect(),
