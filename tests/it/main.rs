@@ -1,5 +1,6 @@
 //! The integration suite: the `threatbook` binary run on fixture models, as a user runs it.
 
+mod blind_coverage;
 mod browser;
 mod catalog;
 mod ci_recipes;
