@@ -349,7 +349,6 @@ fn doc(model: &Model) -> Doc {
         .map(|a| {
             let mut m = Map::new();
             put(&mut m, "classification", a.classification.as_str());
-            put(&mut m, "description", &a.description);
             Asset {
                 name: a.name.clone(),
                 id: a.id.clone(),
@@ -370,7 +369,6 @@ fn doc(model: &Model) -> Doc {
         .map(|z| {
             let mut m = Map::new();
             put(&mut m, "trust", z.trust);
-            put(&mut m, "description", &z.description);
             TrustZone {
                 id: z.id.clone(),
                 name: z.name.clone(),
@@ -391,7 +389,6 @@ fn doc(model: &Model) -> Doc {
             put(&mut m, "technology", &c.technology);
             put(&mut m, "actor", c.actor.map(|a| a.as_str()));
             put(&mut m, "tags", &c.tags);
-            put(&mut m, "description", &c.description);
             Component {
                 id: c.id.clone(),
                 name: c.name.clone(),
@@ -415,7 +412,6 @@ fn doc(model: &Model) -> Doc {
             put(&mut m, "protocol", &f.protocol);
             put(&mut m, "encrypted", f.encrypted);
             put(&mut m, "authenticated", f.authenticated);
-            put(&mut m, "description", &f.description);
             Dataflow {
                 id: f.id.clone(),
                 name: f.name.clone(),
@@ -441,7 +437,6 @@ fn doc(model: &Model) -> Doc {
             put(&mut m, "impact", t.impact.map(|l| l.as_str()));
             put(&mut m, "cwe", &t.cwe);
             put(&mut m, "capec", &t.capec);
-            put(&mut m, "description", &t.description);
             // The instances carry the targets; this keeps their order.
             let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
             put(&mut m, "targets", targets);
@@ -478,7 +473,6 @@ fn doc(model: &Model) -> Doc {
             put(&mut m, "owner", &mi.owner);
             put(&mut m, "references", &mi.references);
             put(&mut m, "evidence", &mi.evidence);
-            put(&mut m, "description", &mi.description);
             let mitigates: Vec<&str> = mi
                 .mitigates
                 .iter()

@@ -27,10 +27,10 @@ pub use self::draft::{
 };
 pub use self::toml_text::render_files;
 
-/// Source files larger than this are refused before they are read: 256 MiB, above the
-/// OTM export of a 20,000-component model (about 92 MB), which imports in about 8 times
-/// its size in memory.
-pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// Source files larger than this are refused before they are read: 512 MiB, above the
+/// largest OTM export measured, a 5,000-component model with the `stride` knowledge base
+/// (428 MB, 362,000 threats and mitigations), which imports in 1.6 GB of memory.
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 /// Documents nested deeper than this are refused (serde_json and the YAML reader stop
 /// at 128 levels on their own; no real model comes close to either).
 pub const MAX_DEPTH: usize = 64;

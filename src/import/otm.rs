@@ -249,11 +249,15 @@ fn non_empty(s: &Option<String>) -> Option<String> {
     s.as_ref().filter(|s| !s.trim().is_empty()).cloned()
 }
 
-/// A description: exactly as threatbook's export kept it in `attributes.threatbook`
-/// (blank text included), else the OTM one when it says something.
+/// A description: in a file threatbook exported (it has `attributes.threatbook`), the
+/// OTM one exactly as written, blank text included (older exports kept a copy in the
+/// attributes, which wins); in another tool's file, the OTM one when it says something.
 fn exact_text(attributes: &Option<Value>, otm: &Option<String>) -> Option<String> {
     match ours(attributes) {
-        Some(m) => m.get("description")?.as_str().map(str::to_string),
+        Some(m) => match m.get("description") {
+            Some(d) => d.as_str().map(str::to_string),
+            None => otm.clone(),
+        },
         None => non_empty(otm),
     }
 }
