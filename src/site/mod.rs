@@ -250,10 +250,13 @@ fn model_pages(
     }
     let jobs = &listing.jobs;
     let next = std::sync::atomic::AtomicUsize::new(0);
-    // Set when either thread fails, so that the other stops too.
+    // Set when any thread fails, so that the others stop too.
     let failed = std::sync::atomic::AtomicBool::new(false);
+    // Two threads render; this one hands the pages to the sink, in one thread so that
+    // file creation does not contend for the folder, and a few pages at a time.
+    let (pages, written) = std::sync::mpsc::sync_channel::<(String, String)>(16);
     std::thread::scope(|scope| {
-        let worker = || -> Result<(), SiteError> {
+        let worker = |pages: std::sync::mpsc::SyncSender<(String, String)>| {
             while !failed.load(std::sync::atomic::Ordering::Relaxed) {
                 let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(job) = jobs.get(k) else {
@@ -264,21 +267,45 @@ fn model_pages(
                 if let Some(part) = &job.part {
                     c.insert("part", part);
                 }
-                let written = renderer
-                    .render_template(job.template, &c)
-                    .map_err(SiteError::from)
-                    .and_then(|html| sink.file(&format!("{slug}/{}", job.path), html.as_bytes()));
-                if written.is_err() {
-                    failed.store(true, std::sync::atomic::Ordering::Relaxed);
-                    return written;
+                match renderer.render_template(job.template, &c) {
+                    Ok(html) => {
+                        if pages.send((format!("{slug}/{}", job.path), html)).is_err() {
+                            // The writer stopped: its error is the one to report.
+                            return Ok(());
+                        }
+                    }
+                    Err(e) => {
+                        failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(SiteError::from(e));
+                    }
                 }
-                tick();
             }
             Ok(())
         };
-        let helper = scope.spawn(worker);
-        let mine = worker();
-        mine.and(helper.join().unwrap_or(Ok(())))
+        let workers = [
+            scope.spawn({
+                let pages = pages.clone();
+                move || worker(pages)
+            }),
+            scope.spawn(move || worker(pages)),
+        ];
+        let mut outcome = Ok(());
+        for (path, html) in written {
+            if let Err(e) = sink.file(&path, html.as_bytes()) {
+                failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                outcome = Err(e);
+                break;
+            }
+            tick();
+        }
+        // Dropping the receiver (when the loop broke) ends the workers' sends.
+        for w in workers {
+            let rendered = w.join().unwrap_or(Ok(()));
+            if outcome.is_ok() {
+                outcome = rendered;
+            }
+        }
+        outcome
     })
 }
 
