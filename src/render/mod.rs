@@ -377,14 +377,26 @@ mod tests {
                 svg: None,
                 detail: view::Detail::Summary,
             });
-            instances += view.threats.iter().filter(|t| t.compact).count();
-            instances += view.mitigations.iter().filter(|x| x.compact).count();
+            instances += view
+                .threats
+                .iter()
+                .filter(|t| t.compact != view::Compact::No)
+                .count();
+            instances += view
+                .mitigations
+                .iter()
+                .filter(|x| x.compact != view::Compact::No)
+                .count();
             let compact: Vec<String> = [Format::Markdown, Format::Html]
                 .iter()
                 .map(|f| renderer.render(*f, &view).unwrap())
                 .collect();
-            view.threats.iter_mut().for_each(|t| t.compact = false);
-            view.mitigations.iter_mut().for_each(|x| x.compact = false);
+            view.threats
+                .iter_mut()
+                .for_each(|t| t.compact = view::Compact::No);
+            view.mitigations
+                .iter_mut()
+                .for_each(|x| x.compact = view::Compact::No);
             for (f, compact) in [Format::Markdown, Format::Html].iter().zip(&compact) {
                 assert!(
                     *compact == renderer.render(*f, &view).unwrap(),

@@ -301,10 +301,52 @@ pub struct ThreatView<'a> {
     pub pattern: Option<usize>,
     /// Ids of the patterns of other knowledge bases it replaced on its element.
     pub replaces: Vec<&'a str>,
-    /// A knowledge base's threat in a summary view: templates see only the fields of
-    /// [`CompactThreat`].
+    /// For a knowledge base's threat, which part of it templates see: all of it, or
+    /// only what a summary ([`CompactThreat`]) or a site page ([`SiteThreat`]) shows.
     #[serde(skip)]
-    pub compact: bool,
+    pub compact: Compact,
+}
+
+/// How much of a knowledge-base instance a view hands to templates: the template
+/// engine copies every field it is given, and instances are most of a large model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Compact {
+    /// Every field.
+    #[default]
+    No,
+    /// What the summary report shows of an instance.
+    Summary,
+    /// What the site's pattern, mitigation, component and flow pages show.
+    Site,
+}
+
+/// What the site's templates see of a knowledge base's threat.
+#[derive(Serialize)]
+pub struct SiteThreat<'v, 'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub category_title: &'static str,
+    pub severity: &'static str,
+    pub residual_risk: &'static str,
+    pub coverage: &'static str,
+    pub coverage_label: &'static str,
+    pub target_links: &'v [TargetLink<'a>],
+    pub mitigations: &'a [MitigationId],
+    pub acceptances: &'v [usize],
+    pub pattern: Option<usize>,
+}
+
+/// What the site's templates see of a knowledge base's mitigation.
+#[derive(Serialize)]
+pub struct SiteMitigation<'v, 'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub status: &'static str,
+    pub owner: Option<&'a str>,
+    pub element: Option<&'a str>,
+    pub evidence: &'a [String],
+    pub threat_indices: &'a [ThreatId],
+    pub contradicted_by: &'v [&'a str],
 }
 
 /// What templates see of a knowledge base's threat in a summary view, which gives the
@@ -344,8 +386,8 @@ fn threats_for_templates<S: serde::Serializer>(
     use serde::ser::SerializeSeq;
     let mut seq = s.serialize_seq(Some(threats.len()))?;
     for t in threats {
-        if t.compact {
-            seq.serialize_element(&CompactThreat {
+        match t.compact {
+            Compact::Summary => seq.serialize_element(&CompactThreat {
                 id: t.id,
                 title: t.title,
                 category: t.category,
@@ -358,9 +400,21 @@ fn threats_for_templates<S: serde::Serializer>(
                 targets: &t.targets,
                 mitigations: t.mitigations,
                 pattern: t.pattern,
-            })?;
-        } else {
-            seq.serialize_element(t)?;
+            })?,
+            Compact::Site => seq.serialize_element(&SiteThreat {
+                id: t.id,
+                title: t.title,
+                category_title: t.category_title,
+                severity: t.severity,
+                residual_risk: t.residual_risk,
+                coverage: t.coverage,
+                coverage_label: t.coverage_label,
+                target_links: &t.target_links,
+                mitigations: t.mitigations,
+                acceptances: &t.acceptances,
+                pattern: t.pattern,
+            })?,
+            Compact::No => seq.serialize_element(t)?,
         }
     }
     seq.end()
@@ -373,8 +427,8 @@ fn mitigations_for_templates<S: serde::Serializer>(
     use serde::ser::SerializeSeq;
     let mut seq = s.serialize_seq(Some(mitigations.len()))?;
     for x in mitigations {
-        if x.compact {
-            seq.serialize_element(&CompactMitigation {
+        match x.compact {
+            Compact::Summary => seq.serialize_element(&CompactMitigation {
                 id: x.id,
                 title: x.title,
                 status: x.status,
@@ -382,9 +436,18 @@ fn mitigations_for_templates<S: serde::Serializer>(
                 element: x.element,
                 recommendation: x.recommendation,
                 contradicted_by: &x.contradicted_by,
-            })?;
-        } else {
-            seq.serialize_element(x)?;
+            })?,
+            Compact::Site => seq.serialize_element(&SiteMitigation {
+                id: x.id,
+                title: x.title,
+                status: x.status,
+                owner: x.owner,
+                element: x.element,
+                evidence: x.evidence,
+                threat_indices: x.threat_indices,
+                contradicted_by: &x.contradicted_by,
+            })?,
+            Compact::No => seq.serialize_element(x)?,
         }
     }
     seq.end()
@@ -426,10 +489,10 @@ pub struct MitigationView<'a> {
     /// For an implemented or verified mitigation, the ids of the flows that contradict
     /// what it requires (empty when none do, and for one still to do).
     pub contradicted_by: Vec<&'a str>,
-    /// A knowledge base's mitigation in a summary view: templates see only the fields
-    /// of [`CompactMitigation`].
+    /// For a knowledge base's mitigation, which part of it templates see (as for
+    /// threats: [`CompactMitigation`], [`SiteMitigation`]).
     #[serde(skip)]
-    pub compact: bool,
+    pub compact: Compact,
 }
 
 #[derive(Serialize)]
@@ -810,7 +873,11 @@ impl<'a> ReportView<'a> {
                     mitigations: &threat.mitigations,
                     acceptances: threat.acceptances.iter().map(|a| a.index()).collect(),
                     pattern: threat.pattern.map(|p| p.index()),
-                    compact: detail == Detail::Summary && threat.pattern.is_some(),
+                    compact: if detail == Detail::Summary && threat.pattern.is_some() {
+                        Compact::Summary
+                    } else {
+                        Compact::No
+                    },
                     replaces: threat
                         .replaces
                         .iter()
@@ -898,7 +965,12 @@ impl<'a> ReportView<'a> {
                         // Only a claim can be contradicted: a mitigation still to do
                         // describes what will be true.
                         contradicted_by: model.contradicted_by(m),
-                        compact: detail == Detail::Summary && mitigation.recommendation.is_some(),
+                        compact: if detail == Detail::Summary && mitigation.recommendation.is_some()
+                        {
+                            Compact::Summary
+                        } else {
+                            Compact::No
+                        },
                     }
                 })
                 .collect(),

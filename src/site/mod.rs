@@ -20,6 +20,7 @@ use tera::Context;
 use crate::check::Summary;
 use crate::diag::Diagnostic;
 use crate::model::{Date, Model};
+use crate::render::view::Compact;
 use crate::render::{RenderError, Renderer, ReportInput, ReportView};
 use crate::source::Sources;
 
@@ -135,10 +136,11 @@ pub fn write(
     sink: &dyn Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(), SiteError> {
-    write_paged(models, renderer, today, sink, progress, ROWS_PER_PAGE)
+    write_paged(models, renderer, today, sink, progress, ROWS_PER_PAGE, true)
 }
 
-/// [`write`], with `rows` instances to a pattern's or recommendation's page.
+/// [`write`], with `rows` instances to a pattern's or recommendation's page, and
+/// instances handed to templates whole unless `compact`.
 fn write_paged(
     models: &[SiteModel<'_>],
     renderer: &Renderer,
@@ -146,6 +148,7 @@ fn write_paged(
     sink: &dyn Sink,
     progress: &(dyn Fn(usize, usize) + Sync),
     rows: usize,
+    compact: bool,
 ) -> Result<(), SiteError> {
     let listings: Vec<Listing> = models.iter().map(|m| Listing::of(m.model, rows)).collect();
     let total = 2 + listings.iter().map(|l| 3 + l.jobs.len()).sum::<usize>();
@@ -167,6 +170,9 @@ fn write_paged(
             svg: m.svg.clone(),
             detail: crate::render::view::Detail::Full,
         });
+        if compact {
+            compact_instances(&mut view);
+        }
         search::add_model(&mut index, &m.slug, &view, listing);
         model_pages(m, &view, listing, renderer, sink, &tick)?;
         entries.push(ModelEntry {
@@ -200,6 +206,21 @@ fn write_paged(
         sink.file(&format!("assets/{name}"), bytes)?;
     }
     Ok(())
+}
+
+/// Hands the site's templates only what its pages show of each knowledge-base instance
+/// ([`Compact::Site`]): the pattern's and recommendation's pages give the rest once.
+fn compact_instances(view: &mut ReportView<'_>) {
+    for t in view.threats.iter_mut().filter(|t| t.pattern.is_some()) {
+        t.compact = Compact::Site;
+    }
+    for x in view
+        .mitigations
+        .iter_mut()
+        .filter(|x| x.recommendation.is_some())
+    {
+        x.compact = Compact::Site;
+    }
 }
 
 /// The pages of one model, rendered on two threads.
@@ -551,16 +572,25 @@ mod tests {
             findings: &findings,
             svg: None,
         }];
-        let memory = Memory(std::sync::Mutex::new(Vec::new()));
         let today = Date::parse("2026-06-01").unwrap();
-        write_paged(&models, &renderer, today, &memory, &|_, _| {}, 5).unwrap();
-        let files: std::collections::BTreeMap<String, String> = memory
-            .0
-            .into_inner()
-            .unwrap()
-            .into_iter()
-            .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
-            .collect();
+        let site = |compact| {
+            let memory = Memory(std::sync::Mutex::new(Vec::new()));
+            write_paged(&models, &renderer, today, &memory, &|_, _| {}, 5, compact).unwrap();
+            memory
+                .0
+                .into_inner()
+                .unwrap()
+                .into_iter()
+                .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
+                .collect::<std::collections::BTreeMap<String, String>>()
+        };
+        let files = site(true);
+        // The site's compact instances carry everything its pages show.
+        let whole = site(false);
+        assert_eq!(files.len(), whole.len());
+        for (path, page) in &files {
+            assert!(*page == whole[path], "{path} differs with whole instances");
+        }
         // The pattern with the most instances, 12 on this model: three pages of 5, 5, 2.
         let (p, pattern) = model
             .patterns
@@ -605,5 +635,31 @@ mod tests {
         for t in &component.threats {
             assert!(page.contains(&format!("href=\"../{}\"", listing.threat_href[t.index()])));
         }
+    }
+
+    #[test]
+    fn the_site_of_the_fastapi_model_is_the_same_with_compact_instances() {
+        let project = open("catalog/fastapi");
+        let model = project.model.as_ref().unwrap();
+        let renderer = Renderer::new(None).unwrap();
+        let findings: Vec<Diagnostic> = project.diagnostics.iter().cloned().collect();
+        let models = [SiteModel {
+            slug: "m".into(),
+            model,
+            sources: &project.sources,
+            findings: &findings,
+            svg: None,
+        }];
+        let today = Date::parse("2026-06-01").unwrap();
+        let site = |compact| {
+            let memory = Memory(std::sync::Mutex::new(Vec::new()));
+            write_paged(&models, &renderer, today, &memory, &|_, _| {}, 3, compact).unwrap();
+            let mut files = memory.0.into_inner().unwrap();
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+            files
+        };
+        let (compact, whole) = (site(true), site(false));
+        assert!(compact.len() > 90);
+        assert!(compact == whole, "the compact site differs");
     }
 }
