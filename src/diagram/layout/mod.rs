@@ -64,6 +64,12 @@ const MARGIN: f64 = 16.0;
 /// Zone regions widen to fit labels up to this width; longer labels are cut.
 const MAX_ZONE_LABEL_W: f64 = 320.0;
 const SWEEPS: usize = 8;
+/// Bend points allowed per component before further long flows are drawn directly.
+const DUMMIES_PER_NODE: usize = 200;
+/// A flow changes band in a stretch of a gap at least this wide, this far from the
+/// zones on either side.
+const MIN_WINDOW: f64 = 4.0;
+const WINDOW_MARGIN: f64 = 4.0;
 const Y_PASSES: usize = 6;
 
 /// An axis-aligned rectangle.
@@ -233,8 +239,44 @@ pub fn layout(d: &Diagram) -> Layout {
     let layer = assign_layers(n, &dag);
     let layers = layer.iter().max().map_or(1, |l| l + 1);
 
-    // 3. Dummy points for flows spanning several layers, shortest spans first, within a
-    // budget that keeps huge models tractable; flows beyond it are drawn directly.
+
+    // 3. x: shared columns, which depend on the layers only; then each zone's extent
+    // across them, so that long flows can be routed around zones before ordering.
+    let mut col_w = vec![20.0f64; layers];
+    for (v, l) in layer.iter().enumerate() {
+        col_w[*l] = col_w[*l].max(nodes[v].rect.w);
+    }
+    let mut col_x = vec![0.0; layers];
+    for l in 1..layers {
+        col_x[l] = col_x[l - 1] + col_w[l - 1] + LAYER_GAP;
+    }
+    let col_right = |l: usize| col_x[l] + col_w[l];
+    let node_x: Vec<f64> = (0..n)
+        .map(|v| col_x[layer[v]] + (col_w[layer[v]] - nodes[v].rect.w) / 2.0)
+        .collect();
+    let full_labels: Vec<String> = d
+        .zones
+        .iter()
+        .map(|z| format!("{} (trust {})", z.name, z.trust))
+        .collect();
+    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_x, &nodes, &full_labels);
+    let mut pre = vec![0usize; d.zones.len()];
+    for (k, step) in d
+        .zone_walk()
+        .filter_map(|s| match s {
+            ZoneStep::Enter { zone, .. } => Some(zone),
+            ZoneStep::Leave { .. } => None,
+        })
+        .enumerate()
+    {
+        pre[step] = k;
+    }
+
+    // 4. Dummy points for flows spanning several layers, one per layer crossed, within a
+    // budget that keeps huge models tractable (flows beyond it are drawn directly). A
+    // flow between two zones changes band in one gap between columns, the last one
+    // where no zone holding neither end lies in the way: its points before that gap
+    // are in its source's band, the rest in its target's.
     let mut g = Graph {
         layer: layer.clone(),
         band: d.nodes.iter().map(|x| x.zone).collect(),
@@ -248,24 +290,56 @@ pub fn layout(d: &Diagram) -> Layout {
         let (a, b) = dag[*i].unwrap_or_default();
         (layer[b] - layer[a], *i)
     });
-    let mut budget = (8 * n).max(4000);
+    let mut budget = (DUMMIES_PER_NODE * n).max(4000);
     let mut chains: Vec<Vec<usize>> = vec![Vec::new(); d.edges.len()];
+    // The gap where a flow changes band and the stretch of it that is free of zones.
+    let mut transit: Vec<Option<(usize, f64, f64)>> = vec![None; d.edges.len()];
+    let mut holds = vec![false; d.zones.len()];
+    let mut blockers: Vec<(f64, f64)> = Vec::new();
     for i in by_span {
         let Some((a, b)) = dag[i] else { continue };
+        let (za, zb) = (g.band[a], g.band[b]);
         let span = layer[b] - layer[a];
+        let mut gap = layer[b] - 1;
+        if za != zb {
+            holds.iter_mut().for_each(|h| *h = false);
+            for z in d.zone_chain(za).chain(d.zone_chain(zb)) {
+                holds[z] = true;
+            }
+            let (lo, hi) = (pre[za].min(pre[zb]), pre[za].max(pre[zb]));
+            blockers.clear();
+            blockers.extend(
+                (0..d.zones.len())
+                    .filter(|z| !holds[*z] && pre[*z] > lo && pre[*z] < hi)
+                    .map(|z| (zone_x[z].0, zone_x[z].0 + zone_x[z].1)),
+            );
+            let mut found = None;
+            for t in (layer[a]..layer[b]).rev() {
+                if let Some(w) = free_window((col_right(t), col_x[t + 1]), &blockers) {
+                    found = Some((t, w));
+                    break;
+                }
+            }
+            if let Some((t, (x0, x1))) = found {
+                gap = t;
+                transit[i] = Some((t, x0, x1));
+            }
+        }
         let mut chain = vec![a];
         if span > 1 && span - 1 <= budget {
             budget -= span - 1;
             for l in layer[a] + 1..layer[b] {
                 let v = g.layer.len();
                 g.layer.push(l);
-                g.band.push(g.band[a]);
+                g.band.push(if l <= gap { za } else { zb });
                 g.w.push(0.0);
                 g.h.push(DUMMY_H);
                 g.up.push(Vec::new());
                 g.down.push(Vec::new());
                 chain.push(v);
             }
+        } else if span > 1 {
+            transit[i] = None;
         }
         chain.push(b);
         for pair in chain.windows(2) {
@@ -277,24 +351,8 @@ pub fn layout(d: &Diagram) -> Layout {
         chains[i] = chain;
     }
 
-    // 4. Order within layers.
+    // 5. Order within layers.
     let (order, crossings) = order_layers(&g, layers);
-
-    // 5. x: shared columns.
-    let mut col_w = vec![20.0f64; layers];
-    for (v, l) in layer.iter().enumerate() {
-        col_w[*l] = col_w[*l].max(nodes[v].rect.w);
-    }
-    let mut col_x = vec![0.0; layers];
-    for l in 1..layers {
-        col_x[l] = col_x[l - 1] + col_w[l - 1] + LAYER_GAP;
-    }
-    let x: Vec<f64> = g
-        .layer
-        .iter()
-        .zip(&g.w)
-        .map(|(l, w)| col_x[*l] + (col_w[*l] - w) / 2.0)
-        .collect();
 
     // 6. Bands: the height each zone's own strip needs, then the zone tree top to bottom.
     let zones_n = d.zones.len();
@@ -350,89 +408,28 @@ pub fn layout(d: &Diagram) -> Layout {
     // 7. y: follow neighbours inside each strip.
     let ys = position_y(&g, &order, &strip, &strip_top);
     for (v, node) in nodes.iter_mut().enumerate() {
-        node.rect.x = x[v];
+        node.rect.x = node_x[v];
         node.rect.y = ys[v];
         node.layer = layer[v];
     }
 
-    // Zone regions: the columns of their components, padded by subtree height.
-    let height = subtree_heights(d);
-    let mut span = vec![(usize::MAX, 0usize); zones_n];
-    for (v, node) in d.nodes.iter().enumerate() {
-        span[node.zone].0 = span[node.zone].0.min(layer[v]);
-        span[node.zone].1 = span[node.zone].1.max(layer[v]);
-    }
-    // Children come after their parents in pre-order: walking backwards folds each
-    // zone's span into its parent's before the parent is folded further up. (Walking
-    // each component's chain of zones instead is quadratic in the nesting depth.)
-    for z in (0..zones_n).rev() {
-        if let Some(p) = d.zones[z].parent {
-            span[p].0 = span[p].0.min(span[z].0);
-            span[p].1 = span[p].1.max(span[z].1);
-        }
-    }
-    let mut zone_rects: Vec<Rect> = (0..zones_n)
-        .map(|z| {
-            let (lo, hi) = if span[z].0 == usize::MAX {
-                (0, 0)
-            } else {
-                span[z]
-            };
-            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
-            Rect {
-                x: col_x[lo] - pad,
-                y: zone_top[z],
-                w: col_x[hi] + col_w[hi] - col_x[lo] + 2.0 * pad,
-                h: zone_bottom[z] - zone_top[z],
-            }
-        })
-        .collect();
-    // Widen regions to the right so that labels fit (up to a limit), children before
-    // parents so that a parent still encloses a widened child. Widening cannot make
-    // regions overlap: zones that are not nested never share a y.
-    let full_labels: Vec<String> = d
-        .zones
+    // Zone regions: their extent across the columns, and their bands.
+    let zones: Vec<ZoneBox> = zone_x
         .iter()
-        .map(|z| format!("{} (trust {})", z.name, z.trust))
-        .collect();
-    // Self-loops stick out right of their component: keep them inside its zones. The
-    // farthest reach in each zone is folded up the tree as the spans are above.
-    let mut reach = vec![f64::NEG_INFINITY; zones_n];
-    for e in d.edges.iter().filter(|e| e.from == e.to) {
-        let z = d.nodes[e.from].zone;
-        reach[z] = reach[z].max(x[e.from] + nodes[e.from].rect.w + LOOP_REACH);
-    }
-    for z in (0..zones_n).rev() {
-        if let Some(p) = d.zones[z].parent {
-            reach[p] = reach[p].max(reach[z]);
-        }
-    }
-    for (z, reach) in reach.into_iter().enumerate() {
-        if reach.is_finite() {
-            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
-            let r = &mut zone_rects[z];
-            r.w = r.w.max(reach + pad - r.x);
-        }
-    }
-    for z in (0..zones_n).rev() {
-        let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
-            + 2.0 * ZONE_LABEL_PAD;
-        let r = &mut zone_rects[z];
-        r.w = r.w.max(want.ceil());
-        for &c in &d.zones[z].children {
-            let child_right = zone_rects[c].right() + ZONE_PAD_STEP;
-            let r = &mut zone_rects[z];
-            r.w = r.w.max(child_right - r.x);
-        }
-    }
-    let zones: Vec<ZoneBox> = zone_rects
-        .into_iter()
         .zip(&full_labels)
-        .map(|(rect, full)| {
+        .enumerate()
+        .map(|(z, (&(x, w), full))| {
+            let rect = Rect {
+                x,
+                y: zone_top[z],
+                w,
+                h: zone_bottom[z] - zone_top[z],
+            };
             let label = text::truncate(full, rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
             ZoneBox { rect, label }
         })
         .collect();
+
 
     // 8. Routes and labels.
     let centre_y = |v: usize| -> f64 {
@@ -442,7 +439,6 @@ pub fn layout(d: &Diagram) -> Layout {
             ys[v] + DUMMY_H / 2.0
         }
     };
-    let centre_x = |v: usize| -> f64 { col_x[g.layer[v]] + col_w[g.layer[v]] / 2.0 };
     // Ports: flows leave a node's right side and enter the left side of the node in the
     // next layer; each side's flows are spread over its height, sorted by where they go.
     let mut right: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
@@ -494,12 +490,38 @@ pub fn layout(d: &Diagram) -> Layout {
         }
         let chain = &chains[i];
         let (a, b) = (chain[0], chain[chain.len() - 1]);
-        let mut points = Vec::with_capacity(chain.len());
-        points.push((nodes[a].rect.right(), port_right[i]));
-        for v in &chain[1..chain.len() - 1] {
-            points.push((centre_x(*v), centre_y(*v)));
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(2 * chain.len() + 2);
+        let mut push = |p: (f64, f64)| {
+            if points.last() != Some(&p) {
+                points.push(p);
+            }
+        };
+        push((nodes[a].rect.right(), port_right[i]));
+        if chain.len() == 2 && g.layer[b] > g.layer[a] + 1 {
+            // Beyond the budget of bend points: drawn directly.
+            push((nodes[b].rect.x, port_left[i]));
+        } else {
+            // Straight through every column, at the height of the flow's own slot, so
+            // that curves only bend in the gaps between columns, where there are no
+            // components.
+            push((col_right(g.layer[a]), port_right[i]));
+            let mut prev_y = port_right[i];
+            for &v in &chain[1..] {
+                let l = g.layer[v];
+                let y = if v == b { port_left[i] } else { centre_y(v) };
+                if let Some((_, x0, x1)) = transit[i].filter(|t| t.0 + 1 == l) {
+                    push((x0, prev_y));
+                    push((x1, y));
+                }
+                push((col_x[l], y));
+                if v == b {
+                    push((nodes[b].rect.x, y));
+                } else {
+                    push((col_right(l), y));
+                }
+                prev_y = y;
+            }
         }
-        points.push((nodes[b].rect.x, port_left[i]));
         if reversed[i] {
             points.reverse();
         }
@@ -627,6 +649,115 @@ fn label_choices(e: &super::Edge, mode: Labels) -> Vec<LabelText> {
 
 /// How far right of its node a self-loop reaches.
 pub const LOOP_REACH: f64 = 34.0;
+
+/// Each zone's extent across the columns, as (x, width): the columns of its components,
+/// padded more for zones with deeper subtrees so that nested regions stay strictly inside,
+/// widened to hold self-loops and (up to a limit) the zone's label.
+fn zone_extents(
+    d: &Diagram,
+    layer: &[usize],
+    col_x: &[f64],
+    col_w: &[f64],
+    node_x: &[f64],
+    nodes: &[NodeBox],
+    full_labels: &[String],
+) -> Vec<(f64, f64)> {
+    let zones_n = d.zones.len();
+    let height = subtree_heights(d);
+    let mut span = vec![(usize::MAX, 0usize); zones_n];
+    for (v, node) in d.nodes.iter().enumerate() {
+        span[node.zone].0 = span[node.zone].0.min(layer[v]);
+        span[node.zone].1 = span[node.zone].1.max(layer[v]);
+    }
+    // Children come after their parents in pre-order: walking backwards folds each
+    // zone's span into its parent's before the parent is folded further up. (Walking
+    // each component's chain of zones instead is quadratic in the nesting depth.)
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            span[p].0 = span[p].0.min(span[z].0);
+            span[p].1 = span[p].1.max(span[z].1);
+        }
+    }
+    let mut zone_rects: Vec<Rect> = (0..zones_n)
+        .map(|z| {
+            let (lo, hi) = if span[z].0 == usize::MAX {
+                (0, 0)
+            } else {
+                span[z]
+            };
+            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            Rect {
+                x: col_x[lo] - pad,
+                y: 0.0,
+                w: col_x[hi] + col_w[hi] - col_x[lo] + 2.0 * pad,
+                h: 0.0,
+            }
+        })
+        .collect();
+    // Widen regions to the right so that labels fit (up to a limit), children before
+    // parents so that a parent still encloses a widened child. Widening cannot make
+    // regions overlap: zones that are not nested never share a y.
+    // Self-loops stick out right of their component: keep them inside its zones. The
+    // farthest reach in each zone is folded up the tree as the spans are above.
+    let mut reach = vec![f64::NEG_INFINITY; zones_n];
+    for e in d.edges.iter().filter(|e| e.from == e.to) {
+        let z = d.nodes[e.from].zone;
+        reach[z] = reach[z].max(node_x[e.from] + nodes[e.from].rect.w + LOOP_REACH);
+    }
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            reach[p] = reach[p].max(reach[z]);
+        }
+    }
+    for (z, reach) in reach.into_iter().enumerate() {
+        if reach.is_finite() {
+            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(reach + pad - r.x);
+        }
+    }
+    for z in (0..zones_n).rev() {
+        let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
+            + 2.0 * ZONE_LABEL_PAD;
+        let r = &mut zone_rects[z];
+        r.w = r.w.max(want.ceil());
+        for &c in &d.zones[z].children {
+            let child_right = zone_rects[c].right() + ZONE_PAD_STEP;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(child_right - r.x);
+        }
+    }
+    zone_rects.into_iter().map(|r| (r.x, r.w)).collect()
+}
+
+/// The widest stretch of the gap `gap` (left, right) that none of the intervals in
+/// `blockers` covers, less a margin each side, if it is wide enough to draw a curve in.
+fn free_window(gap: (f64, f64), blockers: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut cuts: Vec<(f64, f64)> = blockers
+        .iter()
+        .filter(|(a, b)| *b > gap.0 && *a < gap.1)
+        .copied()
+        .collect();
+    cuts.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let mut best: Option<(f64, f64)> = None;
+    let mut from = gap.0;
+    let mut consider = |a: f64, b: f64| {
+        if b - a > best.map_or(0.0, |(x, y)| y - x) {
+            best = Some((a, b));
+        }
+    };
+    for (a, b) in cuts {
+        if a > from {
+            consider(from, a);
+        }
+        from = from.max(b);
+    }
+    if gap.1 > from {
+        consider(from, gap.1);
+    }
+    best.filter(|(a, b)| b - a >= MIN_WINDOW + 2.0 * WINDOW_MARGIN)
+        .map(|(a, b)| (a + WINDOW_MARGIN, b - WINDOW_MARGIN))
+}
 
 /// The height of each zone's subtree: 0 for a zone without children.
 fn subtree_heights(d: &Diagram) -> Vec<usize> {
@@ -826,7 +957,12 @@ mod tests {
             &[(0, 1), (1, 2), (2, 3), (0, 3)],
         );
         let l = layout(&d);
-        assert_eq!(l.edges[3].points.len(), 4, "two dummy points");
+        let p = &l.edges[3].points;
+        // Start, a straight run through each of the two columns crossed, end.
+        assert_eq!(p.len(), 6, "{p:?}");
+        assert_eq!(p[1].1, p[2].1);
+        assert_eq!(p[3].1, p[4].1);
+        assert!(p[2].0 - p[1].0 >= 96.0, "as wide as the column");
     }
 
     #[test]
