@@ -22,7 +22,9 @@ mod rank;
 
 pub use self::labels::curve_point;
 use self::labels::place_labels;
-use self::rank::{assign_layers, break_cycles, order_layers};
+use self::rank::{
+    assign_layers, break_cycles_dfs, break_cycles_greedy, order_layers, squeeze_layers,
+};
 use super::text;
 use super::{Diagram, Labels, ZoneStep};
 
@@ -64,6 +66,12 @@ const MARGIN: f64 = 16.0;
 /// Zone regions widen to fit labels up to this width; longer labels are cut.
 const MAX_ZONE_LABEL_W: f64 = 320.0;
 const SWEEPS: usize = 8;
+/// At most this many layers per square root of the number of components (and at least
+/// [`MIN_LAYER_CAP`]), so that long chains of flows cannot stretch the drawing.
+const LAYERS_PER_SQRT: f64 = 2.0;
+const MIN_LAYER_CAP: usize = 16;
+/// How far right of its column a flat flow's loop reaches.
+const TURN_REACH: f64 = 12.0;
 /// Bend points allowed per component before further long flows are drawn directly.
 const DUMMIES_PER_NODE: usize = 200;
 /// A flow changes band in a stretch of a gap at least this wide, this far from the
@@ -127,7 +135,9 @@ pub struct ZoneBox {
 #[derive(Clone, Debug)]
 pub struct Route {
     /// From the source's side to the target's side; consecutive points are joined by
-    /// curves with horizontal tangents. A self-loop has two points on the right side.
+    /// curves with horizontal tangents (straight where they share a y); two consecutive
+    /// points with the same x are joined by a loop bulging right (a flat flow's turn).
+    /// A self-loop has two points on the right side.
     pub points: Vec<(f64, f64)>,
     pub self_loop: bool,
     /// The arrowhead points right (into a left side) when true, left when false.
@@ -154,6 +164,10 @@ impl Route {
             .windows(2)
             .map(|w| {
                 let (p, q) = (w[0], w[1]);
+                if p.0 == q.0 && p.1 != q.1 {
+                    // A flat flow's turn: a loop bulging right.
+                    return [p, (p.0 + TURN_REACH, p.1), (q.0 + TURN_REACH, q.1), q];
+                }
                 let mx = (p.0 + q.0) / 2.0;
                 [p, (mx, p.1), (mx, q.1), q]
             })
@@ -225,19 +239,35 @@ pub fn layout(d: &Diagram) -> Layout {
         .collect();
 
     // 1. Break cycles; 2. layers.
-    let reversed = break_cycles(d);
-    let dag: Vec<Option<(usize, usize)>> = d
-        .edges
+    // Cycles are broken along a depth-first search in model order, which follows the
+    // order a model is written in; where that gives more layers than the cap, by the
+    // greedy heuristic, which leaves shorter paths.
+    let cap = ((LAYERS_PER_SQRT * (n as f64).sqrt()).ceil() as usize).max(MIN_LAYER_CAP);
+    let acyclic = |reversed: &[bool]| -> Vec<Option<(usize, usize)>> {
+        d.edges
+            .iter()
+            .zip(reversed)
+            .map(|(e, r)| match (e.from == e.to, r) {
+                (true, _) => None,
+                (false, false) => Some((e.from, e.to)),
+                (false, true) => Some((e.to, e.from)),
+            })
+            .collect()
+    };
+    let mut reversed = break_cycles_dfs(d);
+    let mut dag = acyclic(&reversed);
+    let mut layer = assign_layers(n, &dag);
+    if layer.iter().max().is_some_and(|l| l + 1 > cap) {
+        reversed = break_cycles_greedy(d);
+        dag = acyclic(&reversed);
+        layer = assign_layers(n, &dag);
+    }
+    let layers = squeeze_layers(&mut layer, cap);
+    // Flows whose ends share a layer once it is squeezed.
+    let flat: Vec<bool> = dag
         .iter()
-        .zip(&reversed)
-        .map(|(e, r)| match (e.from == e.to, r) {
-            (true, _) => None,
-            (false, false) => Some((e.from, e.to)),
-            (false, true) => Some((e.to, e.from)),
-        })
+        .map(|e| e.is_some_and(|(a, b)| layer[a] == layer[b]))
         .collect();
-    let layer = assign_layers(n, &dag);
-    let layers = layer.iter().max().map_or(1, |l| l + 1);
 
 
     // 3. x: shared columns, which depend on the layers only; then each zone's extent
@@ -294,58 +324,80 @@ pub fn layout(d: &Diagram) -> Layout {
     let mut chains: Vec<Vec<usize>> = vec![Vec::new(); d.edges.len()];
     // The gap where a flow changes band and the stretch of it that is free of zones.
     let mut transit: Vec<Option<(usize, f64, f64)>> = vec![None; d.edges.len()];
+    // Where a flow that goes around the zones turns.
+    let mut detour: Vec<Option<f64>> = vec![None; d.edges.len()];
     let mut holds = vec![false; d.zones.len()];
     let mut blockers: Vec<(f64, f64)> = Vec::new();
+    // Right of every zone: where a flow turns when no gap on its way is free of zones.
+    let beyond = zone_x
+        .iter()
+        .map(|(x, w)| x + w)
+        .fold(col_right(layers - 1), f64::max)
+        + WINDOW_MARGIN;
     for i in by_span {
         let Some((a, b)) = dag[i] else { continue };
         let (za, zb) = (g.band[a], g.band[b]);
-        let span = layer[b] - layer[a];
-        let mut gap = layer[b] - 1;
-        if za != zb {
-            holds.iter_mut().for_each(|h| *h = false);
-            for z in d.zone_chain(za).chain(d.zone_chain(zb)) {
-                holds[z] = true;
-            }
-            let (lo, hi) = (pre[za].min(pre[zb]), pre[za].max(pre[zb]));
-            blockers.clear();
-            blockers.extend(
-                (0..d.zones.len())
-                    .filter(|z| !holds[*z] && pre[*z] > lo && pre[*z] < hi)
-                    .map(|z| (zone_x[z].0, zone_x[z].0 + zone_x[z].1)),
-            );
-            let mut found = None;
-            for t in (layer[a]..layer[b]).rev() {
-                if let Some(w) = free_window((col_right(t), col_x[t + 1]), &blockers) {
-                    found = Some((t, w));
+        let (la, lb) = (layer[a], layer[b]);
+        let blocked = zone_blockers(d, &pre, za, zb, &zone_x, &mut holds, &mut blockers);
+        // The gap where the flow changes band: the last one on its way with room.
+        let mut gap = lb.max(la + 1) - 1;
+        let mut found = !blocked;
+        if blocked {
+            for t in (la..lb.max(la + 1)).rev() {
+                let right = if t + 1 < layers { col_x[t + 1] } else { beyond + LAYER_GAP };
+                if let Some((x0, x1)) = free_window((col_right(t), right), &blockers) {
+                    gap = t;
+                    transit[i] = Some((t, x0, x1));
+                    found = true;
                     break;
                 }
             }
-            if let Some((t, (x0, x1))) = found {
-                gap = t;
-                transit[i] = Some((t, x0, x1));
-            }
         }
+        if flat[i] && transit[i].is_none() {
+            let right = if la + 1 < layers { col_x[la + 1] } else { col_right(la) + LAYER_GAP };
+            transit[i] = Some((la, col_right(la) + WINDOW_MARGIN, right - WINDOW_MARGIN));
+        }
+        // No room on the way: out to the right of all zones in the source's band, down
+        // or up there, and back in the target's band into its right side.
+        let around = !found && layers - 1 - la + layers - 1 - lb <= budget;
         let mut chain = vec![a];
-        if span > 1 && span - 1 <= budget {
-            budget -= span - 1;
-            for l in layer[a] + 1..layer[b] {
-                let v = g.layer.len();
-                g.layer.push(l);
-                g.band.push(if l <= gap { za } else { zb });
-                g.w.push(0.0);
-                g.h.push(DUMMY_H);
-                g.up.push(Vec::new());
-                g.down.push(Vec::new());
-                chain.push(v);
+        let dummy = |g: &mut Graph, l: usize, band: usize| {
+            let v = g.layer.len();
+            g.layer.push(l);
+            g.band.push(band);
+            g.w.push(0.0);
+            g.h.push(DUMMY_H);
+            g.up.push(Vec::new());
+            g.down.push(Vec::new());
+            v
+        };
+        if around {
+            budget -= layers - 1 - la + layers - 1 - lb;
+            detour[i] = Some(beyond);
+            transit[i] = None;
+            for l in la + 1..layers {
+                chain.push(dummy(&mut g, l, za));
             }
-        } else if span > 1 {
+            for l in (lb + 1..layers).rev() {
+                chain.push(dummy(&mut g, l, zb));
+            }
+        } else if lb > la + 1 && lb - la - 1 <= budget {
+            budget -= lb - la - 1;
+            for l in la + 1..lb {
+                chain.push(dummy(&mut g, l, if l <= gap { za } else { zb }));
+            }
+        } else if lb > la + 1 {
             transit[i] = None;
         }
         chain.push(b);
         for pair in chain.windows(2) {
-            if g.layer[pair[1]] == g.layer[pair[0]] + 1 {
-                g.down[pair[0]].push(pair[1]);
-                g.up[pair[1]].push(pair[0]);
+            let (p, q) = (pair[0], pair[1]);
+            if g.layer[q] == g.layer[p] + 1 {
+                g.down[p].push(q);
+                g.up[q].push(p);
+            } else if g.layer[p] == g.layer[q] + 1 {
+                g.down[q].push(p);
+                g.up[p].push(q);
             }
         }
         chains[i] = chain;
@@ -441,25 +493,37 @@ pub fn layout(d: &Diagram) -> Layout {
     };
     // Ports: flows leave a node's right side and enter the left side of the node in the
     // next layer; each side's flows are spread over its height, sorted by where they go.
-    let mut right: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
-    let mut left: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
+    // A flat flow leaves and enters right sides. Entries: (where the flow goes, flow,
+    // whether this is its target's port).
+    let mut right: Vec<Vec<(f64, usize, bool)>> = vec![Vec::new(); n];
+    let mut left: Vec<Vec<(f64, usize, bool)>> = vec![Vec::new(); n];
     for (i, chain) in chains.iter().enumerate() {
         if chain.len() < 2 {
             continue;
         }
         let (a, b) = (chain[0], chain[chain.len() - 1]);
-        right[a].push((centre_y(chain[1]), i));
-        left[b].push((centre_y(chain[chain.len() - 2]), i));
+        right[a].push((centre_y(chain[1]), i, false));
+        let target_side = if flat[i] || detour[i].is_some() {
+            &mut right
+        } else {
+            &mut left
+        };
+        target_side[b].push((centre_y(chain[chain.len() - 2]), i, true));
     }
     let mut port_right = vec![0.0; d.edges.len()];
     let mut port_left = vec![0.0; d.edges.len()];
-    for (sides, ports) in [(&mut right, &mut port_right), (&mut left, &mut port_left)] {
-        for (v, side) in sides.iter_mut().enumerate() {
-            side.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
-            let r = nodes[v].rect;
-            let k = side.len() as f64;
-            for (j, (_, e)) in side.iter().enumerate() {
-                ports[*e] = r.y + r.h * (j as f64 + 1.0) / (k + 1.0);
+    for side in right.iter_mut().chain(left.iter_mut()) {
+        side.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
+    }
+    for (v, side) in right.iter().chain(left.iter()).enumerate() {
+        let r = nodes[v % n.max(1)].rect;
+        let k = side.len() as f64;
+        for (j, &(_, e, end)) in side.iter().enumerate() {
+            let y = r.y + r.h * (j as f64 + 1.0) / (k + 1.0);
+            if end {
+                port_left[e] = y;
+            } else {
+                port_right[e] = y;
             }
         }
     }
@@ -497,7 +561,39 @@ pub fn layout(d: &Diagram) -> Layout {
             }
         };
         push((nodes[a].rect.right(), port_right[i]));
-        if chain.len() == 2 && g.layer[b] > g.layer[a] + 1 {
+        if let Some(turn) = detour[i] {
+            // Right through the source's band, a turn right of all zones, back left
+            // through the target's band into its right side.
+            push((col_right(g.layer[a]), port_right[i]));
+            let outward = layers - 1 - g.layer[a];
+            let mut y = port_right[i];
+            for (k, &v) in chain[1..].iter().enumerate() {
+                let l = g.layer[v];
+                let vy = if v == b { port_left[i] } else { centre_y(v) };
+                if k < outward {
+                    push((col_x[l], vy));
+                    push((col_right(l), vy));
+                } else {
+                    if k == outward {
+                        push((turn, y));
+                        push((turn, vy));
+                    }
+                    push((col_right(l), vy));
+                    push(if v == b {
+                        (nodes[b].rect.right(), vy)
+                    } else {
+                        (col_x[l], vy)
+                    });
+                }
+                y = vy;
+            }
+        } else if flat[i] {
+            // Out of the right side, a loop in the gap, into the target's right side.
+            let x0 = transit[i].map_or(col_right(g.layer[a]) + WINDOW_MARGIN, |t| t.1);
+            push((x0, port_right[i]));
+            push((x0, port_left[i]));
+            push((nodes[b].rect.right(), port_left[i]));
+        } else if chain.len() == 2 && g.layer[b] > g.layer[a] + 1 {
             // Beyond the budget of bend points: drawn directly.
             push((nodes[b].rect.x, port_left[i]));
         } else {
@@ -528,7 +624,7 @@ pub fn layout(d: &Diagram) -> Layout {
         routes.push(Route {
             points,
             self_loop: false,
-            arrow_right: !reversed[i],
+            arrow_right: !reversed[i] && !flat[i] && detour[i].is_none(),
             label,
             lines: label_text.clone(),
         });
@@ -728,6 +824,35 @@ fn zone_extents(
         }
     }
     zone_rects.into_iter().map(|r| (r.x, r.w)).collect()
+}
+
+/// The extents across the columns of the zones lying between the bands of zones `za` and
+/// `zb` that hold neither (the zones a flow between them must not cross), into `out`;
+/// whether there are any.
+fn zone_blockers(
+    d: &Diagram,
+    pre: &[usize],
+    za: usize,
+    zb: usize,
+    zone_x: &[(f64, f64)],
+    holds: &mut [bool],
+    out: &mut Vec<(f64, f64)>,
+) -> bool {
+    out.clear();
+    if za == zb {
+        return false;
+    }
+    holds.iter_mut().for_each(|h| *h = false);
+    for z in d.zone_chain(za).chain(d.zone_chain(zb)) {
+        holds[z] = true;
+    }
+    let (lo, hi) = (pre[za].min(pre[zb]), pre[za].max(pre[zb]));
+    out.extend(
+        (0..d.zones.len())
+            .filter(|z| !holds[*z] && pre[*z] > lo && pre[*z] < hi)
+            .map(|z| (zone_x[z].0, zone_x[z].0 + zone_x[z].1)),
+    );
+    !out.is_empty()
 }
 
 /// The widest stretch of the gap `gap` (left, right) that none of the intervals in
