@@ -42,6 +42,7 @@ fn main() -> std::process::ExitCode {
         let d = Diagram::new(&model, &options).expect("the whole model is drawn");
         let l = layout::layout(&d);
         let ours = stats::measure(&Geometry::of_layout(&d, &l));
+        eprintln!("{name}: {} layers, {} crossings by order", l.layers, l.crossings);
         let theirs = match graphviz(&d) {
             Ok(g) => stats::measure(&g),
             Err(e) => {
