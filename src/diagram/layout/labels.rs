@@ -109,11 +109,16 @@ fn candidates(r: &Route, w: f64, h: f64) -> Vec<(f64, f64)> {
             on.push(crate::diagram::stats::cubic_point(&pieces[s], t));
         }
     }
-    let beside = (h / 2.0 + 3.0).round();
+    // Beside the curve: above and below it, or left and right of it top to bottom.
+    let (bx, by) = if r.vertical {
+        ((w / 2.0 + 3.0).round(), 0.0)
+    } else {
+        (0.0, (h / 2.0 + 3.0).round())
+    };
     let mut all = on.clone();
     for &(x, y) in &on {
-        all.push((x, y - beside));
-        all.push((x, y + beside));
+        all.push((x - bx, y - by));
+        all.push((x + bx, y + by));
     }
     all
 }

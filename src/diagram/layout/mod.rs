@@ -26,7 +26,7 @@ use self::rank::{
     assign_layers, break_cycles_dfs, break_cycles_greedy, order_layers, squeeze_layers,
 };
 use super::text;
-use super::{Diagram, Labels, ZoneStep};
+use super::{Diagram, Labels, Orientation, ZoneStep};
 
 /// Font size of component names (px).
 pub const NODE_FONT: f64 = 12.0;
@@ -53,16 +53,24 @@ const MAX_TEXT_W: f64 = 132.0;
 const MAX_LINES: usize = 3;
 const MIN_NODE_W: f64 = 96.0;
 const MIN_NODE_H: f64 = 38.0;
-const LAYER_GAP: f64 = 124.0;
+const LAYER_GAP: f64 = 116.0;
 const NODE_GAP: f64 = 16.0;
 const DUMMY_H: f64 = 6.0;
-const ZONE_HEADER: f64 = 24.0;
-const ZONE_BOTTOM: f64 = 12.0;
-const ZONE_GAP: f64 = 16.0;
-const TOP_ZONE_GAP: f64 = 28.0;
+const ZONE_HEADER: f64 = 22.0;
+/// Top to bottom, the gap between rows (labels are wide, not tall) and the strip left
+/// of each zone band (titles go at the top instead).
+const LAYER_GAP_TB: f64 = 84.0;
+const ZONE_HEADER_TB: f64 = 10.0;
+/// Top to bottom, room above a zone's first row for its title, more per level of zones
+/// inside it so that nested titles do not meet.
+const ZONE_TITLE_ROOM: f64 = 26.0;
+const ZONE_TITLE_STEP: f64 = 22.0;
+const ZONE_BOTTOM: f64 = 8.0;
+const ZONE_GAP: f64 = 10.0;
+const TOP_ZONE_GAP: f64 = 12.0;
 const ZONE_PAD: f64 = 14.0;
 const ZONE_PAD_STEP: f64 = 10.0;
-const MARGIN: f64 = 16.0;
+const MARGIN: f64 = 8.0;
 /// Zone regions widen to fit labels up to this width; longer labels are cut.
 const MAX_ZONE_LABEL_W: f64 = 320.0;
 const SWEEPS: usize = 24;
@@ -137,10 +145,15 @@ pub struct Route {
     /// From the source's side to the target's side; consecutive points are joined by
     /// curves with horizontal tangents (straight where they share a y); two consecutive
     /// points with the same x are joined by a loop bulging right (a flat flow's turn).
+    /// Top to bottom ([`Route::vertical`]) the same with x and y swapped.
     /// A self-loop has two points on the right side.
     pub points: Vec<(f64, f64)>,
     pub self_loop: bool,
-    /// The arrowhead points right (into a left side) when true, left when false.
+    /// Drawn top to bottom: curves have vertical tangents, and a flat flow's turn
+    /// bulges down.
+    pub vertical: bool,
+    /// The arrowhead points along the layers (right, or down when [`Route::vertical`])
+    /// when true, against them otherwise.
     pub arrow_right: bool,
     /// The label's box and its lines of text (one, or two for a wrapped name).
     pub label: Rect,
@@ -164,6 +177,13 @@ impl Route {
             .windows(2)
             .map(|w| {
                 let (p, q) = (w[0], w[1]);
+                if self.vertical {
+                    if p.1 == q.1 && p.0 != q.0 {
+                        return [p, (p.0, p.1 + TURN_REACH), (q.0, q.1 + TURN_REACH), q];
+                    }
+                    let my = (p.1 + q.1) / 2.0;
+                    return [p, (p.0, my), (q.0, my), q];
+                }
                 if p.0 == q.0 && p.1 != q.1 {
                     // A flat flow's turn: a loop bulging right.
                     return [p, (p.0 + TURN_REACH, p.1), (q.0 + TURN_REACH, q.1), q];
@@ -207,9 +227,38 @@ struct Graph {
     down: Vec<Vec<usize>>,
 }
 
-/// Lays out `d`.
+/// The page [`Orientation::Auto`] fits drawings to: 1,400 × 1,000 px, landscape.
+pub const PAGE: (f64, f64) = (1400.0, 1000.0);
+
+/// The scale at which `l` fits on [`PAGE`], never above 1.
+pub fn page_scale(l: &Layout) -> f64 {
+    (PAGE.0 / l.width.max(1.0)).min(PAGE.1 / l.height.max(1.0)).min(1.0)
+}
+
+/// Lays out `d`, left to right or top to bottom as [`Diagram::direction`] says; for
+/// [`Orientation::Auto`] both, keeping the one that is drawn larger when fitted to
+/// [`PAGE`]; when both fit at full size, the smaller; left to right on a tie.
 pub fn layout(d: &Diagram) -> Layout {
+    match d.direction {
+        Orientation::Lr => layout_in(d, false),
+        Orientation::Tb => layout_in(d, true),
+        Orientation::Auto => {
+            let lr = layout_in(d, false);
+            let tb = layout_in(d, true);
+            let key = |l: &Layout| (page_scale(l), -(l.width * l.height));
+            if key(&tb) > key(&lr) { tb } else { lr }
+        }
+    }
+}
+
+/// Lays out `d` left to right, or top to bottom when `tb`. Top to bottom is the same
+/// layout in turned coordinates ("main" along the layers, "cross" across them): node
+/// sizes are turned before and every coordinate after, and zone titles, which read left
+/// to right either way, get room at the top of their region instead of a header strip.
+fn layout_in(d: &Diagram, tb: bool) -> Layout {
     let n = d.nodes.len();
+    let layer_gap = if tb { LAYER_GAP_TB } else { LAYER_GAP };
+    let zone_header = if tb { ZONE_HEADER_TB } else { ZONE_HEADER };
     // Sizes from the wrapped names.
     let mut nodes: Vec<NodeBox> = d
         .nodes
@@ -224,6 +273,7 @@ pub fn layout(d: &Diagram) -> Layout {
             let mark = if node.uncovered > 0 { MARK_W } else { 0.0 };
             let w = (text_w + 2.0 * NODE_PAD_X + mark).max(MIN_NODE_W).ceil();
             let h = (lines.len().max(1) as f64 * NODE_LINE + 2.0 * NODE_PAD_Y).max(MIN_NODE_H);
+            let (w, h) = if tb { (h, w) } else { (w, h) };
             NodeBox {
                 rect: Rect {
                     x: 0.0,
@@ -237,6 +287,11 @@ pub fn layout(d: &Diagram) -> Layout {
             }
         })
         .collect();
+
+    let mut loops = vec![false; n];
+    for e in d.edges.iter().filter(|e| e.from == e.to) {
+        loops[e.from] = true;
+    }
 
     // 1. Break cycles; 2. layers.
     // Cycles are broken along a depth-first search in model order, which follows the
@@ -278,7 +333,7 @@ pub fn layout(d: &Diagram) -> Layout {
     }
     let mut col_x = vec![0.0; layers];
     for l in 1..layers {
-        col_x[l] = col_x[l - 1] + col_w[l - 1] + LAYER_GAP;
+        col_x[l] = col_x[l - 1] + col_w[l - 1] + layer_gap;
     }
     let col_right = |l: usize| col_x[l] + col_w[l];
     let node_x: Vec<f64> = (0..n)
@@ -289,7 +344,7 @@ pub fn layout(d: &Diagram) -> Layout {
         .iter()
         .map(|z| format!("{} (trust {})", z.name, z.trust))
         .collect();
-    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_x, &nodes, &full_labels);
+    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_x, &nodes, &full_labels, tb);
     let mut pre = vec![0usize; d.zones.len()];
     for (k, step) in d
         .zone_walk()
@@ -311,7 +366,12 @@ pub fn layout(d: &Diagram) -> Layout {
         layer: layer.clone(),
         band: d.nodes.iter().map(|x| x.zone).collect(),
         w: nodes.iter().map(|x| x.rect.w).collect(),
-        h: nodes.iter().map(|x| x.rect.h).collect(),
+        // Top to bottom, a self-loop sticks out across the layers: room for it.
+        h: nodes
+            .iter()
+            .enumerate()
+            .map(|(v, x)| x.rect.h + if tb && loops[v] { LOOP_REACH } else { 0.0 })
+            .collect(),
         up: vec![Vec::new(); n],
         down: vec![Vec::new(); n],
     };
@@ -344,7 +404,7 @@ pub fn layout(d: &Diagram) -> Layout {
         let mut found = !blocked;
         if blocked {
             for t in (la..lb.max(la + 1)).rev() {
-                let right = if t + 1 < layers { col_x[t + 1] } else { beyond + LAYER_GAP };
+                let right = if t + 1 < layers { col_x[t + 1] } else { beyond + layer_gap };
                 if let Some((x0, x1)) = free_window((col_right(t), right), &blockers) {
                     gap = t;
                     transit[i] = Some((t, x0, x1));
@@ -354,7 +414,7 @@ pub fn layout(d: &Diagram) -> Layout {
             }
         }
         if flat[i] && transit[i].is_none() {
-            let right = if la + 1 < layers { col_x[la + 1] } else { col_right(la) + LAYER_GAP };
+            let right = if la + 1 < layers { col_x[la + 1] } else { col_right(la) + layer_gap };
             transit[i] = Some((la, col_right(la) + WINDOW_MARGIN, right - WINDOW_MARGIN));
         }
         // No room on the way: out to the right of all zones in the source's band, down
@@ -423,6 +483,18 @@ pub fn layout(d: &Diagram) -> Layout {
             i = j;
         }
     }
+    if tb {
+        // Zone titles read across the bands: a band without bands inside is as wide as
+        // its title (up to the limit).
+        for (z, zone) in d.zones.iter().enumerate() {
+            if zone.children.is_empty() {
+                let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD)
+                    .min(MAX_ZONE_LABEL_W)
+                    + 2.0 * ZONE_LABEL_PAD;
+                strip[z] = strip[z].max(want - zone_header - ZONE_BOTTOM);
+            }
+        }
+    }
     let mut zone_top = vec![0.0; zones_n];
     let mut zone_bottom = vec![0.0; zones_n];
     let mut strip_top = vec![0.0; zones_n];
@@ -444,7 +516,7 @@ pub fn layout(d: &Diagram) -> Layout {
                     y += ZONE_GAP;
                 }
                 zone_top[zone] = y;
-                y += ZONE_HEADER;
+                y += zone_header;
                 strip_top[zone] = y;
                 if strip[zone] > 0.0 {
                     y += strip[zone];
@@ -466,7 +538,7 @@ pub fn layout(d: &Diagram) -> Layout {
     }
 
     // Zone regions: their extent across the columns, and their bands.
-    let zones: Vec<ZoneBox> = zone_x
+    let mut zones: Vec<ZoneBox> = zone_x
         .iter()
         .zip(&full_labels)
         .enumerate()
@@ -477,8 +549,11 @@ pub fn layout(d: &Diagram) -> Layout {
                 w,
                 h: zone_bottom[z] - zone_top[z],
             };
-            let label = text::truncate(full, rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
-            ZoneBox { rect, label }
+            let _ = full;
+            ZoneBox {
+                rect,
+                label: String::new(),
+            }
         })
         .collect();
 
@@ -546,6 +621,7 @@ pub fn layout(d: &Diagram) -> Layout {
             routes.push(Route {
                 points: vec![(r.right(), cy - 7.0), (r.right(), cy + 7.0)],
                 self_loop: true,
+                vertical: false,
                 arrow_right: false,
                 label,
                 lines: label_text.clone(),
@@ -624,10 +700,32 @@ pub fn layout(d: &Diagram) -> Layout {
         routes.push(Route {
             points,
             self_loop: false,
+            vertical: false,
             arrow_right: !reversed[i] && !flat[i] && detour[i].is_none(),
             label,
             lines: label_text.clone(),
         });
+    }
+    // Top to bottom: turn every coordinate.
+    if tb {
+        let turn = |r: &mut Rect| *r = Rect { x: r.y, y: r.x, w: r.h, h: r.w };
+        nodes.iter_mut().for_each(|b| turn(&mut b.rect));
+        zones.iter_mut().for_each(|b| turn(&mut b.rect));
+        for r in routes.iter_mut().filter(|r| !r.self_loop) {
+            r.vertical = true;
+            r.points.iter_mut().for_each(|p| *p = (p.1, p.0));
+        }
+    }
+    // Self-loops on the right side of their component, whichever the direction.
+    for (e, r) in d.edges.iter().zip(routes.iter_mut()) {
+        if r.self_loop {
+            let b = nodes[e.from].rect;
+            let cy = b.y + b.h / 2.0;
+            r.points = vec![(b.right(), cy - 7.0), (b.right(), cy + 7.0)];
+        }
+    }
+    for (zone, full) in zones.iter_mut().zip(&full_labels) {
+        zone.label = text::truncate(full, zone.rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
     }
     let titles: Vec<Rect> = zones
         .iter()
@@ -757,6 +855,7 @@ fn zone_extents(
     node_x: &[f64],
     nodes: &[NodeBox],
     full_labels: &[String],
+    tb: bool,
 ) -> Vec<(f64, f64)> {
     let zones_n = d.zones.len();
     let height = subtree_heights(d);
@@ -782,10 +881,15 @@ fn zone_extents(
                 span[z]
             };
             let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            let before = if tb {
+                ZONE_TITLE_ROOM + ZONE_TITLE_STEP * height[z] as f64
+            } else {
+                pad
+            };
             Rect {
-                x: col_x[lo] - pad,
+                x: col_x[lo] - before,
                 y: 0.0,
-                w: col_x[hi] + col_w[hi] - col_x[lo] + 2.0 * pad,
+                w: col_x[hi] + col_w[hi] - col_x[lo] + before + pad,
                 h: 0.0,
             }
         })
@@ -795,6 +899,11 @@ fn zone_extents(
     // regions overlap: zones that are not nested never share a y.
     // Self-loops stick out right of their component: keep them inside its zones. The
     // farthest reach in each zone is folded up the tree as the spans are above.
+    // (Top to bottom they stick out across the layers, and titles read across them: the
+    // bands make room for both.)
+    if tb {
+        return zone_rects.into_iter().map(|r| (r.x, r.w)).collect();
+    }
     let mut reach = vec![f64::NEG_INFINITY; zones_n];
     for e in d.edges.iter().filter(|e| e.from == e.to) {
         let z = d.nodes[e.from].zone;
@@ -1027,6 +1136,7 @@ mod tests {
                 .collect(),
             scope_note: None,
             labels: Default::default(),
+            direction: super::super::Orientation::Lr,
         }
     }
 

@@ -9,6 +9,10 @@ use super::{Graph, SWEEPS};
 
 /// Passes of the transposition heuristic after each sweep.
 const TRANSPOSE_PASSES: usize = 4;
+/// Transposition runs after every sweep for graphs up to this many nodes and bend
+/// points, and once on the best order beyond.
+const TRANSPOSE_EVERY_SWEEP_UP_TO: usize = 20_000;
+const TRANSPOSE_MAX_PRODUCT: usize = 256;
 /// Passes moving components to shorten their flows after longest-path layering.
 const SPAN_PASSES: usize = 8;
 use crate::diagram::Diagram;
@@ -294,12 +298,19 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
                 pos[*v] = i;
             }
         }
-        transpose(g, &mut order, &mut pos);
+        if g.layer.len() <= TRANSPOSE_EVERY_SWEEP_UP_TO {
+            transpose(g, &mut order, &mut pos);
+        }
         let c = count_crossings(g, &order, &pos);
         if c < best_crossings {
             best_crossings = c;
             best = order.clone();
         }
+    }
+    if g.layer.len() > TRANSPOSE_EVERY_SWEEP_UP_TO {
+        index(&best, &mut pos);
+        transpose(g, &mut best, &mut pos);
+        best_crossings = count_crossings(g, &best, &pos);
     }
     (best, best_crossings)
 }
@@ -327,9 +338,10 @@ fn transpose(g: &Graph, order: &mut [Vec<usize>], pos: &mut [usize]) {
                 if g.band[u] != g.band[v] {
                     continue;
                 }
-                // Cheap bound first: flows of a node with no neighbours cannot cross.
-                if g.up[u].len() + g.down[u].len() == 0 || g.up[v].len() + g.down[v].len() == 0
-                {
+                // Flows of a node with no neighbours cannot cross; pairs with very many
+                // flows are left alone (comparing them costs the product).
+                let (du, dv) = (g.up[u].len() + g.down[u].len(), g.up[v].len() + g.down[v].len());
+                if du == 0 || dv == 0 || du * dv > TRANSPOSE_MAX_PRODUCT {
                     continue;
                 }
                 if pair_crossings(g, pos, v, u) < pair_crossings(g, pos, u, v) {
