@@ -76,7 +76,7 @@ const MAX_ZONE_LABEL_W: f64 = 320.0;
 const SWEEPS: usize = 24;
 /// At most this many layers per square root of the number of components (and at least
 /// [`MIN_LAYER_CAP`]), so that long chains of flows cannot stretch the drawing.
-const LAYERS_PER_SQRT: f64 = 3.0;
+const LAYERS_PER_SQRT: f64 = 2.0;
 const MIN_LAYER_CAP: usize = 16;
 /// How far right of its column a flat flow's loop reaches.
 const TURN_REACH: f64 = 12.0;

@@ -7,6 +7,9 @@ use std::collections::BTreeSet;
 
 use super::{Graph, SWEEPS};
 
+/// Sweeps for graphs of more than [`TRANSPOSE_EVERY_SWEEP_UP_TO`] nodes and bend points.
+const SWEEPS_LARGE: usize = 8;
+
 /// Passes of the transposition heuristic after each sweep.
 const TRANSPOSE_PASSES: usize = 4;
 /// Transposition runs after every sweep for graphs up to this many nodes and bend
@@ -264,7 +267,13 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
     index(&order, &mut pos);
     let mut best = order.clone();
     let mut best_crossings = count_crossings(g, &order, &pos);
-    for sweep in 0..SWEEPS {
+    let sweeps = if g.layer.len() <= TRANSPOSE_EVERY_SWEEP_UP_TO {
+        SWEEPS
+    } else {
+        SWEEPS_LARGE
+    };
+    let mut at: Vec<usize> = Vec::new();
+    for sweep in 0..sweeps {
         let downward = sweep % 2 == 0;
         let ls: Vec<usize> = if downward {
             (1..layers).collect()
@@ -280,7 +289,8 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
                         pos[v] as f64
                     } else {
                         // The median of the neighbours' positions.
-                        let mut at: Vec<usize> = nb.iter().map(|w| pos[*w]).collect();
+                        at.clear();
+                        at.extend(nb.iter().map(|w| pos[*w]));
                         at.sort_unstable();
                         let m = at.len() / 2;
                         if at.len() % 2 == 1 {
