@@ -43,12 +43,19 @@ fn main() -> std::process::ExitCode {
         let d = Diagram::new(&model, &options).expect("the whole model is drawn");
         let l = layout::layout(&d);
         let ours = stats::measure(&Geometry::of_layout(&d, &l));
-        eprintln!("{name}: {} layers, {} crossings by order", l.layers, l.crossings);
+        eprintln!(
+            "{name}: {} layers, {} crossings by order",
+            l.layers, l.crossings
+        );
         if let Some(dir) = std::env::var_os("DOT_STATS_PNG") {
             // Our drawing as a PNG, to look at: DOT_STATS_PNG=DIR.
-            let file = std::path::Path::new(&dir).join(format!("{}.png", name.replace(['/', ':'], "-")));
-            let png = threatbook::diagram::png::render(&threatbook::diagram::svg::render_layout(&d, &l), 1.0)
-                .expect("the drawing rasterises");
+            let file =
+                std::path::Path::new(&dir).join(format!("{}.png", name.replace(['/', ':'], "-")));
+            let png = threatbook::diagram::png::render(
+                &threatbook::diagram::svg::render_layout(&d, &l),
+                1.0,
+            )
+            .expect("the drawing rasterises");
             std::fs::write(&file, png).expect("the PNG is written");
         }
         let theirs = match graphviz(&d) {

@@ -184,7 +184,11 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             .map(|c| (c[3].0 - c[2].0, c[3].1 - c[2].1))
             .map(|(dx, dy)| {
                 let len = (dx * dx + dy * dy).sqrt();
-                if len > 1e-9 { (dx / len, dy / len) } else { (1.0, 0.0) }
+                if len > 1e-9 {
+                    (dx / len, dy / len)
+                } else {
+                    (1.0, 0.0)
+                }
             })
             .unwrap_or((1.0, 0.0));
         let _ = write!(

@@ -879,7 +879,11 @@ fn flows_keep_off_components_and_unrelated_zones_on_every_model_either_way() {
         check(&format!("generated-{n}"), &generated(n), &both);
     }
     // Four zones, three nested in one: flows between the inner ones must go around.
-    check("generated-200", &generated(200), &[diagram::Orientation::Auto]);
+    check(
+        "generated-200",
+        &generated(200),
+        &[diagram::Orientation::Auto],
+    );
     assert!(checked >= 2 * 13 + 7, "{checked} drawings checked");
 }
 

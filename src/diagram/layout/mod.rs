@@ -1,11 +1,19 @@
-//! The layered (Sugiyama-style) layout of a [`Diagram`], left to right, with trust zones
-//! as nested horizontal bands.
+//! The layered (Sugiyama-style) layout of a [`Diagram`], left to right or top to bottom,
+//! with trust zones as nested bands across the layers.
 //!
-//! Steps: cycles are broken by reversing the back edges of a depth-first search in model
-//! order; components get layers by longest path (sources pulled next to their first
-//! successor); flows spanning several layers get dummy points, one per layer, within a
-//! budget; the order inside each layer is improved by barycentre sweeps that keep every
-//! zone's members together; y positions follow neighbours within each zone's band.
+//! Steps: cycles are broken by reversing flows (along a depth-first search in model
+//! order, or the Eades–Lin–Smyth greedy order where that gives too many layers);
+//! components get layers by longest path, then move to shorten their flows, and the
+//! layers are capped at 2·√n (flows whose ends then share a layer become flat loops);
+//! flows spanning several layers get dummy points, one per layer, within a budget, in
+//! their source's band up to the gap where they change band (one clear of zones that hold
+//! neither end; with none, they go around all zones); the order inside each layer comes
+//! from median sweeps that keep every zone's members together, with transpositions; y
+//! positions follow neighbours within each zone's band. Routes run straight through the
+//! columns and bend only in the gaps between them.
+//!
+//! Top to bottom is the same layout computed in turned coordinates (x along the layers,
+//! y across them), turned back at the end; the comments below speak left to right.
 //!
 //! Zones: each zone owns a horizontal band of the drawing. A zone's band holds, top to
 //! bottom, a header for its label, a strip for its own components, then the bands of its
@@ -77,7 +85,7 @@ const SWEEPS: usize = 24;
 /// At most this many layers per square root of the number of components (and at least
 /// [`MIN_LAYER_CAP`]), so that long chains of flows cannot stretch the drawing.
 const LAYERS_PER_SQRT: f64 = 2.0;
-const MIN_LAYER_CAP: usize = 16;
+const MIN_LAYER_CAP: usize = 24;
 /// How far right of its column a flat flow's loop reaches.
 const TURN_REACH: f64 = 12.0;
 /// Bend points allowed per component before further long flows are drawn directly.
@@ -232,7 +240,9 @@ pub const PAGE: (f64, f64) = (1400.0, 1000.0);
 
 /// The scale at which `l` fits on [`PAGE`], never above 1.
 pub fn page_scale(l: &Layout) -> f64 {
-    (PAGE.0 / l.width.max(1.0)).min(PAGE.1 / l.height.max(1.0)).min(1.0)
+    (PAGE.0 / l.width.max(1.0))
+        .min(PAGE.1 / l.height.max(1.0))
+        .min(1.0)
 }
 
 /// Lays out `d`, left to right or top to bottom as [`Diagram::direction`] says; for
@@ -324,7 +334,6 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
         .map(|e| e.is_some_and(|(a, b)| layer[a] == layer[b]))
         .collect();
 
-
     // 3. x: shared columns, which depend on the layers only; then each zone's extent
     // across them, so that long flows can be routed around zones before ordering.
     let mut col_w = vec![20.0f64; layers];
@@ -344,7 +353,8 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
         .iter()
         .map(|z| format!("{} (trust {})", z.name, z.trust))
         .collect();
-    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_x, &nodes, &full_labels, tb);
+    let node_right: Vec<f64> = (0..n).map(|v| node_x[v] + nodes[v].rect.w).collect();
+    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_right, &full_labels, tb);
     let mut pre = vec![0usize; d.zones.len()];
     for (k, step) in d
         .zone_walk()
@@ -404,7 +414,11 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
         let mut found = !blocked;
         if blocked {
             for t in (la..lb.max(la + 1)).rev() {
-                let right = if t + 1 < layers { col_x[t + 1] } else { beyond + layer_gap };
+                let right = if t + 1 < layers {
+                    col_x[t + 1]
+                } else {
+                    beyond + layer_gap
+                };
                 if let Some((x0, x1)) = free_window((col_right(t), right), &blockers) {
                     gap = t;
                     transit[i] = Some((t, x0, x1));
@@ -414,7 +428,11 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
             }
         }
         if flat[i] && transit[i].is_none() {
-            let right = if la + 1 < layers { col_x[la + 1] } else { col_right(la) + layer_gap };
+            let right = if la + 1 < layers {
+                col_x[la + 1]
+            } else {
+                col_right(la) + layer_gap
+            };
             transit[i] = Some((la, col_right(la) + WINDOW_MARGIN, right - WINDOW_MARGIN));
         }
         // No room on the way: out to the right of all zones in the source's band, down
@@ -556,7 +574,6 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
             }
         })
         .collect();
-
 
     // 8. Routes and labels.
     let centre_y = |v: usize| -> f64 {
@@ -708,7 +725,14 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
     }
     // Top to bottom: turn every coordinate.
     if tb {
-        let turn = |r: &mut Rect| *r = Rect { x: r.y, y: r.x, w: r.h, h: r.w };
+        let turn = |r: &mut Rect| {
+            *r = Rect {
+                x: r.y,
+                y: r.x,
+                w: r.h,
+                h: r.w,
+            }
+        };
         nodes.iter_mut().for_each(|b| turn(&mut b.rect));
         zones.iter_mut().for_each(|b| turn(&mut b.rect));
         for r in routes.iter_mut().filter(|r| !r.self_loop) {
@@ -725,7 +749,11 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
         }
     }
     for (zone, full) in zones.iter_mut().zip(&full_labels) {
-        zone.label = text::truncate(full, zone.rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
+        zone.label = text::truncate(
+            full,
+            zone.rect.w - 2.0 * ZONE_LABEL_PAD,
+            ZONE_FONT * text::BOLD,
+        );
     }
     let titles: Vec<Rect> = zones
         .iter()
@@ -761,7 +789,6 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
         (min_x, min_y, max_x, max_y) = (0.0, 0.0, 0.0, 0.0);
     }
     let (dx, dy) = (MARGIN - min_x, MARGIN - min_y);
-    let mut zones = zones;
     nodes.iter_mut().for_each(|b| b.rect.shift(dx, dy));
     zones.iter_mut().for_each(|b| b.rect.shift(dx, dy));
     for r in &mut routes {
@@ -852,8 +879,7 @@ fn zone_extents(
     layer: &[usize],
     col_x: &[f64],
     col_w: &[f64],
-    node_x: &[f64],
-    nodes: &[NodeBox],
+    node_right: &[f64],
     full_labels: &[String],
     tb: bool,
 ) -> Vec<(f64, f64)> {
@@ -907,7 +933,7 @@ fn zone_extents(
     let mut reach = vec![f64::NEG_INFINITY; zones_n];
     for e in d.edges.iter().filter(|e| e.from == e.to) {
         let z = d.nodes[e.from].zone;
-        reach[z] = reach[z].max(node_x[e.from] + nodes[e.from].rect.w + LOOP_REACH);
+        reach[z] = reach[z].max(node_right[e.from] + LOOP_REACH);
     }
     for z in (0..zones_n).rev() {
         if let Some(p) = d.zones[z].parent {

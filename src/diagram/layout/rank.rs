@@ -226,6 +226,21 @@ pub(super) fn assign_layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usi
 /// Orders every layer by barycentre sweeps, members of one zone strip kept together in
 /// zone pre-order. Returns the best order found and its crossing count.
 pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize) {
+    let from_search = order_from(g, layers, true);
+    if g.layer.len() > TRANSPOSE_EVERY_SWEEP_UP_TO {
+        return from_search;
+    }
+    // Small enough to try a second start, model order, and keep the better.
+    let from_model = order_from(g, layers, false);
+    if from_model.1 < from_search.1 {
+        from_model
+    } else {
+        from_search
+    }
+}
+
+/// The sweeps from one start: a breadth-first order when `search`, else model order.
+fn order_from(g: &Graph, layers: usize, search: bool) -> (Vec<Vec<usize>>, usize) {
     let mut order: Vec<Vec<usize>> = vec![Vec::new(); layers];
     for v in 0..g.layer.len() {
         order[g.layer[v]].push(v);
@@ -254,7 +269,7 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
         }
     }
     for o in &mut order {
-        o.sort_by_key(|v| (g.band[*v], seen[*v]));
+        o.sort_by_key(|v| (g.band[*v], if search { seen[*v] } else { *v }));
     }
     let mut pos = vec![0usize; g.layer.len()];
     let index = |order: &Vec<Vec<usize>>, pos: &mut Vec<usize>| {
@@ -350,7 +365,10 @@ fn transpose(g: &Graph, order: &mut [Vec<usize>], pos: &mut [usize]) {
                 }
                 // Flows of a node with no neighbours cannot cross; pairs with very many
                 // flows are left alone (comparing them costs the product).
-                let (du, dv) = (g.up[u].len() + g.down[u].len(), g.up[v].len() + g.down[v].len());
+                let (du, dv) = (
+                    g.up[u].len() + g.down[u].len(),
+                    g.up[v].len() + g.down[v].len(),
+                );
                 if du == 0 || dv == 0 || du * dv > TRANSPOSE_MAX_PRODUCT {
                     continue;
                 }
