@@ -5,7 +5,8 @@
 //! `cargo run --release --example dot_stats -- MODEL...` where each MODEL is a model
 //! folder or `gen:N` for a generated model of N components. Prints a Markdown table:
 //! ours / dot per model. dot's SVG is in points; sizes are converted to px (× 4/3), and
-//! its labels are measured with our text-width table, as ours are.
+//! its labels are measured with our text-width table, as ours are. With `DOT_STATS_PNG=DIR`
+//! our drawing of each model is also written to DIR as a PNG.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -42,6 +43,21 @@ fn main() -> std::process::ExitCode {
         let d = Diagram::new(&model, &options).expect("the whole model is drawn");
         let l = layout::layout(&d);
         let ours = stats::measure(&Geometry::of_layout(&d, &l));
+        eprintln!(
+            "{name}: {} layers, {} crossings by order",
+            l.layers, l.crossings
+        );
+        if let Some(dir) = std::env::var_os("DOT_STATS_PNG") {
+            // Our drawing as a PNG, to look at: DOT_STATS_PNG=DIR.
+            let file =
+                std::path::Path::new(&dir).join(format!("{}.png", name.replace(['/', ':'], "-")));
+            let png = threatbook::diagram::png::render(
+                &threatbook::diagram::svg::render_layout(&d, &l),
+                1.0,
+            )
+            .expect("the drawing rasterises");
+            std::fs::write(&file, png).expect("the PNG is written");
+        }
         let theirs = match graphviz(&d) {
             Ok(g) => stats::measure(&g),
             Err(e) => {

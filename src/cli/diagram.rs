@@ -28,6 +28,14 @@ enum Labels {
     Name,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Direction {
+    /// Left to right.
+    Lr,
+    /// Top to bottom.
+    Tb,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The model folder (the one holding threatbook.toml) [default: the current folder].
@@ -53,6 +61,10 @@ pub struct Args {
     /// overlapping, else the number; the flow table under the drawing has every name].
     #[arg(long, value_enum)]
     labels: Option<Labels>,
+    /// Which way the SVG's layers run [default: whichever is drawn larger when fitted to
+    /// a 1,400 × 1,000 px page; when both fit, the smaller].
+    #[arg(long, value_enum)]
+    direction: Option<Direction>,
     /// PNG pixels per SVG unit, from 0.5 to 4 [default: 1].
     #[arg(long, value_name = "F", conflicts_with = "stats")]
     scale: Option<f32>,
@@ -102,6 +114,11 @@ pub fn run(args: Args) -> Exit {
         Some(Labels::Protocol) => diagram::Labels::Protocol,
         Some(Labels::Name) => diagram::Labels::Name,
     };
+    let direction = match args.direction {
+        None => diagram::Orientation::Auto,
+        Some(Direction::Lr) => diagram::Orientation::Lr,
+        Some(Direction::Tb) => diagram::Orientation::Tb,
+    };
     if args.stats {
         if let Err(e) = crate::output::check(&args.output.target(), &inputs) {
             return print::failure(&e.to_string());
@@ -109,6 +126,7 @@ pub fn run(args: Args) -> Exit {
         return match diagram::Diagram::new(model, &Options { today, scope }) {
             Ok(mut d) => {
                 d.labels = labels;
+                d.direction = direction;
                 let stats = diagram::stats::of_diagram(&d);
                 match serde_json::to_string_pretty(&stats) {
                     Ok(mut text) => {
@@ -148,6 +166,7 @@ pub fn run(args: Args) -> Exit {
     match diagram::Diagram::new(model, &Options { today, scope }) {
         Ok(mut d) => {
             d.labels = labels;
+            d.direction = direction;
             if png {
                 let svg = diagram::render_diagram(&d, format);
                 return match diagram::png::render(&svg, scale) {

@@ -45,6 +45,19 @@ pub enum Labels {
     Name,
 }
 
+/// Which way the SVG's layers run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Orientation {
+    /// Whichever of the two is drawn larger when fitted to a landscape page
+    /// ([`layout::PAGE`]); when both fit at full size, the smaller.
+    #[default]
+    Auto,
+    /// Left to right: layers are columns, zones horizontal bands.
+    Lr,
+    /// Top to bottom: layers are rows, zones vertical bands.
+    Tb,
+}
+
 /// What to draw and the day coverage is judged on.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -130,6 +143,8 @@ pub struct Diagram<'a> {
     pub scope_note: Option<String>,
     /// What the SVG writes on the arrows ([`Labels::Auto`] unless set).
     pub labels: Labels,
+    /// Which way the SVG's layers run ([`Orientation::Auto`] unless set).
+    pub direction: Orientation,
 }
 
 impl<'a> Diagram<'a> {
@@ -233,6 +248,7 @@ impl<'a> Diagram<'a> {
             edges,
             scope_note: picked.note,
             labels: Labels::Auto,
+            direction: Orientation::Auto,
         })
     }
 

@@ -178,11 +178,19 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             );
         }
         let end = route.points[route.points.len() - 1];
-        let dir = if route.self_loop || !route.arrow_right {
-            (-1.0, 0.0)
-        } else {
-            (1.0, 0.0)
-        };
+        // Along the curve's last tangent: from its last control point to its end.
+        let dir = pieces
+            .last()
+            .map(|c| (c[3].0 - c[2].0, c[3].1 - c[2].1))
+            .map(|(dx, dy)| {
+                let len = (dx * dx + dy * dy).sqrt();
+                if len > 1e-9 {
+                    (dx / len, dy / len)
+                } else {
+                    (1.0, 0.0)
+                }
+            })
+            .unwrap_or((1.0, 0.0));
         let _ = write!(
             s,
             "\" stroke=\"{colour}\" stroke-width=\"{}\"/>",

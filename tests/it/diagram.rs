@@ -179,10 +179,14 @@ fn assert_geometry(name: &str, d: &Diagram, l: &Layout) {
         let (from, to) = (l.nodes[e.from].rect, l.nodes[e.to].rect);
         let first = route.points[0];
         let last = *route.points.last().unwrap();
+        // On the left or right side, or (top to bottom) on the top or bottom.
         let on_side = |r: Rect, p: (f64, f64)| {
             ((p.0 - r.x).abs() < 1e-6 || (p.0 - r.right()).abs() < 1e-6)
                 && p.1 >= r.y
                 && p.1 <= r.bottom()
+                || ((p.1 - r.y).abs() < 1e-6 || (p.1 - r.bottom()).abs() < 1e-6)
+                    && p.0 >= r.x
+                    && p.0 <= r.right()
         };
         assert!(
             on_side(from, first),
@@ -314,10 +318,18 @@ fn layouts_keep_their_geometric_promises_on_fixtures_and_the_fastapi_model() {
     dirs.push("tests/fixtures/valid/nested-zones".into());
     for dir in &dirs {
         let model = load(dir);
-        let d = Diagram::new(&model, &all()).unwrap();
-        let l = layout::layout(&d);
-        assert_geometry(dir, &d, &l);
-        assert_svg(dir, &d, &l, &svg::render_layout(&d, &l));
+        for direction in [
+            diagram::Orientation::Auto,
+            diagram::Orientation::Lr,
+            diagram::Orientation::Tb,
+        ] {
+            let mut d = Diagram::new(&model, &all()).unwrap();
+            d.direction = direction;
+            let l = layout::layout(&d);
+            let name = format!("{dir} {direction:?}");
+            assert_geometry(&name, &d, &l);
+            assert_svg(&name, &d, &l, &svg::render_layout(&d, &l));
+        }
     }
 }
 
@@ -826,6 +838,88 @@ fn the_stats_option_prints_the_measures_as_json() {
     );
     let both = run(&["diagram", "catalog/fastapi", "--stats", "--format", "dot"]);
     assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+/// Every valid fixture and bundled model folder that holds a model.
+fn every_model() -> Vec<String> {
+    let mut dirs = Vec::new();
+    for parent in ["tests/fixtures/valid", "catalog"] {
+        let mut found: Vec<String> = std::fs::read_dir(root().join(parent))
+            .unwrap()
+            .map(|e| format!("{parent}/{}", e.unwrap().file_name().to_string_lossy()))
+            .filter(|d| root().join(d).join("threatbook.toml").is_file())
+            .collect();
+        found.sort();
+        dirs.extend(found);
+    }
+    dirs
+}
+
+#[test]
+fn flows_keep_off_components_and_unrelated_zones_on_every_model_either_way() {
+    let mut checked = 0;
+    let mut check = |name: &str, model: &Model, directions: &[diagram::Orientation]| {
+        for &direction in directions {
+            let mut d = Diagram::new(model, &all()).unwrap();
+            d.direction = direction;
+            let s = diagram::stats::of_diagram(&d);
+            assert_eq!(
+                (s.edges_through_components, s.edges_through_zones),
+                (0, 0),
+                "{name} {direction:?}: flows through components, zones"
+            );
+            checked += 1;
+        }
+    };
+    let both = [diagram::Orientation::Lr, diagram::Orientation::Tb];
+    for dir in every_model() {
+        check(&dir, &load(&dir), &both);
+    }
+    for n in [30, 50, 100] {
+        check(&format!("generated-{n}"), &generated(n), &both);
+    }
+    // Four zones, three nested in one: flows between the inner ones must go around.
+    check(
+        "generated-200",
+        &generated(200),
+        &[diagram::Orientation::Auto],
+    );
+    assert!(checked >= 2 * 13 + 7, "{checked} drawings checked");
+}
+
+#[test]
+fn layers_stay_few_however_long_the_chains_of_flows() {
+    // Chains of local flows make longest-path layering as deep as the model is large.
+    let model = generated(500);
+    let mut d = Diagram::new(&model, &all()).unwrap();
+    d.direction = diagram::Orientation::Lr;
+    let l = layout::layout(&d);
+    let cap = (2.0 * (500f64).sqrt()).ceil() as usize;
+    assert!(l.layers <= cap, "{} layers for 500 components", l.layers);
+    assert!(l.layers >= 10, "still layered: {}", l.layers);
+}
+
+#[test]
+fn the_direction_option_turns_the_drawing() {
+    let size = |args: &[&str]| {
+        let mut all = vec!["diagram", "catalog/fastapi", "--stats", "--today", TODAY];
+        all.extend_from_slice(args);
+        let r = run(&all);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        (v["width"].as_f64().unwrap(), v["height"].as_f64().unwrap())
+    };
+    let (lr, tb, auto) = (
+        size(&["--direction", "lr"]),
+        size(&["--direction", "tb"]),
+        size(&[]),
+    );
+    assert!(lr.0 > lr.1, "left to right is wide: {lr:?}");
+    assert!(tb.1 > tb.0, "top to bottom is tall: {tb:?}");
+    // The FastAPI model fits a 1,400 px page better top to bottom.
+    assert_eq!(auto, tb);
+    let bad = run(&["diagram", "catalog/fastapi", "--direction", "up"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
 
 /// The fixtures and bundled models whose drawings must be clean.

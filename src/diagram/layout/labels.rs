@@ -93,7 +93,8 @@ fn candidates(r: &Route, w: f64, h: f64) -> Vec<(f64, f64)> {
         on.push((x + LOOP_REACH + 4.0 + w / 2.0, mid + 22.0));
         return on;
     }
-    let segs = r.points.len() - 1;
+    let pieces = r.pieces();
+    let segs = pieces.len();
     // Middle segments first: that is where a reader looks for a label.
     let mut seg_order: Vec<usize> = (0..segs).collect();
     let centre = (segs as f64 - 1.0) / 2.0;
@@ -105,14 +106,19 @@ fn candidates(r: &Route, w: f64, h: f64) -> Vec<(f64, f64)> {
     });
     for s in seg_order {
         for t in [0.5, 0.3, 0.7, 0.15, 0.85, 0.05, 0.95] {
-            on.push(curve_point(r.points[s], r.points[s + 1], t));
+            on.push(crate::diagram::stats::cubic_point(&pieces[s], t));
         }
     }
-    let beside = (h / 2.0 + 3.0).round();
+    // Beside the curve: above and below it, or left and right of it top to bottom.
+    let (bx, by) = if r.vertical {
+        ((w / 2.0 + 3.0).round(), 0.0)
+    } else {
+        (0.0, (h / 2.0 + 3.0).round())
+    };
     let mut all = on.clone();
     for &(x, y) in &on {
-        all.push((x, y - beside));
-        all.push((x, y + beside));
+        all.push((x - bx, y - by));
+        all.push((x + bx, y + by));
     }
     all
 }

@@ -1,11 +1,19 @@
-//! The layered (Sugiyama-style) layout of a [`Diagram`], left to right, with trust zones
-//! as nested horizontal bands.
+//! The layered (Sugiyama-style) layout of a [`Diagram`], left to right or top to bottom,
+//! with trust zones as nested bands across the layers.
 //!
-//! Steps: cycles are broken by reversing the back edges of a depth-first search in model
-//! order; components get layers by longest path (sources pulled next to their first
-//! successor); flows spanning several layers get dummy points, one per layer, within a
-//! budget; the order inside each layer is improved by barycentre sweeps that keep every
-//! zone's members together; y positions follow neighbours within each zone's band.
+//! Steps: cycles are broken by reversing flows (along a depth-first search in model
+//! order, or the Eades–Lin–Smyth greedy order where that gives too many layers);
+//! components get layers by longest path, then move to shorten their flows, and the
+//! layers are capped at 2·√n (flows whose ends then share a layer become flat loops);
+//! flows spanning several layers get dummy points, one per layer, within a budget, in
+//! their source's band up to the gap where they change band (one clear of zones that hold
+//! neither end; with none, they go around all zones); the order inside each layer comes
+//! from median sweeps that keep every zone's members together, with transpositions; y
+//! positions follow neighbours within each zone's band. Routes run straight through the
+//! columns and bend only in the gaps between them.
+//!
+//! Top to bottom is the same layout computed in turned coordinates (x along the layers,
+//! y across them), turned back at the end; the comments below speak left to right.
 //!
 //! Zones: each zone owns a horizontal band of the drawing. A zone's band holds, top to
 //! bottom, a header for its label, a strip for its own components, then the bands of its
@@ -22,9 +30,11 @@ mod rank;
 
 pub use self::labels::curve_point;
 use self::labels::place_labels;
-use self::rank::{assign_layers, break_cycles, order_layers};
+use self::rank::{
+    assign_layers, break_cycles_dfs, break_cycles_greedy, order_layers, squeeze_layers,
+};
 use super::text;
-use super::{Diagram, Labels, ZoneStep};
+use super::{Diagram, Labels, Orientation, ZoneStep};
 
 /// Font size of component names (px).
 pub const NODE_FONT: f64 = 12.0;
@@ -51,19 +61,39 @@ const MAX_TEXT_W: f64 = 132.0;
 const MAX_LINES: usize = 3;
 const MIN_NODE_W: f64 = 96.0;
 const MIN_NODE_H: f64 = 38.0;
-const LAYER_GAP: f64 = 124.0;
+const LAYER_GAP: f64 = 116.0;
 const NODE_GAP: f64 = 16.0;
 const DUMMY_H: f64 = 6.0;
-const ZONE_HEADER: f64 = 24.0;
-const ZONE_BOTTOM: f64 = 12.0;
-const ZONE_GAP: f64 = 16.0;
-const TOP_ZONE_GAP: f64 = 28.0;
+const ZONE_HEADER: f64 = 22.0;
+/// Top to bottom, the gap between rows (labels are wide, not tall) and the strip left
+/// of each zone band (titles go at the top instead).
+const LAYER_GAP_TB: f64 = 84.0;
+const ZONE_HEADER_TB: f64 = 10.0;
+/// Top to bottom, room above a zone's first row for its title, more per level of zones
+/// inside it so that nested titles do not meet.
+const ZONE_TITLE_ROOM: f64 = 26.0;
+const ZONE_TITLE_STEP: f64 = 22.0;
+const ZONE_BOTTOM: f64 = 8.0;
+const ZONE_GAP: f64 = 10.0;
+const TOP_ZONE_GAP: f64 = 12.0;
 const ZONE_PAD: f64 = 14.0;
 const ZONE_PAD_STEP: f64 = 10.0;
-const MARGIN: f64 = 16.0;
+const MARGIN: f64 = 8.0;
 /// Zone regions widen to fit labels up to this width; longer labels are cut.
 const MAX_ZONE_LABEL_W: f64 = 320.0;
-const SWEEPS: usize = 8;
+const SWEEPS: usize = 24;
+/// At most this many layers per square root of the number of components (and at least
+/// [`MIN_LAYER_CAP`]), so that long chains of flows cannot stretch the drawing.
+const LAYERS_PER_SQRT: f64 = 2.0;
+const MIN_LAYER_CAP: usize = 24;
+/// How far right of its column a flat flow's loop reaches.
+const TURN_REACH: f64 = 12.0;
+/// Bend points allowed per component before further long flows are drawn directly.
+const DUMMIES_PER_NODE: usize = 200;
+/// A flow changes band in a stretch of a gap at least this wide, this far from the
+/// zones on either side.
+const MIN_WINDOW: f64 = 4.0;
+const WINDOW_MARGIN: f64 = 4.0;
 const Y_PASSES: usize = 6;
 
 /// An axis-aligned rectangle.
@@ -121,10 +151,17 @@ pub struct ZoneBox {
 #[derive(Clone, Debug)]
 pub struct Route {
     /// From the source's side to the target's side; consecutive points are joined by
-    /// curves with horizontal tangents. A self-loop has two points on the right side.
+    /// curves with horizontal tangents (straight where they share a y); two consecutive
+    /// points with the same x are joined by a loop bulging right (a flat flow's turn).
+    /// Top to bottom ([`Route::vertical`]) the same with x and y swapped.
+    /// A self-loop has two points on the right side.
     pub points: Vec<(f64, f64)>,
     pub self_loop: bool,
-    /// The arrowhead points right (into a left side) when true, left when false.
+    /// Drawn top to bottom: curves have vertical tangents, and a flat flow's turn
+    /// bulges down.
+    pub vertical: bool,
+    /// The arrowhead points along the layers (right, or down when [`Route::vertical`])
+    /// when true, against them otherwise.
     pub arrow_right: bool,
     /// The label's box and its lines of text (one, or two for a wrapped name).
     pub label: Rect,
@@ -148,6 +185,17 @@ impl Route {
             .windows(2)
             .map(|w| {
                 let (p, q) = (w[0], w[1]);
+                if self.vertical {
+                    if p.1 == q.1 && p.0 != q.0 {
+                        return [p, (p.0, p.1 + TURN_REACH), (q.0, q.1 + TURN_REACH), q];
+                    }
+                    let my = (p.1 + q.1) / 2.0;
+                    return [p, (p.0, my), (q.0, my), q];
+                }
+                if p.0 == q.0 && p.1 != q.1 {
+                    // A flat flow's turn: a loop bulging right.
+                    return [p, (p.0 + TURN_REACH, p.1), (q.0 + TURN_REACH, q.1), q];
+                }
                 let mx = (p.0 + q.0) / 2.0;
                 [p, (mx, p.1), (mx, q.1), q]
             })
@@ -187,9 +235,40 @@ struct Graph {
     down: Vec<Vec<usize>>,
 }
 
-/// Lays out `d`.
+/// The page [`Orientation::Auto`] fits drawings to: 1,400 × 1,000 px, landscape.
+pub const PAGE: (f64, f64) = (1400.0, 1000.0);
+
+/// The scale at which `l` fits on [`PAGE`], never above 1.
+pub fn page_scale(l: &Layout) -> f64 {
+    (PAGE.0 / l.width.max(1.0))
+        .min(PAGE.1 / l.height.max(1.0))
+        .min(1.0)
+}
+
+/// Lays out `d`, left to right or top to bottom as [`Diagram::direction`] says; for
+/// [`Orientation::Auto`] both, keeping the one that is drawn larger when fitted to
+/// [`PAGE`]; when both fit at full size, the smaller; left to right on a tie.
 pub fn layout(d: &Diagram) -> Layout {
+    match d.direction {
+        Orientation::Lr => layout_in(d, false),
+        Orientation::Tb => layout_in(d, true),
+        Orientation::Auto => {
+            let lr = layout_in(d, false);
+            let tb = layout_in(d, true);
+            let key = |l: &Layout| (page_scale(l), -(l.width * l.height));
+            if key(&tb) > key(&lr) { tb } else { lr }
+        }
+    }
+}
+
+/// Lays out `d` left to right, or top to bottom when `tb`. Top to bottom is the same
+/// layout in turned coordinates ("main" along the layers, "cross" across them): node
+/// sizes are turned before and every coordinate after, and zone titles, which read left
+/// to right either way, get room at the top of their region instead of a header strip.
+fn layout_in(d: &Diagram, tb: bool) -> Layout {
     let n = d.nodes.len();
+    let layer_gap = if tb { LAYER_GAP_TB } else { LAYER_GAP };
+    let zone_header = if tb { ZONE_HEADER_TB } else { ZONE_HEADER };
     // Sizes from the wrapped names.
     let mut nodes: Vec<NodeBox> = d
         .nodes
@@ -204,6 +283,7 @@ pub fn layout(d: &Diagram) -> Layout {
             let mark = if node.uncovered > 0 { MARK_W } else { 0.0 };
             let w = (text_w + 2.0 * NODE_PAD_X + mark).max(MIN_NODE_W).ceil();
             let h = (lines.len().max(1) as f64 * NODE_LINE + 2.0 * NODE_PAD_Y).max(MIN_NODE_H);
+            let (w, h) = if tb { (h, w) } else { (w, h) };
             NodeBox {
                 rect: Rect {
                     x: 0.0,
@@ -218,28 +298,90 @@ pub fn layout(d: &Diagram) -> Layout {
         })
         .collect();
 
-    // 1. Break cycles; 2. layers.
-    let reversed = break_cycles(d);
-    let dag: Vec<Option<(usize, usize)>> = d
-        .edges
-        .iter()
-        .zip(&reversed)
-        .map(|(e, r)| match (e.from == e.to, r) {
-            (true, _) => None,
-            (false, false) => Some((e.from, e.to)),
-            (false, true) => Some((e.to, e.from)),
-        })
-        .collect();
-    let layer = assign_layers(n, &dag);
-    let layers = layer.iter().max().map_or(1, |l| l + 1);
+    let mut loops = vec![false; n];
+    for e in d.edges.iter().filter(|e| e.from == e.to) {
+        loops[e.from] = true;
+    }
 
-    // 3. Dummy points for flows spanning several layers, shortest spans first, within a
-    // budget that keeps huge models tractable; flows beyond it are drawn directly.
+    // 1. Break cycles; 2. layers.
+    // Cycles are broken along a depth-first search in model order, which follows the
+    // order a model is written in; where that gives more layers than the cap, by the
+    // greedy heuristic, which leaves shorter paths.
+    let cap = ((LAYERS_PER_SQRT * (n as f64).sqrt()).ceil() as usize).max(MIN_LAYER_CAP);
+    let acyclic = |reversed: &[bool]| -> Vec<Option<(usize, usize)>> {
+        d.edges
+            .iter()
+            .zip(reversed)
+            .map(|(e, r)| match (e.from == e.to, r) {
+                (true, _) => None,
+                (false, false) => Some((e.from, e.to)),
+                (false, true) => Some((e.to, e.from)),
+            })
+            .collect()
+    };
+    let mut reversed = break_cycles_dfs(d);
+    let mut dag = acyclic(&reversed);
+    let mut layer = assign_layers(n, &dag);
+    if layer.iter().max().is_some_and(|l| l + 1 > cap) {
+        reversed = break_cycles_greedy(d);
+        dag = acyclic(&reversed);
+        layer = assign_layers(n, &dag);
+    }
+    let layers = squeeze_layers(&mut layer, cap);
+    // Flows whose ends share a layer once it is squeezed.
+    let flat: Vec<bool> = dag
+        .iter()
+        .map(|e| e.is_some_and(|(a, b)| layer[a] == layer[b]))
+        .collect();
+
+    // 3. x: shared columns, which depend on the layers only; then each zone's extent
+    // across them, so that long flows can be routed around zones before ordering.
+    let mut col_w = vec![20.0f64; layers];
+    for (v, l) in layer.iter().enumerate() {
+        col_w[*l] = col_w[*l].max(nodes[v].rect.w);
+    }
+    let mut col_x = vec![0.0; layers];
+    for l in 1..layers {
+        col_x[l] = col_x[l - 1] + col_w[l - 1] + layer_gap;
+    }
+    let col_right = |l: usize| col_x[l] + col_w[l];
+    let node_x: Vec<f64> = (0..n)
+        .map(|v| col_x[layer[v]] + (col_w[layer[v]] - nodes[v].rect.w) / 2.0)
+        .collect();
+    let full_labels: Vec<String> = d
+        .zones
+        .iter()
+        .map(|z| format!("{} (trust {})", z.name, z.trust))
+        .collect();
+    let node_right: Vec<f64> = (0..n).map(|v| node_x[v] + nodes[v].rect.w).collect();
+    let zone_x = zone_extents(d, &layer, &col_x, &col_w, &node_right, &full_labels, tb);
+    let mut pre = vec![0usize; d.zones.len()];
+    for (k, step) in d
+        .zone_walk()
+        .filter_map(|s| match s {
+            ZoneStep::Enter { zone, .. } => Some(zone),
+            ZoneStep::Leave { .. } => None,
+        })
+        .enumerate()
+    {
+        pre[step] = k;
+    }
+
+    // 4. Dummy points for flows spanning several layers, one per layer crossed, within a
+    // budget that keeps huge models tractable (flows beyond it are drawn directly). A
+    // flow between two zones changes band in one gap between columns, the last one
+    // where no zone holding neither end lies in the way: its points before that gap
+    // are in its source's band, the rest in its target's.
     let mut g = Graph {
         layer: layer.clone(),
         band: d.nodes.iter().map(|x| x.zone).collect(),
         w: nodes.iter().map(|x| x.rect.w).collect(),
-        h: nodes.iter().map(|x| x.rect.h).collect(),
+        // Top to bottom, a self-loop sticks out across the layers: room for it.
+        h: nodes
+            .iter()
+            .enumerate()
+            .map(|(v, x)| x.rect.h + if tb && loops[v] { LOOP_REACH } else { 0.0 })
+            .collect(),
         up: vec![Vec::new(); n],
         down: vec![Vec::new(); n],
     };
@@ -248,53 +390,99 @@ pub fn layout(d: &Diagram) -> Layout {
         let (a, b) = dag[*i].unwrap_or_default();
         (layer[b] - layer[a], *i)
     });
-    let mut budget = (8 * n).max(4000);
+    let mut budget = (DUMMIES_PER_NODE * n).max(4000);
     let mut chains: Vec<Vec<usize>> = vec![Vec::new(); d.edges.len()];
+    // The gap where a flow changes band and the stretch of it that is free of zones.
+    let mut transit: Vec<Option<(usize, f64, f64)>> = vec![None; d.edges.len()];
+    // Where a flow that goes around the zones turns.
+    let mut detour: Vec<Option<f64>> = vec![None; d.edges.len()];
+    let mut holds = vec![false; d.zones.len()];
+    let mut blockers: Vec<(f64, f64)> = Vec::new();
+    // Right of every zone: where a flow turns when no gap on its way is free of zones.
+    let beyond = zone_x
+        .iter()
+        .map(|(x, w)| x + w)
+        .fold(col_right(layers - 1), f64::max)
+        + WINDOW_MARGIN;
     for i in by_span {
         let Some((a, b)) = dag[i] else { continue };
-        let span = layer[b] - layer[a];
-        let mut chain = vec![a];
-        if span > 1 && span - 1 <= budget {
-            budget -= span - 1;
-            for l in layer[a] + 1..layer[b] {
-                let v = g.layer.len();
-                g.layer.push(l);
-                g.band.push(g.band[a]);
-                g.w.push(0.0);
-                g.h.push(DUMMY_H);
-                g.up.push(Vec::new());
-                g.down.push(Vec::new());
-                chain.push(v);
+        let (za, zb) = (g.band[a], g.band[b]);
+        let (la, lb) = (layer[a], layer[b]);
+        let blocked = zone_blockers(d, &pre, za, zb, &zone_x, &mut holds, &mut blockers);
+        // The gap where the flow changes band: the last one on its way with room.
+        let mut gap = lb.max(la + 1) - 1;
+        let mut found = !blocked;
+        if blocked {
+            for t in (la..lb.max(la + 1)).rev() {
+                let right = if t + 1 < layers {
+                    col_x[t + 1]
+                } else {
+                    beyond + layer_gap
+                };
+                if let Some((x0, x1)) = free_window((col_right(t), right), &blockers) {
+                    gap = t;
+                    transit[i] = Some((t, x0, x1));
+                    found = true;
+                    break;
+                }
             }
+        }
+        if flat[i] && transit[i].is_none() {
+            let right = if la + 1 < layers {
+                col_x[la + 1]
+            } else {
+                col_right(la) + layer_gap
+            };
+            transit[i] = Some((la, col_right(la) + WINDOW_MARGIN, right - WINDOW_MARGIN));
+        }
+        // No room on the way: out to the right of all zones in the source's band, down
+        // or up there, and back in the target's band into its right side.
+        let around = !found && layers - 1 - la + layers - 1 - lb <= budget;
+        let mut chain = vec![a];
+        let dummy = |g: &mut Graph, l: usize, band: usize| {
+            let v = g.layer.len();
+            g.layer.push(l);
+            g.band.push(band);
+            g.w.push(0.0);
+            g.h.push(DUMMY_H);
+            g.up.push(Vec::new());
+            g.down.push(Vec::new());
+            v
+        };
+        if around {
+            budget -= layers - 1 - la + layers - 1 - lb;
+            detour[i] = Some(beyond);
+            transit[i] = None;
+            for l in la + 1..layers {
+                chain.push(dummy(&mut g, l, za));
+            }
+            for l in (lb + 1..layers).rev() {
+                chain.push(dummy(&mut g, l, zb));
+            }
+        } else if lb > la + 1 && lb - la - 1 <= budget {
+            budget -= lb - la - 1;
+            for l in la + 1..lb {
+                chain.push(dummy(&mut g, l, if l <= gap { za } else { zb }));
+            }
+        } else if lb > la + 1 {
+            transit[i] = None;
         }
         chain.push(b);
         for pair in chain.windows(2) {
-            if g.layer[pair[1]] == g.layer[pair[0]] + 1 {
-                g.down[pair[0]].push(pair[1]);
-                g.up[pair[1]].push(pair[0]);
+            let (p, q) = (pair[0], pair[1]);
+            if g.layer[q] == g.layer[p] + 1 {
+                g.down[p].push(q);
+                g.up[q].push(p);
+            } else if g.layer[p] == g.layer[q] + 1 {
+                g.down[q].push(p);
+                g.up[p].push(q);
             }
         }
         chains[i] = chain;
     }
 
-    // 4. Order within layers.
+    // 5. Order within layers.
     let (order, crossings) = order_layers(&g, layers);
-
-    // 5. x: shared columns.
-    let mut col_w = vec![20.0f64; layers];
-    for (v, l) in layer.iter().enumerate() {
-        col_w[*l] = col_w[*l].max(nodes[v].rect.w);
-    }
-    let mut col_x = vec![0.0; layers];
-    for l in 1..layers {
-        col_x[l] = col_x[l - 1] + col_w[l - 1] + LAYER_GAP;
-    }
-    let x: Vec<f64> = g
-        .layer
-        .iter()
-        .zip(&g.w)
-        .map(|(l, w)| col_x[*l] + (col_w[*l] - w) / 2.0)
-        .collect();
 
     // 6. Bands: the height each zone's own strip needs, then the zone tree top to bottom.
     let zones_n = d.zones.len();
@@ -311,6 +499,18 @@ pub fn layout(d: &Diagram) -> Layout {
             }
             strip[band] = strip[band].max(sum);
             i = j;
+        }
+    }
+    if tb {
+        // Zone titles read across the bands: a band without bands inside is as wide as
+        // its title (up to the limit).
+        for (z, zone) in d.zones.iter().enumerate() {
+            if zone.children.is_empty() {
+                let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD)
+                    .min(MAX_ZONE_LABEL_W)
+                    + 2.0 * ZONE_LABEL_PAD;
+                strip[z] = strip[z].max(want - zone_header - ZONE_BOTTOM);
+            }
         }
     }
     let mut zone_top = vec![0.0; zones_n];
@@ -334,7 +534,7 @@ pub fn layout(d: &Diagram) -> Layout {
                     y += ZONE_GAP;
                 }
                 zone_top[zone] = y;
-                y += ZONE_HEADER;
+                y += zone_header;
                 strip_top[zone] = y;
                 if strip[zone] > 0.0 {
                     y += strip[zone];
@@ -350,87 +550,28 @@ pub fn layout(d: &Diagram) -> Layout {
     // 7. y: follow neighbours inside each strip.
     let ys = position_y(&g, &order, &strip, &strip_top);
     for (v, node) in nodes.iter_mut().enumerate() {
-        node.rect.x = x[v];
+        node.rect.x = node_x[v];
         node.rect.y = ys[v];
         node.layer = layer[v];
     }
 
-    // Zone regions: the columns of their components, padded by subtree height.
-    let height = subtree_heights(d);
-    let mut span = vec![(usize::MAX, 0usize); zones_n];
-    for (v, node) in d.nodes.iter().enumerate() {
-        span[node.zone].0 = span[node.zone].0.min(layer[v]);
-        span[node.zone].1 = span[node.zone].1.max(layer[v]);
-    }
-    // Children come after their parents in pre-order: walking backwards folds each
-    // zone's span into its parent's before the parent is folded further up. (Walking
-    // each component's chain of zones instead is quadratic in the nesting depth.)
-    for z in (0..zones_n).rev() {
-        if let Some(p) = d.zones[z].parent {
-            span[p].0 = span[p].0.min(span[z].0);
-            span[p].1 = span[p].1.max(span[z].1);
-        }
-    }
-    let mut zone_rects: Vec<Rect> = (0..zones_n)
-        .map(|z| {
-            let (lo, hi) = if span[z].0 == usize::MAX {
-                (0, 0)
-            } else {
-                span[z]
-            };
-            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
-            Rect {
-                x: col_x[lo] - pad,
-                y: zone_top[z],
-                w: col_x[hi] + col_w[hi] - col_x[lo] + 2.0 * pad,
-                h: zone_bottom[z] - zone_top[z],
-            }
-        })
-        .collect();
-    // Widen regions to the right so that labels fit (up to a limit), children before
-    // parents so that a parent still encloses a widened child. Widening cannot make
-    // regions overlap: zones that are not nested never share a y.
-    let full_labels: Vec<String> = d
-        .zones
+    // Zone regions: their extent across the columns, and their bands.
+    let mut zones: Vec<ZoneBox> = zone_x
         .iter()
-        .map(|z| format!("{} (trust {})", z.name, z.trust))
-        .collect();
-    // Self-loops stick out right of their component: keep them inside its zones. The
-    // farthest reach in each zone is folded up the tree as the spans are above.
-    let mut reach = vec![f64::NEG_INFINITY; zones_n];
-    for e in d.edges.iter().filter(|e| e.from == e.to) {
-        let z = d.nodes[e.from].zone;
-        reach[z] = reach[z].max(x[e.from] + nodes[e.from].rect.w + LOOP_REACH);
-    }
-    for z in (0..zones_n).rev() {
-        if let Some(p) = d.zones[z].parent {
-            reach[p] = reach[p].max(reach[z]);
-        }
-    }
-    for (z, reach) in reach.into_iter().enumerate() {
-        if reach.is_finite() {
-            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
-            let r = &mut zone_rects[z];
-            r.w = r.w.max(reach + pad - r.x);
-        }
-    }
-    for z in (0..zones_n).rev() {
-        let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
-            + 2.0 * ZONE_LABEL_PAD;
-        let r = &mut zone_rects[z];
-        r.w = r.w.max(want.ceil());
-        for &c in &d.zones[z].children {
-            let child_right = zone_rects[c].right() + ZONE_PAD_STEP;
-            let r = &mut zone_rects[z];
-            r.w = r.w.max(child_right - r.x);
-        }
-    }
-    let zones: Vec<ZoneBox> = zone_rects
-        .into_iter()
         .zip(&full_labels)
-        .map(|(rect, full)| {
-            let label = text::truncate(full, rect.w - 2.0 * ZONE_LABEL_PAD, ZONE_FONT * text::BOLD);
-            ZoneBox { rect, label }
+        .enumerate()
+        .map(|(z, (&(x, w), full))| {
+            let rect = Rect {
+                x,
+                y: zone_top[z],
+                w,
+                h: zone_bottom[z] - zone_top[z],
+            };
+            let _ = full;
+            ZoneBox {
+                rect,
+                label: String::new(),
+            }
         })
         .collect();
 
@@ -442,28 +583,39 @@ pub fn layout(d: &Diagram) -> Layout {
             ys[v] + DUMMY_H / 2.0
         }
     };
-    let centre_x = |v: usize| -> f64 { col_x[g.layer[v]] + col_w[g.layer[v]] / 2.0 };
     // Ports: flows leave a node's right side and enter the left side of the node in the
     // next layer; each side's flows are spread over its height, sorted by where they go.
-    let mut right: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
-    let mut left: Vec<Vec<(f64, usize)>> = vec![Vec::new(); n];
+    // A flat flow leaves and enters right sides. Entries: (where the flow goes, flow,
+    // whether this is its target's port).
+    let mut right: Vec<Vec<(f64, usize, bool)>> = vec![Vec::new(); n];
+    let mut left: Vec<Vec<(f64, usize, bool)>> = vec![Vec::new(); n];
     for (i, chain) in chains.iter().enumerate() {
         if chain.len() < 2 {
             continue;
         }
         let (a, b) = (chain[0], chain[chain.len() - 1]);
-        right[a].push((centre_y(chain[1]), i));
-        left[b].push((centre_y(chain[chain.len() - 2]), i));
+        right[a].push((centre_y(chain[1]), i, false));
+        let target_side = if flat[i] || detour[i].is_some() {
+            &mut right
+        } else {
+            &mut left
+        };
+        target_side[b].push((centre_y(chain[chain.len() - 2]), i, true));
     }
     let mut port_right = vec![0.0; d.edges.len()];
     let mut port_left = vec![0.0; d.edges.len()];
-    for (sides, ports) in [(&mut right, &mut port_right), (&mut left, &mut port_left)] {
-        for (v, side) in sides.iter_mut().enumerate() {
-            side.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
-            let r = nodes[v].rect;
-            let k = side.len() as f64;
-            for (j, (_, e)) in side.iter().enumerate() {
-                ports[*e] = r.y + r.h * (j as f64 + 1.0) / (k + 1.0);
+    for side in right.iter_mut().chain(left.iter_mut()) {
+        side.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)).then(p.2.cmp(&q.2)));
+    }
+    for (v, side) in right.iter().chain(left.iter()).enumerate() {
+        let r = nodes[v % n.max(1)].rect;
+        let k = side.len() as f64;
+        for (j, &(_, e, end)) in side.iter().enumerate() {
+            let y = r.y + r.h * (j as f64 + 1.0) / (k + 1.0);
+            if end {
+                port_left[e] = y;
+            } else {
+                port_right[e] = y;
             }
         }
     }
@@ -486,6 +638,7 @@ pub fn layout(d: &Diagram) -> Layout {
             routes.push(Route {
                 points: vec![(r.right(), cy - 7.0), (r.right(), cy + 7.0)],
                 self_loop: true,
+                vertical: false,
                 arrow_right: false,
                 label,
                 lines: label_text.clone(),
@@ -494,22 +647,113 @@ pub fn layout(d: &Diagram) -> Layout {
         }
         let chain = &chains[i];
         let (a, b) = (chain[0], chain[chain.len() - 1]);
-        let mut points = Vec::with_capacity(chain.len());
-        points.push((nodes[a].rect.right(), port_right[i]));
-        for v in &chain[1..chain.len() - 1] {
-            points.push((centre_x(*v), centre_y(*v)));
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(2 * chain.len() + 2);
+        let mut push = |p: (f64, f64)| {
+            if points.last() != Some(&p) {
+                points.push(p);
+            }
+        };
+        push((nodes[a].rect.right(), port_right[i]));
+        if let Some(turn) = detour[i] {
+            // Right through the source's band, a turn right of all zones, back left
+            // through the target's band into its right side.
+            push((col_right(g.layer[a]), port_right[i]));
+            let outward = layers - 1 - g.layer[a];
+            let mut y = port_right[i];
+            for (k, &v) in chain[1..].iter().enumerate() {
+                let l = g.layer[v];
+                let vy = if v == b { port_left[i] } else { centre_y(v) };
+                if k < outward {
+                    push((col_x[l], vy));
+                    push((col_right(l), vy));
+                } else {
+                    if k == outward {
+                        push((turn, y));
+                        push((turn, vy));
+                    }
+                    push((col_right(l), vy));
+                    push(if v == b {
+                        (nodes[b].rect.right(), vy)
+                    } else {
+                        (col_x[l], vy)
+                    });
+                }
+                y = vy;
+            }
+        } else if flat[i] {
+            // Out of the right side, a loop in the gap, into the target's right side.
+            let x0 = transit[i].map_or(col_right(g.layer[a]) + WINDOW_MARGIN, |t| t.1);
+            push((x0, port_right[i]));
+            push((x0, port_left[i]));
+            push((nodes[b].rect.right(), port_left[i]));
+        } else if chain.len() == 2 && g.layer[b] > g.layer[a] + 1 {
+            // Beyond the budget of bend points: drawn directly.
+            push((nodes[b].rect.x, port_left[i]));
+        } else {
+            // Straight through every column, at the height of the flow's own slot, so
+            // that curves only bend in the gaps between columns, where there are no
+            // components.
+            push((col_right(g.layer[a]), port_right[i]));
+            let mut prev_y = port_right[i];
+            for &v in &chain[1..] {
+                let l = g.layer[v];
+                let y = if v == b { port_left[i] } else { centre_y(v) };
+                if let Some((_, x0, x1)) = transit[i].filter(|t| t.0 + 1 == l) {
+                    push((x0, prev_y));
+                    push((x1, y));
+                }
+                push((col_x[l], y));
+                if v == b {
+                    push((nodes[b].rect.x, y));
+                } else {
+                    push((col_right(l), y));
+                }
+                prev_y = y;
+            }
         }
-        points.push((nodes[b].rect.x, port_left[i]));
         if reversed[i] {
             points.reverse();
         }
         routes.push(Route {
             points,
             self_loop: false,
-            arrow_right: !reversed[i],
+            vertical: false,
+            arrow_right: !reversed[i] && !flat[i] && detour[i].is_none(),
             label,
             lines: label_text.clone(),
         });
+    }
+    // Top to bottom: turn every coordinate.
+    if tb {
+        let turn = |r: &mut Rect| {
+            *r = Rect {
+                x: r.y,
+                y: r.x,
+                w: r.h,
+                h: r.w,
+            }
+        };
+        nodes.iter_mut().for_each(|b| turn(&mut b.rect));
+        zones.iter_mut().for_each(|b| turn(&mut b.rect));
+        for r in routes.iter_mut().filter(|r| !r.self_loop) {
+            r.vertical = true;
+            r.points.iter_mut().for_each(|p| *p = (p.1, p.0));
+        }
+    }
+    // Self-loops on the right side of their component, whichever the direction.
+    for (e, r) in d.edges.iter().zip(routes.iter_mut()) {
+        if r.self_loop {
+            let b = nodes[e.from].rect;
+            let cy = b.y + b.h / 2.0;
+            r.points = vec![(b.right(), cy - 7.0), (b.right(), cy + 7.0)];
+        }
+    }
+    for (zone, full) in zones.iter_mut().zip(&full_labels) {
+        zone.label = text::truncate(
+            full,
+            zone.rect.w - 2.0 * ZONE_LABEL_PAD,
+            ZONE_FONT * text::BOLD,
+        );
     }
     let titles: Vec<Rect> = zones
         .iter()
@@ -545,7 +789,6 @@ pub fn layout(d: &Diagram) -> Layout {
         (min_x, min_y, max_x, max_y) = (0.0, 0.0, 0.0, 0.0);
     }
     let (dx, dy) = (MARGIN - min_x, MARGIN - min_y);
-    let mut zones = zones;
     nodes.iter_mut().for_each(|b| b.rect.shift(dx, dy));
     zones.iter_mut().for_each(|b| b.rect.shift(dx, dy));
     for r in &mut routes {
@@ -627,6 +870,154 @@ fn label_choices(e: &super::Edge, mode: Labels) -> Vec<LabelText> {
 
 /// How far right of its node a self-loop reaches.
 pub const LOOP_REACH: f64 = 34.0;
+
+/// Each zone's extent across the columns, as (x, width): the columns of its components,
+/// padded more for zones with deeper subtrees so that nested regions stay strictly inside,
+/// widened to hold self-loops and (up to a limit) the zone's label.
+fn zone_extents(
+    d: &Diagram,
+    layer: &[usize],
+    col_x: &[f64],
+    col_w: &[f64],
+    node_right: &[f64],
+    full_labels: &[String],
+    tb: bool,
+) -> Vec<(f64, f64)> {
+    let zones_n = d.zones.len();
+    let height = subtree_heights(d);
+    let mut span = vec![(usize::MAX, 0usize); zones_n];
+    for (v, node) in d.nodes.iter().enumerate() {
+        span[node.zone].0 = span[node.zone].0.min(layer[v]);
+        span[node.zone].1 = span[node.zone].1.max(layer[v]);
+    }
+    // Children come after their parents in pre-order: walking backwards folds each
+    // zone's span into its parent's before the parent is folded further up. (Walking
+    // each component's chain of zones instead is quadratic in the nesting depth.)
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            span[p].0 = span[p].0.min(span[z].0);
+            span[p].1 = span[p].1.max(span[z].1);
+        }
+    }
+    let mut zone_rects: Vec<Rect> = (0..zones_n)
+        .map(|z| {
+            let (lo, hi) = if span[z].0 == usize::MAX {
+                (0, 0)
+            } else {
+                span[z]
+            };
+            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            let before = if tb {
+                ZONE_TITLE_ROOM + ZONE_TITLE_STEP * height[z] as f64
+            } else {
+                pad
+            };
+            Rect {
+                x: col_x[lo] - before,
+                y: 0.0,
+                w: col_x[hi] + col_w[hi] - col_x[lo] + before + pad,
+                h: 0.0,
+            }
+        })
+        .collect();
+    // Widen regions to the right so that labels fit (up to a limit), children before
+    // parents so that a parent still encloses a widened child. Widening cannot make
+    // regions overlap: zones that are not nested never share a y.
+    // Self-loops stick out right of their component: keep them inside its zones. The
+    // farthest reach in each zone is folded up the tree as the spans are above.
+    // (Top to bottom they stick out across the layers, and titles read across them: the
+    // bands make room for both.)
+    if tb {
+        return zone_rects.into_iter().map(|r| (r.x, r.w)).collect();
+    }
+    let mut reach = vec![f64::NEG_INFINITY; zones_n];
+    for e in d.edges.iter().filter(|e| e.from == e.to) {
+        let z = d.nodes[e.from].zone;
+        reach[z] = reach[z].max(node_right[e.from] + LOOP_REACH);
+    }
+    for z in (0..zones_n).rev() {
+        if let Some(p) = d.zones[z].parent {
+            reach[p] = reach[p].max(reach[z]);
+        }
+    }
+    for (z, reach) in reach.into_iter().enumerate() {
+        if reach.is_finite() {
+            let pad = ZONE_PAD + ZONE_PAD_STEP * height[z] as f64;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(reach + pad - r.x);
+        }
+    }
+    for z in (0..zones_n).rev() {
+        let want = text::width(&full_labels[z], ZONE_FONT * text::BOLD).min(MAX_ZONE_LABEL_W)
+            + 2.0 * ZONE_LABEL_PAD;
+        let r = &mut zone_rects[z];
+        r.w = r.w.max(want.ceil());
+        for &c in &d.zones[z].children {
+            let child_right = zone_rects[c].right() + ZONE_PAD_STEP;
+            let r = &mut zone_rects[z];
+            r.w = r.w.max(child_right - r.x);
+        }
+    }
+    zone_rects.into_iter().map(|r| (r.x, r.w)).collect()
+}
+
+/// The extents across the columns of the zones lying between the bands of zones `za` and
+/// `zb` that hold neither (the zones a flow between them must not cross), into `out`;
+/// whether there are any.
+fn zone_blockers(
+    d: &Diagram,
+    pre: &[usize],
+    za: usize,
+    zb: usize,
+    zone_x: &[(f64, f64)],
+    holds: &mut [bool],
+    out: &mut Vec<(f64, f64)>,
+) -> bool {
+    out.clear();
+    if za == zb {
+        return false;
+    }
+    holds.iter_mut().for_each(|h| *h = false);
+    for z in d.zone_chain(za).chain(d.zone_chain(zb)) {
+        holds[z] = true;
+    }
+    let (lo, hi) = (pre[za].min(pre[zb]), pre[za].max(pre[zb]));
+    out.extend(
+        (0..d.zones.len())
+            .filter(|z| !holds[*z] && pre[*z] > lo && pre[*z] < hi)
+            .map(|z| (zone_x[z].0, zone_x[z].0 + zone_x[z].1)),
+    );
+    !out.is_empty()
+}
+
+/// The widest stretch of the gap `gap` (left, right) that none of the intervals in
+/// `blockers` covers, less a margin each side, if it is wide enough to draw a curve in.
+fn free_window(gap: (f64, f64), blockers: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let mut cuts: Vec<(f64, f64)> = blockers
+        .iter()
+        .filter(|(a, b)| *b > gap.0 && *a < gap.1)
+        .copied()
+        .collect();
+    cuts.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let mut best: Option<(f64, f64)> = None;
+    let mut from = gap.0;
+    let mut consider = |a: f64, b: f64| {
+        if b - a > best.map_or(0.0, |(x, y)| y - x) {
+            best = Some((a, b));
+        }
+    };
+    for (a, b) in cuts {
+        if a > from {
+            consider(from, a);
+        }
+        from = from.max(b);
+    }
+    if gap.1 > from {
+        consider(from, gap.1);
+    }
+    best.filter(|(a, b)| b - a >= MIN_WINDOW + 2.0 * WINDOW_MARGIN)
+        .map(|(a, b)| (a + WINDOW_MARGIN, b - WINDOW_MARGIN))
+}
 
 /// The height of each zone's subtree: 0 for a zone without children.
 fn subtree_heights(d: &Diagram) -> Vec<usize> {
@@ -771,6 +1162,7 @@ mod tests {
                 .collect(),
             scope_note: None,
             labels: Default::default(),
+            direction: super::super::Orientation::Lr,
         }
     }
 
@@ -826,7 +1218,12 @@ mod tests {
             &[(0, 1), (1, 2), (2, 3), (0, 3)],
         );
         let l = layout(&d);
-        assert_eq!(l.edges[3].points.len(), 4, "two dummy points");
+        let p = &l.edges[3].points;
+        // Start, a straight run through each of the two columns crossed, end.
+        assert_eq!(p.len(), 6, "{p:?}");
+        assert_eq!(p[1].1, p[2].1);
+        assert_eq!(p[3].1, p[4].1);
+        assert!(p[2].0 - p[1].0 >= 96.0, "as wide as the column");
     }
 
     #[test]

@@ -3,12 +3,26 @@
 //! components and bend points inside each layer, with the crossing count that judges it.
 //! Pure functions over indices; no geometry.
 
+use std::collections::BTreeSet;
+
 use super::{Graph, SWEEPS};
+
+/// Sweeps for graphs of more than [`TRANSPOSE_EVERY_SWEEP_UP_TO`] nodes and bend points.
+const SWEEPS_LARGE: usize = 8;
+
+/// Passes of the transposition heuristic after each sweep.
+const TRANSPOSE_PASSES: usize = 4;
+/// Transposition runs after every sweep for graphs up to this many nodes and bend
+/// points, and once on the best order beyond.
+const TRANSPOSE_EVERY_SWEEP_UP_TO: usize = 20_000;
+const TRANSPOSE_MAX_PRODUCT: usize = 256;
+/// Passes moving components to shorten their flows after longest-path layering.
+const SPAN_PASSES: usize = 8;
 use crate::diagram::Diagram;
 
 /// Which flows to reverse so that the rest is acyclic: the back edges of a depth-first
 /// search from each component in model order, following flows in model order.
-pub(super) fn break_cycles(d: &Diagram) -> Vec<bool> {
+pub(super) fn break_cycles_dfs(d: &Diagram) -> Vec<bool> {
     let n = d.nodes.len();
     let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
     for (i, e) in d.edges.iter().enumerate() {
@@ -46,6 +60,104 @@ pub(super) fn break_cycles(d: &Diagram) -> Vec<bool> {
     reversed
 }
 
+/// Which flows to reverse so that the rest is acyclic: those pointing backwards in the
+/// order of the greedy heuristic of Eades, Lin and Smyth, which puts sinks last and
+/// sources first, and otherwise the component with most flows out less flows in next
+/// (ties in model order). Against a depth-first search it turns around fewer flows and
+/// leaves shorter paths, so fewer layers.
+pub(super) fn break_cycles_greedy(d: &Diagram) -> Vec<bool> {
+    let n = d.nodes.len();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut inc: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for e in &d.edges {
+        if e.from != e.to {
+            out[e.from].push(e.to);
+            inc[e.to].push(e.from);
+        }
+    }
+    let mut outdeg: Vec<i64> = out.iter().map(|o| o.len() as i64).collect();
+    let mut indeg: Vec<i64> = inc.iter().map(|o| o.len() as i64).collect();
+    let mut gone = vec![false; n];
+    // Live components by (in − out, index): the first has the largest out − in.
+    let mut queue: BTreeSet<(i64, usize)> = (0..n).map(|v| (indeg[v] - outdeg[v], v)).collect();
+    let mut front: Vec<usize> = Vec::with_capacity(n);
+    let mut back: Vec<usize> = Vec::new();
+    let mut sinks: Vec<usize> = (0..n).filter(|v| outdeg[*v] == 0).rev().collect();
+    let mut sources: Vec<usize> = (0..n)
+        .filter(|v| indeg[*v] == 0 && outdeg[*v] > 0)
+        .rev()
+        .collect();
+    let mut remove = |v: usize,
+                      gone: &mut Vec<bool>,
+                      queue: &mut BTreeSet<(i64, usize)>,
+                      sinks: &mut Vec<usize>,
+                      sources: &mut Vec<usize>| {
+        gone[v] = true;
+        queue.remove(&(indeg[v] - outdeg[v], v));
+        for &w in &out[v] {
+            if !gone[w] {
+                queue.remove(&(indeg[w] - outdeg[w], w));
+                indeg[w] -= 1;
+                queue.insert((indeg[w] - outdeg[w], w));
+                if indeg[w] == 0 && outdeg[w] > 0 {
+                    sources.push(w);
+                }
+            }
+        }
+        for &w in &inc[v] {
+            if !gone[w] {
+                queue.remove(&(indeg[w] - outdeg[w], w));
+                outdeg[w] -= 1;
+                queue.insert((indeg[w] - outdeg[w], w));
+                if outdeg[w] == 0 {
+                    sinks.push(w);
+                }
+            }
+        }
+    };
+    loop {
+        if let Some(v) = sinks.pop() {
+            if !gone[v] {
+                back.push(v);
+                remove(v, &mut gone, &mut queue, &mut sinks, &mut sources);
+            }
+        } else if let Some(v) = sources.pop() {
+            if !gone[v] {
+                front.push(v);
+                remove(v, &mut gone, &mut queue, &mut sinks, &mut sources);
+            }
+        } else if let Some(&(_, v)) = queue.first() {
+            front.push(v);
+            remove(v, &mut gone, &mut queue, &mut sinks, &mut sources);
+        } else {
+            break;
+        }
+    }
+    let mut pos = vec![0usize; n];
+    for (k, v) in front.iter().chain(back.iter().rev()).enumerate() {
+        pos[*v] = k;
+    }
+    d.edges
+        .iter()
+        .map(|e| e.from != e.to && pos[e.from] > pos[e.to])
+        .collect()
+}
+
+/// At most `cap` layers: longer layerings are squeezed proportionally. Flows whose ends
+/// land in one layer become flat (drawn as a loop in the gap right of that layer), none
+/// turns around. Keeps models with long chains of flows from stretching into hundreds of
+/// layers.
+pub(super) fn squeeze_layers(layer: &mut [usize], cap: usize) -> usize {
+    let layers = layer.iter().max().map_or(1, |l| l + 1);
+    if layers <= cap {
+        return layers;
+    }
+    for l in layer.iter_mut() {
+        *l = *l * cap / layers;
+    }
+    cap
+}
+
 /// Longest-path layers over the acyclic flows; sources then move right next to their
 /// nearest successor so that they do not drag long flows behind them.
 pub(super) fn assign_layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usize> {
@@ -79,18 +191,85 @@ pub(super) fn assign_layers(n: usize, dag: &[Option<(usize, usize)>]) -> Vec<usi
             layer[v] = succ[v].iter().map(|w| layer[*w]).min().unwrap_or(1) - 1;
         }
     }
+    // Shorter flows: a component with more flows in than out moves as far up as its
+    // predecessors allow, one with more out than in as far down as its successors allow
+    // (the total span falls each time; fewer bend points, fewer crossings).
+    let mut pred: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (a, s) in succ.iter().enumerate() {
+        for &b in s {
+            pred[b].push(a);
+        }
+    }
+    let last = layer.iter().copied().max().unwrap_or(0);
+    for _ in 0..SPAN_PASSES {
+        let mut moved = false;
+        for &v in &topo {
+            let lo = pred[v].iter().map(|p| layer[*p] + 1).max().unwrap_or(0);
+            let hi = succ[v].iter().map(|s| layer[*s] - 1).min().unwrap_or(last);
+            let to = match pred[v].len().cmp(&succ[v].len()) {
+                std::cmp::Ordering::Greater => lo,
+                std::cmp::Ordering::Less => hi,
+                std::cmp::Ordering::Equal => layer[v],
+            };
+            if to != layer[v] && lo <= hi {
+                layer[v] = to;
+                moved = true;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
     layer
 }
 
 /// Orders every layer by barycentre sweeps, members of one zone strip kept together in
 /// zone pre-order. Returns the best order found and its crossing count.
 pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize) {
+    let from_search = order_from(g, layers, true);
+    if g.layer.len() > TRANSPOSE_EVERY_SWEEP_UP_TO {
+        return from_search;
+    }
+    // Small enough to try a second start, model order, and keep the better.
+    let from_model = order_from(g, layers, false);
+    if from_model.1 < from_search.1 {
+        from_model
+    } else {
+        from_search
+    }
+}
+
+/// The sweeps from one start: a breadth-first order when `search`, else model order.
+fn order_from(g: &Graph, layers: usize, search: bool) -> (Vec<Vec<usize>>, usize) {
     let mut order: Vec<Vec<usize>> = vec![Vec::new(); layers];
     for v in 0..g.layer.len() {
         order[g.layer[v]].push(v);
     }
+    // Start from the order of a breadth-first search over the flows (each layer in the
+    // order its members are first reached), which puts neighbours near each other.
+    let total = g.layer.len();
+    let mut seen = vec![usize::MAX; total];
+    let mut queue: std::collections::VecDeque<usize> = Default::default();
+    let mut next = 0;
+    for root in 0..total {
+        if seen[root] != usize::MAX {
+            continue;
+        }
+        seen[root] = next;
+        next += 1;
+        queue.push_back(root);
+        while let Some(v) = queue.pop_front() {
+            for &w in g.up[v].iter().chain(&g.down[v]) {
+                if seen[w] == usize::MAX {
+                    seen[w] = next;
+                    next += 1;
+                    queue.push_back(w);
+                }
+            }
+        }
+    }
     for o in &mut order {
-        o.sort_by_key(|v| (g.band[*v], *v));
+        o.sort_by_key(|v| (g.band[*v], if search { seen[*v] } else { *v }));
     }
     let mut pos = vec![0usize; g.layer.len()];
     let index = |order: &Vec<Vec<usize>>, pos: &mut Vec<usize>| {
@@ -103,7 +282,13 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
     index(&order, &mut pos);
     let mut best = order.clone();
     let mut best_crossings = count_crossings(g, &order, &pos);
-    for sweep in 0..SWEEPS {
+    let sweeps = if g.layer.len() <= TRANSPOSE_EVERY_SWEEP_UP_TO {
+        SWEEPS
+    } else {
+        SWEEPS_LARGE
+    };
+    let mut at: Vec<usize> = Vec::new();
+    for sweep in 0..sweeps {
         let downward = sweep % 2 == 0;
         let ls: Vec<usize> = if downward {
             (1..layers).collect()
@@ -118,7 +303,16 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
                     let bary = if nb.is_empty() {
                         pos[v] as f64
                     } else {
-                        nb.iter().map(|w| pos[*w] as f64).sum::<f64>() / nb.len() as f64
+                        // The median of the neighbours' positions.
+                        at.clear();
+                        at.extend(nb.iter().map(|w| pos[*w]));
+                        at.sort_unstable();
+                        let m = at.len() / 2;
+                        if at.len() % 2 == 1 {
+                            at[m] as f64
+                        } else {
+                            (at[m - 1] + at[m]) as f64 / 2.0
+                        }
                     };
                     (g.band[v], bary, pos[v], v)
                 })
@@ -129,13 +323,67 @@ pub(super) fn order_layers(g: &Graph, layers: usize) -> (Vec<Vec<usize>>, usize)
                 pos[*v] = i;
             }
         }
+        if g.layer.len() <= TRANSPOSE_EVERY_SWEEP_UP_TO {
+            transpose(g, &mut order, &mut pos);
+        }
         let c = count_crossings(g, &order, &pos);
         if c < best_crossings {
             best_crossings = c;
             best = order.clone();
         }
     }
+    if g.layer.len() > TRANSPOSE_EVERY_SWEEP_UP_TO {
+        index(&best, &mut pos);
+        transpose(g, &mut best, &mut pos);
+        best_crossings = count_crossings(g, &best, &pos);
+    }
     (best, best_crossings)
+}
+
+/// Crossings among the flows at `u` and `v` when `u` is above `v` in their layer: pairs
+/// of their neighbours, on the same side, in the opposite order.
+fn pair_crossings(g: &Graph, pos: &[usize], u: usize, v: usize) -> usize {
+    let mut c = 0;
+    for (nu, nv) in [(&g.up[u], &g.up[v]), (&g.down[u], &g.down[v])] {
+        for &x in nu {
+            c += nv.iter().filter(|&&y| pos[x] > pos[y]).count();
+        }
+    }
+    c
+}
+
+/// Swaps neighbours of one zone strip in each layer while that removes crossings
+/// (the transposition heuristic), a few passes at most.
+fn transpose(g: &Graph, order: &mut [Vec<usize>], pos: &mut [usize]) {
+    for _ in 0..TRANSPOSE_PASSES {
+        let mut improved = false;
+        for o in order.iter_mut() {
+            for i in 0..o.len().saturating_sub(1) {
+                let (u, v) = (o[i], o[i + 1]);
+                if g.band[u] != g.band[v] {
+                    continue;
+                }
+                // Flows of a node with no neighbours cannot cross; pairs with very many
+                // flows are left alone (comparing them costs the product).
+                let (du, dv) = (
+                    g.up[u].len() + g.down[u].len(),
+                    g.up[v].len() + g.down[v].len(),
+                );
+                if du == 0 || dv == 0 || du * dv > TRANSPOSE_MAX_PRODUCT {
+                    continue;
+                }
+                if pair_crossings(g, pos, v, u) < pair_crossings(g, pos, u, v) {
+                    o.swap(i, i + 1);
+                    pos[u] = i + 1;
+                    pos[v] = i;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            break;
+        }
+    }
 }
 
 /// Crossings between adjacent layers: inversions among segments sorted by their upper
