@@ -856,7 +856,7 @@ fn every_model() -> Vec<String> {
 }
 
 #[test]
-fn flows_keep_off_components_and_unrelated_zones_on_every_model_either_way() {
+fn flows_keep_off_components_and_unrelated_zones_and_nothing_overlaps_on_every_model_either_way() {
     let mut checked = 0;
     let mut check = |name: &str, model: &Model, directions: &[diagram::Orientation]| {
         for &direction in directions {
@@ -867,6 +867,11 @@ fn flows_keep_off_components_and_unrelated_zones_on_every_model_either_way() {
                 (s.edges_through_components, s.edges_through_zones),
                 (0, 0),
                 "{name} {direction:?}: flows through components, zones"
+            );
+            assert_eq!(
+                s.overlaps.total, 0,
+                "{name} {direction:?}: overlaps {:?}",
+                s.overlaps
             );
             checked += 1;
         }

@@ -161,10 +161,58 @@ pub(super) fn place_labels(
                 }
             }
         }
+        // Where no place on or beside the curve is free, the shortest text (its number)
+        // moves out from the curve, ring by ring, to the nearest free place.
+        if best.is_some_and(|(c, _, _)| c > 0) {
+            if let Some((k, t)) = texts
+                .iter()
+                .enumerate()
+                .min_by(|a, b| (a.1.w * a.1.h).total_cmp(&(b.1.w * b.1.h)))
+            {
+                if let Some(rect) = nearest_free(r, t.w, t.h, &fixed, &label_grid) {
+                    best = Some((0, rect, k));
+                }
+            }
+        }
         if let Some((_, rect, k)) = best {
             r.label = rect;
             r.lines = texts[k].lines.clone();
             label_grid.insert(rect);
         }
     }
+}
+
+/// How many rings around the curve [`nearest_free`] tries.
+const RINGS: usize = 8;
+
+/// The free place for a `w` × `h` label nearest to the curve of `r`: around its points,
+/// middle first, in rings one label size apart; none if every ring is taken.
+fn nearest_free(r: &Route, w: f64, h: f64, fixed: &Grid, labels: &Grid) -> Option<Rect> {
+    let points: Vec<(f64, f64)> = candidates(r, w, h).into_iter().take(21).collect();
+    for ring in 1..=RINGS {
+        let (dx, dy) = (ring as f64 * (w + 4.0), ring as f64 * (h + 4.0));
+        for &(cx, cy) in &points {
+            for (ox, oy) in [
+                (0.0, -dy),
+                (0.0, dy),
+                (-dx, 0.0),
+                (dx, 0.0),
+                (-dx, -dy),
+                (dx, -dy),
+                (-dx, dy),
+                (dx, dy),
+            ] {
+                let rect = Rect {
+                    x: (cx + ox - w / 2.0).round(),
+                    y: (cy + oy - h / 2.0).round(),
+                    w,
+                    h,
+                };
+                if fixed.hits(&rect) == 0 && labels.hits(&rect) == 0 {
+                    return Some(rect);
+                }
+            }
+        }
+    }
+    None
 }
