@@ -4,7 +4,7 @@
 //! it is on, [`ROWS_PER_PAGE`] to a page), the flows, a coverage matrix, and a
 //! client-side search.
 //!
-//! [`write`] hands each file (relative path, bytes) to a [`Sink`] as soon as it is
+//! [`write()`] hands each file (relative path, bytes) to a [`Sink`] as soon as it is
 //! rendered: the CLI's sink writes it into the staging folder of the site, so a site is
 //! never held in memory whole; [`build`] keeps the files in memory, for `serve`. Every link is relative, so the site works from `file://` and from
 //! any sub-path of a web server. Pages carry no inline script or event handler: the only
@@ -139,7 +139,7 @@ pub fn write(
     write_paged(models, renderer, today, sink, progress, ROWS_PER_PAGE, true)
 }
 
-/// [`write`], with `rows` instances to a pattern's or recommendation's page, and
+/// [`write()`], with `rows` instances to a pattern's or recommendation's page, and
 /// instances handed to templates whole unless `compact`.
 fn write_paged(
     models: &[SiteModel<'_>],
