@@ -63,15 +63,6 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
     let Some(input) = input(&project, today) else {
         return Exit::Failure;
     };
-    let progress = super::progress::Progress::new("evidence");
-    let artefacts = evidence::artefacts_with_progress(&input, &|done, total| {
-        progress.count(done, total, "files")
-    });
-    progress.finish();
-    let artefacts = match artefacts {
-        Ok(a) => a,
-        Err(e) => return print::failure(&e.to_string()),
-    };
     let meta = Manifest::new(
         &input.model.project.name,
         today.to_string(),
@@ -79,7 +70,12 @@ fn write(dir: &std::path::Path, out: &std::path::Path, date: &DateArgs) -> Exit 
         crate::git::state(dir),
     );
     let inputs = super::inputs_of(&project, dir);
-    match evidence::write(out, &artefacts, meta, &inputs) {
+    let progress = super::progress::Progress::new("evidence");
+    let written = evidence::write_streamed(out, &input, meta, &inputs, &|done, total| {
+        progress.count(done, total, "files")
+    });
+    progress.finish();
+    match written {
         Ok(manifest) => {
             eprintln!(
                 "wrote {} ({} and {})",

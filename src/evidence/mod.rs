@@ -55,6 +55,26 @@ pub fn artefacts_with_progress(
     input: &Input<'_>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<Artefact>, EvidenceError> {
+    let mut out = Vec::new();
+    produce(
+        input,
+        &mut |a| {
+            out.push(a);
+            Ok(())
+        },
+        progress,
+    )?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// Makes the bundle's files one by one, handing each to `sink` as soon as it is made,
+/// so that no more than one report or export is held at a time.
+pub fn produce(
+    input: &Input<'_>,
+    sink: &mut dyn FnMut(Artefact) -> Result<(), EvidenceError>,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(), EvidenceError> {
     // Two reports, the diagram, and each export.
     let total = 3 + export::Format::ALL.len();
     let mut done = 0;
@@ -62,7 +82,6 @@ pub fn artefacts_with_progress(
         done += 1;
         progress(done, total);
     };
-    let mut out = Vec::new();
     let renderer = Renderer::new(None)?;
     // One view for both reports: the Markdown one shows only the Mermaid diagram and the
     // HTML one only the SVG, so each ignores the other's; the SVG the HTML report embeds
@@ -81,41 +100,40 @@ pub fn artefacts_with_progress(
         ("report.md", RenderFormat::Markdown),
         ("report.html", RenderFormat::Html),
     ] {
-        out.push(Artefact {
+        sink(Artefact {
             path: path.into(),
             bytes: renderer.render(format, &view)?.into_bytes(),
-        });
+        })?;
         step();
     }
     let svg = view.svg.take();
     drop(view);
     if let Some(svg) = svg {
-        out.push(Artefact {
+        sink(Artefact {
             path: "diagram.svg".into(),
             bytes: svg.into_bytes(),
-        });
+        })?;
     }
     step();
     for format in export::Format::ALL {
-        out.push(Artefact {
+        sink(Artefact {
             path: format!("export/{}", format.file_name()),
             bytes: export::export(format, input).into_bytes(),
-        });
+        })?;
         step();
     }
     // The model's files under model/, those of its knowledge bases under knowledge/.
     for (_, file) in input.sources.iter() {
-        out.push(Artefact {
+        sink(Artefact {
             path: if file.is_knowledge {
                 file.relative.clone()
             } else {
                 format!("model/{}", file.relative)
             },
             bytes: file.text.clone().into_bytes(),
-        });
+        })?;
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(())
 }
 
 /// Whether `dir` may be replaced by a new bundle: it is one (an empty folder may be
@@ -127,25 +145,61 @@ fn replaceable(dir: &Path) -> bool {
 /// Writes a bundle of `artefacts` with a manifest (`meta` supplies everything but the
 /// file list) to `out`, replacing an earlier bundle there but never a folder that is or
 /// holds one of `inputs`. The bundle is staged beside `out` and renamed into place by
-/// [`crate::output::write_tree`]. Returns the manifest.
+/// [`crate::output::TreeWriter`]. Returns the manifest.
 pub fn write(
     out: &Path,
     artefacts: &[Artefact],
-    mut meta: Manifest,
+    meta: Manifest,
     inputs: &Inputs,
 ) -> Result<Manifest, EvidenceError> {
-    meta.files = artefacts.iter().map(FileEntry::of).collect();
-    meta.files.sort_by(|a, b| a.path.cmp(&b.path));
-    let manifest_text = meta.to_json();
-    let all: Vec<(&str, &[u8])> = artefacts
-        .iter()
-        .map(|a| (a.path.as_str(), a.bytes.as_slice()))
-        .chain([(MANIFEST, manifest_text.as_bytes())])
-        .collect();
-    match output::write_tree(out, &all, inputs, &replaceable) {
-        Ok(()) => Ok(meta),
-        Err(WriteError::NotReplaceable { path }) => Err(EvidenceError::NotABundle(path)),
-        Err(e) => Err(e.into()),
+    let mut bundle = Bundle::begin(out, meta, inputs)?;
+    for a in artefacts {
+        bundle.add(a)?;
+    }
+    bundle.finish()
+}
+
+/// Makes the bundle of `input` and writes it to `out` as [`write`] does, each file
+/// written (and hashed) as soon as it is made and then dropped.
+pub fn write_streamed(
+    out: &Path,
+    input: &Input<'_>,
+    meta: Manifest,
+    inputs: &Inputs,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Manifest, EvidenceError> {
+    let mut bundle = Bundle::begin(out, meta, inputs)?;
+    produce(input, &mut |a| bundle.add(&a), progress)?;
+    bundle.finish()
+}
+
+/// A bundle being written: its folder, and the manifest's entries so far.
+struct Bundle {
+    tree: output::TreeWriter,
+    meta: Manifest,
+}
+
+impl Bundle {
+    fn begin(out: &Path, mut meta: Manifest, inputs: &Inputs) -> Result<Bundle, EvidenceError> {
+        meta.files.clear();
+        match output::TreeWriter::begin(out, inputs, &replaceable) {
+            Ok(tree) => Ok(Bundle { tree, meta }),
+            Err(WriteError::NotReplaceable { path }) => Err(EvidenceError::NotABundle(path)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn add(&mut self, a: &Artefact) -> Result<(), EvidenceError> {
+        self.tree.add(&a.path, &a.bytes)?;
+        self.meta.files.push(FileEntry::of(a));
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Manifest, EvidenceError> {
+        self.meta.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.tree.add(MANIFEST, self.meta.to_json().as_bytes())?;
+        self.tree.finish()?;
+        Ok(self.meta)
     }
 }
 

@@ -240,3 +240,38 @@ fn a_failed_run_leaves_no_bundle_and_nothing_is_overwritten() {
         "no staging folder left behind"
     );
 }
+
+/// The CLI writes each file of the bundle as it is made; the bundle is the one written
+/// from the whole list of files at once.
+#[test]
+fn a_streamed_bundle_is_the_bundle_of_all_its_files_at_once() {
+    use threatbook::evidence::{self, Manifest};
+    let today = threatbook::model::Date::parse(TODAY).unwrap();
+    let mut project = threatbook::open(&root().join("catalog/fastapi"));
+    project.check(&threatbook::check::Options::new(today));
+    let model = project.model.as_ref().unwrap();
+    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
+    let input = threatbook::export::Input {
+        model,
+        sources: &project.sources,
+        today,
+        findings: &findings,
+    };
+    let meta = || {
+        Manifest::new(
+            &model.project.name,
+            today.to_string(),
+            None,
+            Default::default(),
+        )
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let none = threatbook::output::Inputs::default();
+    let all = evidence::artefacts(&input).unwrap();
+    let whole = evidence::write(&a, &all, meta(), &none).unwrap();
+    let streamed = evidence::write_streamed(&b, &input, meta(), &none, &|_, _| {}).unwrap();
+    assert_eq!(whole.files.len(), streamed.files.len());
+    assert!(whole.files.len() > 10);
+    assert_eq!(files(&a), files(&b));
+}
