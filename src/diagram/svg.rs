@@ -94,7 +94,7 @@ pub fn render(d: &Diagram) -> String {
 
 /// Draws `d` as placed by `l`.
 pub fn render_layout(d: &Diagram, l: &Layout) -> String {
-    let legend = Legend::new(l.width.max(520.0));
+    let legend = Legend::new(d, l.width.max(520.0));
     let table_top = l.height + legend.height;
     // Wide enough for the legend and for one readable column of the flow table.
     let canvas_w = l
@@ -433,11 +433,22 @@ const LEGEND: &[&str] = &[
 ];
 
 impl Legend {
-    fn new(max_w: f64) -> Legend {
+    /// The key to what `d` draws: only the kinds of shape, line and mark it has.
+    fn new(d: &Diagram, max_w: f64) -> Legend {
+        let kind = |k: ComponentKind| d.nodes.iter().any(|n| n.kind == k);
+        let shown = [
+            kind(ComponentKind::ExternalEntity),
+            kind(ComponentKind::Process),
+            kind(ComponentKind::DataStore),
+            !d.zones.is_empty(),
+            !d.edges.is_empty(),
+            d.edges.iter().any(|e| e.crossing.is_some()),
+            d.nodes.iter().any(|n| n.uncovered > 0) || d.edges.iter().any(|e| e.uncovered > 0),
+        ];
         let mut items = Vec::new();
         let (mut x, mut y) = (SIDE, 8.0);
         let mut widest: f64 = 0.0;
-        for (i, label) in LEGEND.iter().enumerate() {
+        for (i, label) in LEGEND.iter().enumerate().filter(|(i, _)| shown[*i]) {
             let w = 40.0 + text::width(label, TABLE_FONT) + 18.0;
             if x + w > max_w - SIDE && x > SIDE {
                 x = SIDE;

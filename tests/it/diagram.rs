@@ -1203,3 +1203,37 @@ fn png_scale_is_checked() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+/// The key names only what is drawn: no warning mark in the key of a drawing without
+/// uncovered threats, no data store without one.
+#[test]
+fn the_legend_lists_only_what_the_drawing_has() {
+    let legend = |dir: &str| {
+        let model = load(dir);
+        let text = svg::render(&Diagram::new(&model, &all()).unwrap());
+        let at = text.find("<g class=\"legend\">").unwrap();
+        text[at..at + text[at..].find("</g>").unwrap()].to_string()
+    };
+    let fastapi = legend("catalog/fastapi");
+    for item in [
+        "External entity",
+        "Process",
+        "Data store",
+        "Trust zone",
+        "Flow (number",
+        "Crosses a trust boundary",
+        "Uncovered threat",
+    ] {
+        assert!(fastapi.contains(item), "FastAPI: no {item}");
+    }
+    let small = legend("tests/fixtures/valid/diagram-self-loop");
+    assert!(small.contains("Process") && small.contains("Flow (number"));
+    for item in [
+        "External entity",
+        "Data store",
+        "Crosses a trust boundary",
+        "Uncovered threat",
+    ] {
+        assert!(!small.contains(item), "self-loop: {item} is not drawn");
+    }
+}
