@@ -159,7 +159,7 @@ pub fn write(
     bundle.finish()
 }
 
-/// Makes the bundle of `input` and writes it to `out` as [`write`] does, each file
+/// Makes the bundle of `input` and writes it to `out` as [`write()`] does, each file
 /// written (and hashed) as soon as it is made and then dropped.
 pub fn write_streamed(
     out: &Path,
