@@ -390,15 +390,23 @@ pub fn report_mermaid(model: &Model, today: Date) -> Option<String> {
     mermaid::render_within(&diagram, REPORT_MERMAID_LIMIT)
 }
 
-/// The largest SVG a report or site page inlines (about 1,000 components); above it the
-/// page links to nothing and `threatbook diagram --zone/--focus` draws parts.
+/// The largest SVG a report or site page inlines (about 400 components with 5 flows
+/// each); above it the page links to nothing and `threatbook diagram --zone/--focus`
+/// draws parts.
 pub const REPORT_SVG_LIMIT: usize = 5 * 1024 * 1024;
+
+/// The fewest bytes a component or flow takes in the SVG.
+const MIN_SVG_BYTES_PER_ELEMENT: usize = 500;
 
 /// The whole model as SVG for the HTML report and the site, or `None` when it is too
 /// large to be useful inline (see [`REPORT_SVG_LIMIT`]).
 pub fn report_svg(model: &Model, today: Date) -> Option<String> {
-    // Every component and flow takes well over a hundred bytes: skip what cannot fit.
-    if (model.graph.node_count() + model.graph.edge_count()) * 100 > REPORT_SVG_LIMIT {
+    // Every component and flow takes at least 500 bytes (a flow: its curve, its label
+    // and its row of the table; about 900 on the bundled models, 2,000 at 1,000
+    // components): skip the layout of what cannot fit.
+    if (model.graph.node_count() + model.graph.edge_count()) * MIN_SVG_BYTES_PER_ELEMENT
+        > REPORT_SVG_LIMIT
+    {
         return None;
     }
     let options = Options {
