@@ -235,6 +235,10 @@ struct Graph {
     down: Vec<Vec<usize>>,
 }
 
+/// The most components and flows for which [`Orientation::Auto`] lays out both
+/// directions to choose; larger drawings are laid out left to right only.
+pub const AUTO_BOTH_UP_TO: usize = 6_000;
+
 /// The page [`Orientation::Auto`] fits drawings to: 1,400 × 1,000 px, landscape.
 pub const PAGE: (f64, f64) = (1400.0, 1000.0);
 
@@ -252,6 +256,9 @@ pub fn layout(d: &Diagram) -> Layout {
     match d.direction {
         Orientation::Lr => layout_in(d, false),
         Orientation::Tb => layout_in(d, true),
+        // A drawing this large fits no page either way: left to right, as DOT and
+        // Mermaid draw it, without laying it out twice.
+        Orientation::Auto if d.nodes.len() + d.edges.len() > AUTO_BOTH_UP_TO => layout_in(d, false),
         Orientation::Auto => {
             let lr = layout_in(d, false);
             let tb = layout_in(d, true);
