@@ -22,13 +22,11 @@ pub fn write_tree_atomic(
     files: &[(String, Vec<u8>)],
     inputs: &Inputs,
 ) -> Result<(), WriteError> {
-    let marker = [(TREE_MARKER.to_string(), b"written by threatbook\n".to_vec())];
-    let all: Vec<(&str, &[u8])> = files
-        .iter()
-        .chain(&marker)
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
-        .collect();
-    write_tree(dir, &all, inputs, &|d| d.join(TREE_MARKER).is_file())
+    let tree = TreeWriter::marked(dir, inputs)?;
+    for (relative, bytes) in files {
+        tree.add(relative, bytes)?;
+    }
+    tree.finish()
 }
 
 /// Writes a folder of `files` at `dir`, replacing an existing folder only when it is
@@ -100,22 +98,7 @@ impl TreeWriter {
     /// already added under that name is an error, never replaced.
     pub fn add(&self, relative: &str, bytes: &[u8]) -> Result<(), WriteError> {
         check_relative(relative)?;
-        let path = self.staging.join(relative);
-        std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o666);
-        }
-        options
-            .open(&path)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|source| WriteError::Io {
-                path: self.dir.join(relative),
-                source,
-            })?;
+        stage_file(&self.staging, &self.dir, relative, bytes)?;
         self.files
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -241,6 +224,27 @@ fn create_folder(parent: &Path, target: &Path, tag: &str) -> std::io::Result<Pat
     Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary name")))
 }
 
+/// Writes a new file (never replacing one) at `relative` in `staging`, with the mode the
+/// umask gives new files; errors name the path in `dir`, the folder the user asked for.
+fn stage_file(staging: &Path, dir: &Path, relative: &str, bytes: &[u8]) -> Result<(), WriteError> {
+    let path = staging.join(relative);
+    std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o666);
+    }
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(|source| WriteError::Io {
+            path: dir.join(relative),
+            source,
+        })
+}
+
 /// Refuses a relative path that is empty or has an empty, `.` or `..` part.
 fn check_relative(relative: &str) -> Result<(), WriteError> {
     if relative
@@ -265,22 +269,7 @@ fn stage(dir: &Path, files: &[(&str, &[u8])]) -> Result<(PathBuf, Cleanup), Writ
     let staging = create_folder(parent, dir, "new").map_err(WriteError::io(parent))?;
     let cleanup = Cleanup::folder(staging.clone());
     for (relative, bytes) in files {
-        let path = staging.join(relative);
-        std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o666);
-        }
-        options
-            .open(&path)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|source| WriteError::Io {
-                path: dir.join(relative),
-                source,
-            })?;
+        stage_file(&staging, dir, relative, bytes)?;
     }
     Ok((staging, cleanup))
 }

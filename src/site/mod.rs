@@ -53,9 +53,10 @@ struct ModelEntry<'a> {
     states: Vec<crate::render::view::StateCount>,
 }
 
-/// Where the site's files go, each handed over as soon as it is made, from two threads:
-/// a folder being written ([`crate::output::TreeWriter`]), or memory ([`build`]).
-pub trait Sink: Sync {
+/// Where the site's files go, each handed over as soon as it is made, by the thread that
+/// called [`write()`]: a folder being written ([`crate::output::TreeWriter`]), or memory
+/// ([`build`]).
+pub trait Sink {
     /// Takes one file (`path` relative to the site's root, `/`-separated).
     fn file(&self, path: &str, bytes: &[u8]) -> Result<(), SiteError>;
 }
@@ -125,7 +126,7 @@ pub fn build(
 
 /// Makes the site, handing each file to `sink` as soon as it is rendered, so that no
 /// more than the pages being rendered are held at once. Calls `progress(done, total)` as
-/// pages are rendered (from two threads), `total` being the number of pages: per model
+/// pages are written (by the calling thread), `total` being the number of pages: per model
 /// its summary, flows and coverage pages, one per component and per threat and
 /// mitigation written in the model, and the pages of each knowledge-base pattern and
 /// mitigation with instances; then the index and the search page.
@@ -223,7 +224,7 @@ fn compact_instances(view: &mut ReportView<'_>) {
     }
 }
 
-/// The pages of one model, rendered on two threads.
+/// The pages of one model, rendered on two threads and handed to `sink` by this one.
 fn model_pages(
     m: &SiteModel<'_>,
     view: &ReportView<'_>,
@@ -559,34 +560,50 @@ mod tests {
         project
     }
 
-    #[test]
-    fn a_pattern_with_more_instances_than_a_page_holds_gets_numbered_pages_linked_both_ways() {
-        let project = open("catalog/stride-example");
-        let model = project.model.as_ref().unwrap();
-        let renderer = Renderer::new(None).unwrap();
+    /// The site of `project` as model `m`, `rows` instances to a page, each page's text
+    /// by its path.
+    fn site_of(
+        project: &crate::Project,
+        rows: usize,
+        compact: bool,
+    ) -> std::collections::BTreeMap<String, String> {
         let findings: Vec<Diagnostic> = project.diagnostics.iter().cloned().collect();
         let models = [SiteModel {
             slug: "m".into(),
-            model,
+            model: project.model.as_ref().unwrap(),
             sources: &project.sources,
             findings: &findings,
             svg: None,
         }];
+        let renderer = Renderer::new(None).unwrap();
         let today = Date::parse("2026-06-01").unwrap();
-        let site = |compact| {
-            let memory = Memory(std::sync::Mutex::new(Vec::new()));
-            write_paged(&models, &renderer, today, &memory, &|_, _| {}, 5, compact).unwrap();
-            memory
-                .0
-                .into_inner()
-                .unwrap()
-                .into_iter()
-                .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
-                .collect::<std::collections::BTreeMap<String, String>>()
-        };
-        let files = site(true);
+        let memory = Memory(std::sync::Mutex::new(Vec::new()));
+        write_paged(
+            &models,
+            &renderer,
+            today,
+            &memory,
+            &|_, _| {},
+            rows,
+            compact,
+        )
+        .unwrap();
+        memory
+            .0
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, String::from_utf8(f.bytes).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_pattern_with_more_instances_than_a_page_holds_gets_numbered_pages_linked_both_ways() {
+        let project = open("catalog/stride-example");
+        let model = project.model.as_ref().unwrap();
+        let files = site_of(&project, 5, true);
         // The site's compact instances carry everything its pages show.
-        let whole = site(false);
+        let whole = site_of(&project, 5, false);
         assert_eq!(files.len(), whole.len());
         for (path, page) in &files {
             assert!(*page == whole[path], "{path} differs with whole instances");
@@ -640,25 +657,7 @@ mod tests {
     #[test]
     fn the_site_of_the_fastapi_model_is_the_same_with_compact_instances() {
         let project = open("catalog/fastapi");
-        let model = project.model.as_ref().unwrap();
-        let renderer = Renderer::new(None).unwrap();
-        let findings: Vec<Diagnostic> = project.diagnostics.iter().cloned().collect();
-        let models = [SiteModel {
-            slug: "m".into(),
-            model,
-            sources: &project.sources,
-            findings: &findings,
-            svg: None,
-        }];
-        let today = Date::parse("2026-06-01").unwrap();
-        let site = |compact| {
-            let memory = Memory(std::sync::Mutex::new(Vec::new()));
-            write_paged(&models, &renderer, today, &memory, &|_, _| {}, 3, compact).unwrap();
-            let mut files = memory.0.into_inner().unwrap();
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            files
-        };
-        let (compact, whole) = (site(true), site(false));
+        let (compact, whole) = (site_of(&project, 3, true), site_of(&project, 3, false));
         assert!(compact.len() > 90);
         assert!(compact == whole, "the compact site differs");
     }

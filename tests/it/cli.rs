@@ -297,6 +297,15 @@ fn the_expiry_window_is_an_option_of_check() {
     assert!(codes(&json).is_empty(), "{json}");
     let (code, _) = check_json_with(dir, &["--deny", "warnings"]);
     assert_eq!(code, 1);
+    // A negative window is refused with the value named, not taken for an option.
+    let r = run(&["check", dir, "--expiry-window", "-1"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("invalid value '-1' for '--expiry-window <DAYS>'"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// The subcommands `threatbook --help` lists.
