@@ -2,13 +2,16 @@
 //! with trust zones as nested bands across the layers.
 //!
 //! Steps: cycles are broken by reversing flows (along a depth-first search in model
-//! order, or the Eades–Lin–Smyth greedy order where that gives too many layers);
-//! components get layers by longest path, then move to shorten their flows, and the
-//! layers are capped at 2·√n (flows whose ends then share a layer become flat loops);
+//! order, or the Eades–Lin–Smyth greedy order where that gives too many layers; small
+//! drawings try several such choices and keep the one whose quick layout crosses least);
+//! components get layers by longest path, then move to shorten their flows (with the
+//! network simplex method where the graph is small enough), and the layers are capped
+//! at 2·√n (flows whose ends then share a layer become flat loops);
 //! flows spanning several layers get dummy points, one per layer, within a budget, in
 //! their source's band up to the gap where they change band (one clear of zones that hold
 //! neither end; with none, they go around all zones); the order inside each layer comes
-//! from median sweeps that keep every zone's members together, with transpositions; y
+//! from median sweeps that keep every zone's members together, with transpositions and,
+//! where affordable, sifting; y
 //! positions follow neighbours within each zone's band. Routes run straight through the
 //! columns and bend only in the gaps between them.
 //!
@@ -27,6 +30,7 @@
 
 mod labels;
 mod rank;
+mod simplex;
 
 pub use self::labels::curve_point;
 use self::labels::place_labels;
@@ -85,7 +89,7 @@ const SWEEPS: usize = 24;
 /// At most this many layers per square root of the number of components (and at least
 /// [`MIN_LAYER_CAP`]), so that long chains of flows cannot stretch the drawing.
 const LAYERS_PER_SQRT: f64 = 2.0;
-const MIN_LAYER_CAP: usize = 24;
+const MIN_LAYER_CAP: usize = 40;
 /// How far right of its column a flat flow's loop reaches.
 const TURN_REACH: f64 = 12.0;
 /// Bend points allowed per component before further long flows are drawn directly.
@@ -253,18 +257,79 @@ pub fn page_scale(l: &Layout) -> f64 {
 /// [`Orientation::Auto`] both, keeping the one that is drawn larger when fitted to
 /// [`PAGE`]; when both fit at full size, the smaller; left to right on a tie.
 pub fn layout(d: &Diagram) -> Layout {
+    let plan = plan(d);
     match d.direction {
-        Orientation::Lr => layout_in(d, false),
-        Orientation::Tb => layout_in(d, true),
+        Orientation::Lr => layout_in(d, false, plan),
+        Orientation::Tb => layout_in(d, true, plan),
         // A drawing this large fits no page either way: left to right, as DOT and
         // Mermaid draw it, without laying it out twice.
-        Orientation::Auto if d.nodes.len() + d.edges.len() > AUTO_BOTH_UP_TO => layout_in(d, false),
+        Orientation::Auto if d.nodes.len() + d.edges.len() > AUTO_BOTH_UP_TO => {
+            layout_in(d, false, plan)
+        }
         Orientation::Auto => {
-            let lr = layout_in(d, false);
-            let tb = layout_in(d, true);
+            let lr = layout_in(d, false, plan);
+            let tb = layout_in(d, true, plan);
             let key = |l: &Layout| (page_scale(l), -(l.width * l.height));
             if key(&tb) > key(&lr) { tb } else { lr }
         }
+    }
+}
+
+/// How cycles are broken before layering.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Breaking {
+    /// The back edges of a depth-first search: in model order for 0, else in an order
+    /// shuffled from this seed; the greedy order where the search gives too many layers.
+    Search(u64),
+    /// The greedy order of Eades, Lin and Smyth.
+    Greedy,
+}
+
+/// The choices a layout is made with.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    breaking: Breaking,
+    /// Order layers with the full search (restarts, sifting), not a quick one.
+    thorough: bool,
+}
+
+/// Drawings of at most this many components and flows try several ways of breaking
+/// cycles and keep the one whose quick ordering crosses least: which flows turn around
+/// decides the layers, and crossings vary by a quarter between them.
+const SEARCH_UP_TO: usize = 800;
+/// Shuffled depth-first searches tried besides model order and the greedy order.
+const SEARCH_SEEDS: u64 = 10;
+
+/// How to lay out `d`: for small drawings, the way of breaking cycles whose quick
+/// layout crosses least (ties to the earlier candidate: model order first).
+fn plan(d: &Diagram) -> Plan {
+    let plain = Plan {
+        breaking: Breaking::Search(0),
+        thorough: true,
+    };
+    if d.nodes.len() + d.edges.len() > SEARCH_UP_TO || d.edges.len() < 2 {
+        return plain;
+    }
+    let candidates = std::iter::once(Breaking::Search(0))
+        .chain(std::iter::once(Breaking::Greedy))
+        .chain((1..=SEARCH_SEEDS).map(Breaking::Search));
+    let mut best: Option<(usize, Breaking)> = None;
+    for breaking in candidates {
+        let quick = Plan {
+            breaking,
+            thorough: false,
+        };
+        let c = layout_in(d, false, quick).crossings;
+        if best.is_none_or(|(b, _)| c < b) {
+            best = Some((c, breaking));
+        }
+        if c == 0 {
+            break;
+        }
+    }
+    Plan {
+        breaking: best.map_or(Breaking::Search(0), |b| b.1),
+        thorough: true,
     }
 }
 
@@ -272,7 +337,7 @@ pub fn layout(d: &Diagram) -> Layout {
 /// layout in turned coordinates ("main" along the layers, "cross" across them): node
 /// sizes are turned before and every coordinate after, and zone titles, which read left
 /// to right either way, get room at the top of their region instead of a header strip.
-fn layout_in(d: &Diagram, tb: bool) -> Layout {
+fn layout_in(d: &Diagram, tb: bool, plan: Plan) -> Layout {
     let n = d.nodes.len();
     let layer_gap = if tb { LAYER_GAP_TB } else { LAYER_GAP };
     let zone_header = if tb { ZONE_HEADER_TB } else { ZONE_HEADER };
@@ -326,10 +391,13 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
             })
             .collect()
     };
-    let mut reversed = break_cycles_dfs(d);
+    let mut reversed = match plan.breaking {
+        Breaking::Search(seed) => break_cycles_dfs(d, seed),
+        Breaking::Greedy => break_cycles_greedy(d),
+    };
     let mut dag = acyclic(&reversed);
     let mut layer = assign_layers(n, &dag);
-    if layer.iter().max().is_some_and(|l| l + 1 > cap) {
+    if plan.breaking == Breaking::Search(0) && layer.iter().max().is_some_and(|l| l + 1 > cap) {
         reversed = break_cycles_greedy(d);
         dag = acyclic(&reversed);
         layer = assign_layers(n, &dag);
@@ -489,7 +557,7 @@ fn layout_in(d: &Diagram, tb: bool) -> Layout {
     }
 
     // 5. Order within layers.
-    let (order, crossings) = order_layers(&g, layers);
+    let (order, crossings) = order_layers(&g, layers, plan.thorough);
 
     // 6. Bands: the height each zone's own strip needs, then the zone tree top to bottom.
     let zones_n = d.zones.len();
