@@ -94,6 +94,11 @@ const MIN_LAYER_CAP: usize = 40;
 const TURN_REACH: f64 = 12.0;
 /// Bend points allowed per component before further long flows are drawn directly.
 const DUMMIES_PER_NODE: usize = 200;
+/// Bend points allowed whatever the number of components…
+const MIN_DUMMIES: usize = 4_000;
+/// …and at most, in all: ordering and drawing grow with them, and a drawing that needs
+/// more (some 1,500 components with five flows each) is not read whole anyway.
+const MAX_DUMMIES: usize = 150_000;
 /// A flow changes band in a stretch of a gap at least this wide, this far from the
 /// zones on either side.
 const MIN_WINDOW: f64 = 4.0;
@@ -241,7 +246,7 @@ struct Graph {
 
 /// The most components and flows for which [`Orientation::Auto`] lays out both
 /// directions to choose; larger drawings are laid out left to right only.
-pub const AUTO_BOTH_UP_TO: usize = 6_000;
+pub const AUTO_BOTH_UP_TO: usize = 3_000;
 
 /// The page [`Orientation::Auto`] fits drawings to: 1,400 × 1,000 px, landscape.
 pub const PAGE: (f64, f64) = (1400.0, 1000.0);
@@ -465,7 +470,7 @@ fn layout_in(d: &Diagram, tb: bool, plan: Plan) -> Layout {
         let (a, b) = dag[*i].unwrap_or_default();
         (layer[b] - layer[a], *i)
     });
-    let mut budget = (DUMMIES_PER_NODE * n).max(4000);
+    let mut budget = (DUMMIES_PER_NODE * n).clamp(MIN_DUMMIES, MAX_DUMMIES);
     let mut chains: Vec<Vec<usize>> = vec![Vec::new(); d.edges.len()];
     // The gap where a flow changes band and the stretch of it that is free of zones.
     let mut transit: Vec<Option<(usize, f64, f64)>> = vec![None; d.edges.len()];
