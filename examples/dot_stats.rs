@@ -25,9 +25,9 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     println!(
-        "| model | components / flows | crossings ours / dot | size ours | size dot | area ours / dot (Mpx) | through components ours / dot | through zones ours / dot | overlaps ours / dot | edge length ours / dot |"
+        "| model | components / flows | crossings ours / dot | size ours | size dot | area ours / dot (Mpx) | through components ours / dot | through zones ours / dot | across zone titles ours / dot | overlaps ours / dot | edge length ours / dot |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for name in &models {
         let model = match load(name) {
             Ok(m) => m,
@@ -86,7 +86,7 @@ fn load(name: &str) -> Result<Model, String> {
 
 fn row(name: &str, a: &Stats, b: &Stats) {
     println!(
-        "| {name} | {} / {} | {} / {} | {} × {} | {} × {} | {:.2} / {:.2} | {} / {} | {} / {} | {} / {} | {} / {} |",
+        "| {name} | {} / {} | {} / {} | {} × {} | {} × {} | {:.2} / {:.2} | {} / {} | {} / {} | {} / {} | {} / {} | {} / {} |",
         a.components,
         a.flows,
         a.edge_crossings,
@@ -101,6 +101,8 @@ fn row(name: &str, a: &Stats, b: &Stats) {
         b.edges_through_components,
         a.edges_through_zones,
         b.edges_through_zones,
+        a.edges_through_titles,
+        b.edges_through_titles,
         a.overlaps.total,
         b.overlaps.total,
         a.total_edge_length,

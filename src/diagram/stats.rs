@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Diagram;
-use super::layout::{Layout, Rect, ZONE_FONT, ZONE_LABEL_PAD};
+use super::layout::{Layout, Rect, ZONE_FONT};
 use super::text;
 
 /// A crossing closer than this to an end of either curve is not counted: flows that
@@ -106,6 +106,8 @@ pub struct Stats {
     /// (flow, zone) pairs where the flow's curve enters a zone that contains neither its
     /// source nor its target (directly or in a zone below).
     pub edges_through_zones: usize,
+    /// (flow, zone) pairs where the flow's curve runs across the zone's title.
+    pub edges_through_titles: usize,
     pub overlaps: Overlaps,
     /// Sum of the lengths of all flow curves, px.
     pub total_edge_length: f64,
@@ -129,7 +131,7 @@ impl Geometry {
             .zip(&l.zones)
             .map(|(z, b)| ZoneArea {
                 rect: b.rect,
-                title: zone_title(b.rect, &b.label),
+                title: zone_title(b.rect, b.title_dx, &b.label),
                 parent: z.parent,
             })
             .collect();
@@ -154,13 +156,14 @@ impl Geometry {
     }
 }
 
-/// The box a zone's title takes in the SVG (see `svg.rs`: baseline 16 px below the top).
-pub fn zone_title(zone: Rect, label: &str) -> Option<Rect> {
+/// The box a zone's title takes in the SVG (see `svg.rs`: baseline 16 px below the top,
+/// starting `dx` right of the region's left edge).
+pub fn zone_title(zone: Rect, dx: f64, label: &str) -> Option<Rect> {
     if label.is_empty() {
         return None;
     }
     Some(Rect {
-        x: zone.x + ZONE_LABEL_PAD,
+        x: zone.x + dx,
         y: zone.y + 4.0,
         w: text::width(label, ZONE_FONT * text::BOLD),
         h: 15.0,
@@ -370,6 +373,21 @@ pub fn measure(g: &Geometry) -> Stats {
         }
     }
 
+    // Flows across zone titles.
+    let mut edges_through_titles = 0;
+    for line in &lines {
+        let Some(bbox) = bounding(line) else { continue };
+        for title in g.zones.iter().filter_map(|z| z.title) {
+            if !bbox.overlaps(&title) {
+                continue;
+            }
+            let inner = shrink(&title, GRAZE);
+            if line.windows(2).any(|w| segment_enters(w[0], w[1], &inner)) {
+                edges_through_titles += 1;
+            }
+        }
+    }
+
     Stats {
         components: g.shapes.len(),
         flows: g.curves.len(),
@@ -385,6 +403,7 @@ pub fn measure(g: &Geometry) -> Stats {
         edge_crossings,
         edges_through_components: through_shapes.len(),
         edges_through_zones,
+        edges_through_titles,
         overlaps: overlaps(g),
         total_edge_length: total_edge_length.round() + 0.0,
     }
@@ -582,6 +601,12 @@ mod tests {
         // The title overlaps shape 0 (at -20..20, -10..10).
         assert_eq!(s.overlaps.shape_zone_title, 1);
         assert_eq!(s.overlaps.total, 1);
+        // No curve runs across the title (y -18 to -3) ...
+        assert_eq!(s.edges_through_titles, 0);
+        // ... until one comes down through it.
+        let mut g = g;
+        g.curves.push(curve(2, 0, (0.0, -100.0), (0.0, -10.0)));
+        assert_eq!(measure(&g).edges_through_titles, 1);
     }
 
     #[test]

@@ -13,7 +13,6 @@ use std::fmt::Write;
 
 use super::layout::{
     self, EDGE_FONT, LABEL_PAD, Layout, MARK_W, NODE_FONT, NODE_LINE, Rect, ZONE_FONT,
-    ZONE_LABEL_PAD,
 };
 use super::{Diagram, Edge, text};
 use crate::model::{Choice, ComponentKind};
@@ -137,8 +136,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             s,
             "<g class=\"zone\"><title>Trust zone {} ({}), trust {}</title>\
              <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"#3a5a8c\" fill-opacity=\"0.05\" \
-             stroke=\"{ZONE_STROKE}\" stroke-width=\"1.2\" stroke-dasharray=\"7 4\"/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"bold\" fill=\"{ZONE_STROKE}\">{}</text></g>",
+             stroke=\"{ZONE_STROKE}\" stroke-width=\"1.2\" stroke-dasharray=\"7 4\"/></g>",
             escape(z.name),
             escape(z.id),
             z.trust,
@@ -146,10 +144,6 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             num(r.y),
             num(r.w),
             num(r.h),
-            num(r.x + ZONE_LABEL_PAD),
-            num(r.y + 16.0),
-            num(ZONE_FONT),
-            escape(&zb.label)
         );
     }
     s.push_str("</g>\n<g class=\"flows\" fill=\"none\">\n");
@@ -209,6 +203,32 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             num(back.1 + dir.0 * half),
             num(back.0 + dir.1 * half),
             num(back.1 - dir.0 * half)
+        );
+    }
+    // Zone titles over the flows, each on a pale backing, so that a flow entering a
+    // zone never hides whose zone it is (the layout moves titles clear of flows where
+    // their row has room).
+    s.push_str("</g>\n<g class=\"zone-titles\">\n");
+    for (z, zb) in d.zones.iter().zip(&l.zones) {
+        let Some(t) = super::stats::zone_title(zb.rect, zb.title_dx, &zb.label) else {
+            continue;
+        };
+        let _ = writeln!(
+            s,
+            "<g class=\"zone-title\"><title>Trust zone {} ({}), trust {}</title>\
+             <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"bold\" fill=\"{ZONE_STROKE}\">{}</text></g>",
+            escape(z.name),
+            escape(z.id),
+            z.trust,
+            num(t.x - 2.0),
+            num(t.y),
+            num(t.w + 4.0),
+            num(t.h),
+            num(t.x),
+            num(zb.rect.y + 16.0),
+            num(ZONE_FONT),
+            escape(&zb.label)
         );
     }
     s.push_str("</g>\n<g class=\"components\">\n");

@@ -758,7 +758,7 @@ fn small_diagrams_match_their_snapshots() {
 /// One line of layout measures, for the snapshot below.
 fn stats_line(name: &str, s: &diagram::stats::Stats) -> String {
     format!(
-        "{name}: {} components, {} flows; {} × {} px (aspect {}); crossings {}; through components {}; through zones {}; overlaps {} (label-label {}, label-shape {}, label-title {}, shape-title {}); edge length {}",
+        "{name}: {} components, {} flows; {} × {} px (aspect {}); crossings {}; through components {}; through zones {}; across zone titles {}; overlaps {} (label-label {}, label-shape {}, label-title {}, shape-title {}); edge length {}",
         s.components,
         s.flows,
         s.width,
@@ -767,6 +767,7 @@ fn stats_line(name: &str, s: &diagram::stats::Stats) -> String {
         s.edge_crossings,
         s.edges_through_components,
         s.edges_through_zones,
+        s.edges_through_titles,
         s.overlaps.total,
         s.overlaps.label_label,
         s.overlaps.label_shape,
@@ -816,6 +817,7 @@ fn the_stats_option_prints_the_measures_as_json() {
         "edge_crossings",
         "edges_through_components",
         "edges_through_zones",
+        "edges_through_titles",
         "total_edge_length",
     ] {
         assert!(v[key].is_number(), "{key}");

@@ -154,6 +154,9 @@ pub struct NodeBox {
 pub struct ZoneBox {
     pub rect: Rect,
     pub label: String,
+    /// Where the title starts, right of the region's left edge: [`ZONE_LABEL_PAD`]
+    /// unless a flow's curve runs there.
+    pub title_dx: f64,
 }
 
 /// How a flow is drawn.
@@ -651,6 +654,7 @@ fn layout_in(d: &Diagram, tb: bool, plan: Plan) -> Layout {
             ZoneBox {
                 rect,
                 label: String::new(),
+                title_dx: ZONE_LABEL_PAD,
             }
         })
         .collect();
@@ -835,9 +839,10 @@ fn layout_in(d: &Diagram, tb: bool, plan: Plan) -> Layout {
             ZONE_FONT * text::BOLD,
         );
     }
+    place_zone_titles(&mut zones, &nodes, &routes);
     let titles: Vec<Rect> = zones
         .iter()
-        .filter_map(|z| super::stats::zone_title(z.rect, &z.label))
+        .filter_map(|z| super::stats::zone_title(z.rect, z.title_dx, &z.label))
         .collect();
     place_labels(&nodes, &titles, &mut routes, &options);
 
@@ -907,6 +912,98 @@ pub(crate) struct LabelText {
 /// [`Labels::Name`] the name on one or two lines where it fits whole, then (name only)
 /// cut to fit; for [`Labels::Protocol`] number and protocol cut to fit; last, in every
 /// mode, the bare number, for when nothing longer finds a free place.
+/// Rows of this height index the pieces of the drawn curves for [`place_zone_titles`].
+const TITLE_ROW: f64 = 32.0;
+/// Room kept between a zone title and a curve beside it.
+const TITLE_CLEARANCE: f64 = 3.0;
+
+/// Moves each zone title that a flow's curve runs across along its row, to the first
+/// place from the left where no curve, component or other title is, inside its region.
+/// A title with no such place stays at the left.
+fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route]) {
+    // Straight pieces of every curve (16 per Bézier piece, as the measures take
+    // them), by the rows of TITLE_ROW px they touch: (x0, x1, y0, y1) boxes.
+    let mut rows: std::collections::BTreeMap<i64, Vec<Rect>> = Default::default();
+    let add = |r: Rect, rows: &mut std::collections::BTreeMap<i64, Vec<Rect>>| {
+        let (a, b) = (
+            (r.y / TITLE_ROW).floor() as i64,
+            (r.bottom() / TITLE_ROW).floor() as i64,
+        );
+        for row in a..=b {
+            rows.entry(row).or_default().push(r);
+        }
+    };
+    if zones.iter().all(|z| z.label.is_empty()) {
+        return;
+    }
+    for route in routes {
+        for c in route.pieces() {
+            let mut prev = c[0];
+            for k in 1..=16 {
+                let p = super::stats::cubic_point(&c, k as f64 / 16.0);
+                add(
+                    Rect {
+                        x: prev.0.min(p.0),
+                        y: prev.1.min(p.1),
+                        w: (p.0 - prev.0).abs(),
+                        h: (p.1 - prev.1).abs(),
+                    },
+                    &mut rows,
+                );
+                prev = p;
+            }
+        }
+    }
+    for n in nodes {
+        add(n.rect, &mut rows);
+    }
+    for z in 0..zones.len() {
+        let Some(title) =
+            super::stats::zone_title(zones[z].rect, zones[z].title_dx, &zones[z].label)
+        else {
+            continue;
+        };
+        let (top, bottom) = (title.y - TITLE_CLEARANCE, title.bottom() + TITLE_CLEARANCE);
+        // What lies across the title's row: x extents, with clearance.
+        let mut taken: Vec<(f64, f64)> = ((top / TITLE_ROW).floor() as i64
+            ..=(bottom / TITLE_ROW).floor() as i64)
+            .flat_map(|row| rows.get(&row).into_iter().flatten())
+            .filter(|r| r.y < bottom && r.bottom() > top)
+            .map(|r| (r.x - TITLE_CLEARANCE, r.right() + TITLE_CLEARANCE))
+            .collect();
+        for (o, other) in zones.iter().enumerate() {
+            if o != z {
+                if let Some(t) = super::stats::zone_title(other.rect, other.title_dx, &other.label)
+                {
+                    if t.y < bottom && t.bottom() > top {
+                        taken.push((t.x - TITLE_CLEARANCE, t.right() + TITLE_CLEARANCE));
+                    }
+                }
+            }
+        }
+        if !taken
+            .iter()
+            .any(|(a, b)| *a < title.right() && *b > title.x)
+        {
+            continue;
+        }
+        taken.sort_by(|p, q| p.0.total_cmp(&q.0));
+        let rect = zones[z].rect;
+        let last = rect.right() - ZONE_LABEL_PAD - title.w;
+        let mut x = rect.x + ZONE_LABEL_PAD;
+        // Past everything it meets, in order of their left ends.
+        for (a, b) in &taken {
+            if *a >= x + title.w {
+                break;
+            }
+            x = x.max(*b);
+        }
+        if x <= last {
+            zones[z].title_dx = x - rect.x;
+        }
+    }
+}
+
 fn label_choices(e: &super::Edge, mode: Labels) -> Vec<LabelText> {
     let mark = if e.uncovered > 0 { MARK_W } else { 0.0 };
     let budget = LABEL_BUDGET - mark;
@@ -1394,6 +1491,35 @@ mod tests {
             &[(0, 1), (1, 2), (2, 0), (3, 3), (0, 3)],
         );
         assert_eq!(format!("{:?}", layout(&d)), format!("{:?}", layout(&d)));
+    }
+
+    #[test]
+    fn a_zone_title_moves_off_a_flow_where_its_row_has_room() {
+        let rect = |x: f64, y: f64, w: f64, h: f64| Rect { x, y, w, h };
+        let zone = |w: f64| ZoneBox {
+            rect: rect(0.0, 0.0, w, 200.0),
+            label: "Zone (trust 3)".into(),
+            title_dx: ZONE_LABEL_PAD,
+        };
+        // A flow coming down at x = 40 through the title row.
+        let route = Route {
+            points: vec![(40.0, -50.0), (40.0, 100.0)],
+            self_loop: false,
+            vertical: true,
+            arrow_right: false,
+            label: rect(0.0, 0.0, 0.0, 0.0),
+            lines: Vec::new(),
+        };
+        let title_w = text::width("Zone (trust 3)", ZONE_FONT * text::BOLD);
+        // Room to the right: the title moves just past the flow.
+        let mut zones = vec![zone(400.0)];
+        place_zone_titles(&mut zones, &[], std::slice::from_ref(&route));
+        assert!(zones[0].title_dx > 40.0, "{}", zones[0].title_dx);
+        assert!(zones[0].title_dx < 60.0, "{}", zones[0].title_dx);
+        // No room: it stays at the left.
+        let mut zones = vec![zone(title_w + 2.0 * ZONE_LABEL_PAD)];
+        place_zone_titles(&mut zones, &[], &[route]);
+        assert_eq!(zones[0].title_dx, ZONE_LABEL_PAD);
     }
 
     #[test]
