@@ -213,18 +213,25 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         let Some(t) = super::stats::zone_title(zb.rect, zb.title_dx, &zb.label) else {
             continue;
         };
+        // A backing only where a flow runs across the title.
+        let backing = if zb.title_crossed {
+            format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>",
+                num(t.x - 2.0),
+                num(t.y),
+                num(t.w + 4.0),
+                num(t.h)
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "<g class=\"zone-title\"><title>Trust zone {} ({}), trust {}</title>\
-             <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\" fill=\"#ffffff\" fill-opacity=\"0.85\"/>\
+            "<g class=\"zone-title\"><title>Trust zone {} ({}), trust {}</title>{backing}\
              <text x=\"{}\" y=\"{}\" font-size=\"{}\" font-weight=\"bold\" fill=\"{ZONE_STROKE}\">{}</text></g>",
             escape(z.name),
             escape(z.id),
             z.trust,
-            num(t.x - 2.0),
-            num(t.y),
-            num(t.w + 4.0),
-            num(t.h),
             num(t.x),
             num(zb.rect.y + 16.0),
             num(ZONE_FONT),

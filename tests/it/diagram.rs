@@ -1239,3 +1239,45 @@ fn the_legend_lists_only_what_the_drawing_has() {
         assert!(!small.contains(item), "self-loop: {item} is not drawn");
     }
 }
+
+#[test]
+fn zone_titles_are_drawn_over_flows_and_one_a_flow_crosses_has_a_backing() {
+    let mut crossed = 0;
+    for dir in every_model() {
+        let model = load(&dir);
+        for direction in [diagram::Orientation::Lr, diagram::Orientation::Tb] {
+            let mut d = Diagram::new(&model, &all()).unwrap();
+            d.direction = direction;
+            let l = layout::layout(&d);
+            let g = diagram::stats::Geometry::of_layout(&d, &l);
+            for z in 0..g.zones.len() {
+                // The measures with this one title alone.
+                let mut alone = g.clone();
+                for (o, other) in alone.zones.iter_mut().enumerate() {
+                    if o != z {
+                        other.title = None;
+                    }
+                }
+                if diagram::stats::measure(&alone).edges_through_titles > 0 {
+                    crossed += 1;
+                    assert!(
+                        l.zones[z].title_crossed,
+                        "{dir} {direction:?}: zone {z}'s title is crossed but has no backing"
+                    );
+                }
+            }
+            let s = svg::render_layout(&d, &l);
+            let titles = s.find("<g class=\"zone-titles\">").expect("a titles group");
+            assert!(
+                s.find("<g class=\"flows\"").unwrap() < titles,
+                "{dir}: titles over flows"
+            );
+            assert_eq!(
+                s.matches("<g class=\"zone-title\">").count(),
+                l.zones.iter().filter(|z| !z.label.is_empty()).count()
+            );
+        }
+    }
+    // The FastAPI model's narrow zones are entered through their titles' rows.
+    assert!(crossed > 0, "the check was exercised");
+}

@@ -157,6 +157,8 @@ pub struct ZoneBox {
     /// Where the title starts, right of the region's left edge: [`ZONE_LABEL_PAD`]
     /// unless a flow's curve runs there.
     pub title_dx: f64,
+    /// Whether a flow's curve runs across the title where it is: it then gets a backing.
+    pub title_crossed: bool,
 }
 
 /// How a flow is drawn.
@@ -655,6 +657,7 @@ fn layout_in(d: &Diagram, tb: bool, plan: Plan) -> Layout {
                 rect,
                 label: String::new(),
                 title_dx: ZONE_LABEL_PAD,
+                title_crossed: false,
             }
         })
         .collect();
@@ -957,28 +960,39 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
     for n in nodes {
         add(n.rect, &mut rows);
     }
+    // Titles as they stand, by the rows they touch.
+    let mut titles: Vec<Option<Rect>> = zones
+        .iter()
+        .map(|z| super::stats::zone_title(z.rect, z.title_dx, &z.label))
+        .collect();
+    let mut title_rows: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
+    for (z, t) in titles.iter().enumerate() {
+        if let Some(t) = t {
+            for row in (t.y / TITLE_ROW).floor() as i64..=(t.bottom() / TITLE_ROW).floor() as i64 {
+                title_rows.entry(row).or_default().push(z);
+            }
+        }
+    }
     for z in 0..zones.len() {
-        let Some(title) =
-            super::stats::zone_title(zones[z].rect, zones[z].title_dx, &zones[z].label)
-        else {
+        let Some(title) = titles[z] else {
             continue;
         };
         let (top, bottom) = (title.y - TITLE_CLEARANCE, title.bottom() + TITLE_CLEARANCE);
+        let row_range = (top / TITLE_ROW).floor() as i64..=(bottom / TITLE_ROW).floor() as i64;
         // What lies across the title's row: x extents, with clearance.
-        let mut taken: Vec<(f64, f64)> = ((top / TITLE_ROW).floor() as i64
-            ..=(bottom / TITLE_ROW).floor() as i64)
+        let mut taken: Vec<(f64, f64)> = row_range
+            .clone()
             .flat_map(|row| rows.get(&row).into_iter().flatten())
             .filter(|r| r.y < bottom && r.bottom() > top)
             .map(|r| (r.x - TITLE_CLEARANCE, r.right() + TITLE_CLEARANCE))
             .collect();
-        for (o, other) in zones.iter().enumerate() {
-            if o != z {
-                if let Some(t) = super::stats::zone_title(other.rect, other.title_dx, &other.label)
-                {
-                    if t.y < bottom && t.bottom() > top {
-                        taken.push((t.x - TITLE_CLEARANCE, t.right() + TITLE_CLEARANCE));
-                    }
-                }
+        let others: std::collections::BTreeSet<usize> = row_range
+            .flat_map(|row| title_rows.get(&row).into_iter().flatten().copied())
+            .filter(|o| *o != z)
+            .collect();
+        for t in others.iter().filter_map(|o| titles[*o]) {
+            if t.y < bottom && t.bottom() > top {
+                taken.push((t.x - TITLE_CLEARANCE, t.right() + TITLE_CLEARANCE));
             }
         }
         if !taken
@@ -1000,6 +1014,9 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
         }
         if x <= last {
             zones[z].title_dx = x - rect.x;
+            titles[z] = Some(Rect { x, ..title });
+        } else {
+            zones[z].title_crossed = true;
         }
     }
 }
@@ -1500,6 +1517,7 @@ mod tests {
             rect: rect(0.0, 0.0, w, 200.0),
             label: "Zone (trust 3)".into(),
             title_dx: ZONE_LABEL_PAD,
+            title_crossed: false,
         };
         // A flow coming down at x = 40 through the title row.
         let route = Route {
@@ -1516,10 +1534,12 @@ mod tests {
         place_zone_titles(&mut zones, &[], std::slice::from_ref(&route));
         assert!(zones[0].title_dx > 40.0, "{}", zones[0].title_dx);
         assert!(zones[0].title_dx < 60.0, "{}", zones[0].title_dx);
+        assert!(!zones[0].title_crossed);
         // No room: it stays at the left.
         let mut zones = vec![zone(title_w + 2.0 * ZONE_LABEL_PAD)];
         place_zone_titles(&mut zones, &[], &[route]);
         assert_eq!(zones[0].title_dx, ZONE_LABEL_PAD);
+        assert!(zones[0].title_crossed, "drawn on a backing");
     }
 
     #[test]
