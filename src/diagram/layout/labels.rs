@@ -7,6 +7,15 @@ use super::{LOOP_REACH, LabelText, NodeBox, Rect, Route};
 /// unreadable anyway, wherever it goes.
 const MAX_HITS: usize = 64;
 
+/// A query that meets more stored rectangles than this in the cells it looks at reports
+/// [`MAX_HITS`] without looking further: the place is crowded. Never reports a crowded
+/// place as free, and keeps thousands of labels piled between two components from
+/// making every query scan all of them.
+const MAX_SCAN: usize = 512;
+
+/// Side of a grid cell, px: about a short label's width, so that a cell holds few.
+const CELL: f64 = 48.0;
+
 /// A coarse grid of rectangles for overlap queries.
 struct Grid {
     cell: f64,
@@ -50,9 +59,14 @@ impl Grid {
     fn hits(&self, r: &Rect) -> usize {
         let (x0, y0, x1, y1) = self.span(r);
         let mut seen: Vec<usize> = Vec::new();
+        let mut scanned = 0;
         for cx in x0..=x1 {
             for cy in y0..=y1 {
                 if let Some(ids) = self.cells.get(&(cx, cy)) {
+                    scanned += ids.len();
+                    if scanned > MAX_SCAN {
+                        return MAX_HITS;
+                    }
                     for &id in ids {
                         if self.rects[id].overlaps(r) && !seen.contains(&id) {
                             seen.push(id);
@@ -133,14 +147,15 @@ pub(super) fn place_labels(
     routes: &mut [Route],
     options: &[Vec<LabelText>],
 ) {
-    let mut fixed = Grid::new(128.0);
+    let mut fixed = Grid::new(CELL);
     for b in nodes {
         fixed.insert(b.rect);
     }
     for t in titles {
         fixed.insert(*t);
     }
-    let mut label_grid = Grid::new(128.0);
+    let mut label_grid = Grid::new(CELL);
+    let mut ring_failures = 0;
     for (r, texts) in routes.iter_mut().zip(options) {
         let mut best: Option<(usize, Rect, usize)> = None;
         'texts: for (k, t) in texts.iter().enumerate() {
@@ -163,7 +178,7 @@ pub(super) fn place_labels(
         }
         // Where no place on or beside the curve is free, the shortest text (its number)
         // moves out from the curve, ring by ring, to the nearest free place.
-        if best.is_some_and(|(c, _, _)| c > 0) {
+        if best.is_some_and(|(c, _, _)| c > 0) && ring_failures < MAX_RING_FAILURES {
             if let Some((k, t)) = texts
                 .iter()
                 .enumerate()
@@ -171,6 +186,8 @@ pub(super) fn place_labels(
             {
                 if let Some(rect) = nearest_free(r, t.w, t.h, &fixed, &label_grid) {
                     best = Some((0, rect, k));
+                } else {
+                    ring_failures += 1;
                 }
             }
         }
@@ -181,6 +198,11 @@ pub(super) fn place_labels(
         }
     }
 }
+
+/// After this many labels found no free place in any ring, the drawing is too crowded
+/// for the search to pay (each costs over a thousand queries): later labels take their
+/// best place on or beside their curve.
+const MAX_RING_FAILURES: usize = 32;
 
 /// How many rings around the curve [`nearest_free`] tries.
 const RINGS: usize = 8;
