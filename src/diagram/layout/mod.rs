@@ -924,23 +924,37 @@ const TITLE_CLEARANCE: f64 = 3.0;
 /// place from the left where no curve, component or other title is, inside its region.
 /// A title with no such place stays at the left.
 fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route]) {
-    // Straight pieces of every curve (16 per Bézier piece, as the measures take
-    // them), by the rows of TITLE_ROW px they touch: (x0, x1, y0, y1) boxes.
-    let mut rows: std::collections::BTreeMap<i64, Vec<Rect>> = Default::default();
-    let add = |r: Rect, rows: &mut std::collections::BTreeMap<i64, Vec<Rect>>| {
-        let (a, b) = (
-            (r.y / TITLE_ROW).floor() as i64,
-            (r.bottom() / TITLE_ROW).floor() as i64,
-        );
-        for row in a..=b {
-            rows.entry(row).or_default().push(r);
-        }
-    };
     if zones.iter().all(|z| z.label.is_empty()) {
         return;
     }
+    let row_of = |y: f64| (y / TITLE_ROW).floor() as i64;
+    // Titles as they stand, and the rows (of TITLE_ROW px) their rows of text touch.
+    let mut titles: Vec<Option<Rect>> = zones
+        .iter()
+        .map(|z| super::stats::zone_title(z.rect, z.title_dx, &z.label))
+        .collect();
+    let wanted: std::collections::BTreeSet<i64> = titles
+        .iter()
+        .flatten()
+        .flat_map(|t| row_of(t.y - TITLE_CLEARANCE)..=row_of(t.bottom() + TITLE_CLEARANCE))
+        .collect();
+    let touches = |y0: f64, y1: f64| wanted.range(row_of(y0)..=row_of(y1)).next().is_some();
+    // Straight pieces of the curves (16 per Bézier piece, as the measures take them)
+    // and the components, by the rows they touch; only those in a title's rows.
+    let mut rows: std::collections::BTreeMap<i64, Vec<Rect>> = Default::default();
+    let add = |r: Rect, rows: &mut std::collections::BTreeMap<i64, Vec<Rect>>| {
+        for row in row_of(r.y)..=row_of(r.bottom()) {
+            rows.entry(row).or_default().push(r);
+        }
+    };
     for route in routes {
         for c in route.pieces() {
+            // A cubic lies within its control points: most miss every title row.
+            let y0 = c.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            let y1 = c.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            if !touches(y0, y1) {
+                continue;
+            }
             let mut prev = c[0];
             for k in 1..=16 {
                 let p = super::stats::cubic_point(&c, k as f64 / 16.0);
@@ -957,14 +971,9 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
             }
         }
     }
-    for n in nodes {
+    for n in nodes.iter().filter(|n| touches(n.rect.y, n.rect.bottom())) {
         add(n.rect, &mut rows);
     }
-    // Titles as they stand, by the rows they touch.
-    let mut titles: Vec<Option<Rect>> = zones
-        .iter()
-        .map(|z| super::stats::zone_title(z.rect, z.title_dx, &z.label))
-        .collect();
     let mut title_rows: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
     for (z, t) in titles.iter().enumerate() {
         if let Some(t) = t {
