@@ -943,8 +943,8 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
     // and the components, by the rows they touch; only those in a title's rows.
     let mut rows: std::collections::BTreeMap<i64, Vec<Rect>> = Default::default();
     let add = |r: Rect, rows: &mut std::collections::BTreeMap<i64, Vec<Rect>>| {
-        for row in row_of(r.y)..=row_of(r.bottom()) {
-            rows.entry(row).or_default().push(r);
+        for row in wanted.range(row_of(r.y)..=row_of(r.bottom())) {
+            rows.entry(*row).or_default().push(r);
         }
     };
     for route in routes {
