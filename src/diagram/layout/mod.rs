@@ -288,8 +288,9 @@ pub fn layout(d: &Diagram) -> Layout {
 /// How cycles are broken before layering.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Breaking {
-    /// The back edges of a depth-first search: in model order for 0, else in an order
-    /// shuffled from this seed; the greedy order where the search gives too many layers.
+    /// The back edges of a depth-first search: in model order for 0 (and then the
+    /// greedy order instead where the search gives too many layers), else in an order
+    /// shuffled from this seed (squeezed to the layer cap like any other).
     Search(u64),
     /// The greedy order of Eades, Lin and Smyth.
     Greedy,
@@ -299,7 +300,8 @@ enum Breaking {
 #[derive(Clone, Copy, Debug)]
 struct Plan {
     breaking: Breaking,
-    /// Order layers with the full search (restarts, sifting), not a quick one.
+    /// Order layers with the full search (a second start from model order, sifting,
+    /// unbounded transposition), not a quick one.
     thorough: bool,
 }
 
@@ -911,10 +913,6 @@ pub(crate) struct LabelText {
     pub h: f64,
 }
 
-/// The texts a flow's label may take, best first: for [`Labels::Auto`] and
-/// [`Labels::Name`] the name on one or two lines where it fits whole, then (name only)
-/// cut to fit; for [`Labels::Protocol`] number and protocol cut to fit; last, in every
-/// mode, the bare number, for when nothing longer finds a free place.
 /// Rows of this height index the pieces of the drawn curves for [`place_zone_titles`].
 const TITLE_ROW: f64 = 32.0;
 /// Room kept between a zone title and a curve beside it.
@@ -977,7 +975,7 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
     let mut title_rows: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
     for (z, t) in titles.iter().enumerate() {
         if let Some(t) = t {
-            for row in (t.y / TITLE_ROW).floor() as i64..=(t.bottom() / TITLE_ROW).floor() as i64 {
+            for row in row_of(t.y)..=row_of(t.bottom()) {
                 title_rows.entry(row).or_default().push(z);
             }
         }
@@ -987,7 +985,7 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
             continue;
         };
         let (top, bottom) = (title.y - TITLE_CLEARANCE, title.bottom() + TITLE_CLEARANCE);
-        let row_range = (top / TITLE_ROW).floor() as i64..=(bottom / TITLE_ROW).floor() as i64;
+        let row_range = row_of(top)..=row_of(bottom);
         // What lies across the title's row: x extents, with clearance.
         let mut taken: Vec<(f64, f64)> = row_range
             .clone()
@@ -1030,6 +1028,10 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
     }
 }
 
+/// The texts a flow's label may take, best first: for [`Labels::Auto`] and
+/// [`Labels::Name`] the name on one or two lines where it fits whole, then (name only)
+/// cut to fit; for [`Labels::Protocol`] number and protocol cut to fit; last, in every
+/// mode, the bare number, for when nothing longer finds a free place.
 fn label_choices(e: &super::Edge, mode: Labels) -> Vec<LabelText> {
     let mark = if e.uncovered > 0 { MARK_W } else { 0.0 };
     let budget = LABEL_BUDGET - mark;

@@ -19,6 +19,9 @@ const TRANSPOSE_MAX_PRODUCT: usize = 256;
 /// Sifting (each node tried at every place in its zone strip) runs while the sum over
 /// layers of the squared layer sizes is at most this: its cost grows with that sum.
 const SIFT_UP_TO: usize = 400_000;
+/// In drawings small enough to sift, one sweep in this many also swaps neighbours that
+/// cross as often either way, to leave a plateau.
+const TIE_SWAPS_EVERY: usize = 4;
 /// Sifting follows every this many sweeps.
 const SIFT_EVERY: usize = 4;
 /// Sifting passes over all layers on the best order, at most, after the sweeps.
@@ -382,7 +385,8 @@ fn order_from(g: &Graph, layers: usize, start: Start, thorough: bool) -> (Vec<Ve
             }
         }
         if g.layer.len() <= TRANSPOSE_EVERY_SWEEP_UP_TO {
-            transpose(g, &mut order, &mut pos, sifting, sifting && sweep % 4 == 1);
+            let ties = sifting && sweep % TIE_SWAPS_EVERY == 1;
+            transpose(g, &mut order, &mut pos, sifting, ties);
         }
         if sifting && sweep % SIFT_EVERY == SIFT_EVERY - 1 {
             sift(g, &mut order, &mut pos, downward);

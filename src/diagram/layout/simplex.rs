@@ -169,7 +169,6 @@ fn improve(
         depth[root] = 0;
         stack.clear();
         stack.push((root, 0));
-        low[root] = 0;
         while let Some(top) = stack.last_mut() {
             let (v, next) = *top;
             if next == 0 {
@@ -268,7 +267,7 @@ mod tests {
 
     #[test]
     fn a_long_source_flow_is_pulled_next_to_its_target() {
-        // 0 -> 1 -> 2 -> 3 and 4 -> 3, 5 -> 4, 5 -> 0 ... with 4 at layer 0 the flow
+        // 0 -> 1 -> 2 -> 3 and 4 -> 3: with 4 at layer 0 the flow
         // 4 -> 3 spans three layers; the optimum puts 4 at layer 2.
         let edges = [(0, 1), (1, 2), (2, 3), (4, 3)];
         let mut layer = vec![0, 1, 2, 3, 0];
