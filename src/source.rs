@@ -46,6 +46,32 @@ impl Span {
     }
 }
 
+/// Where a parsed text begins: its file, and the byte offset of its first byte in that
+/// file. A large file is parsed in pieces, and the parser's ranges are relative to the
+/// piece; an origin turns them into spans of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub file: FileId,
+    pub offset: usize,
+}
+
+impl Origin {
+    /// The span of `range`, a range of the parsed text.
+    pub fn span(self, range: Range<usize>) -> Span {
+        Span::new(
+            self.file,
+            range.start + self.offset..range.end + self.offset,
+        )
+    }
+}
+
+impl From<FileId> for Origin {
+    /// A whole file: ranges are the file's own.
+    fn from(file: FileId) -> Origin {
+        Origin { file, offset: 0 }
+    }
+}
+
 /// A value together with where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sp<T> {

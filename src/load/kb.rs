@@ -631,7 +631,7 @@ pub fn read_pattern(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opt
 }
 
 fn read_applies_to(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Option<Selectors> {
-    let file = r.file();
+    let file = r.origin();
     let Some(value) = r.optional_value("applies-to") else {
         diags.push(
             Diagnostic::at(
@@ -651,7 +651,7 @@ fn read_applies_to(r: &mut TableReader<'_, '_>, diags: &mut Diagnostics) -> Opti
             diags.push(
                 Diagnostic::at(
                     Code::InvalidValue,
-                    Span::new(file, value.span()),
+                    file.span(value.span()),
                     "`applies-to` lists no selector, so the pattern could never apply",
                 )
                 .with_label("empty list"),
@@ -805,7 +805,7 @@ fn endpoint(
         "either" => "flow endpoint selector",
         _ => "flow destination selector",
     };
-    let Some(mut t) = TableReader::of_value(r.file(), value, what, diags) else {
+    let Some(mut t) = TableReader::of_value(r.origin(), value, what, diags) else {
         *ok = false;
         return None;
     };
@@ -853,7 +853,7 @@ fn trust_condition(
 ) -> Option<Sp<TrustSpec>> {
     let value = r.optional_value("zone-trust")?;
     if let DeValue::String(name) = value.get_ref() {
-        let span = Span::new(r.file(), value.span());
+        let span = r.origin().span(value.span());
         let name = name.trim();
         if TRUST_LEVELS.iter().any(|(n, _)| *n == name) {
             return Some(Sp::new(TrustSpec::Named(name.to_string()), span));
@@ -888,17 +888,17 @@ pub fn read_trust_levels(
     let Some(value) = r.optional_value("trust-levels") else {
         return levels;
     };
-    let Some(mut t) = TableReader::of_value(r.file(), value, "trust-levels table", diags) else {
+    let Some(mut t) = TableReader::of_value(r.origin(), value, "trust-levels table", diags) else {
         return levels;
     };
     for (name, _) in TRUST_LEVELS {
         let Some(v) = t.optional_value(name) else {
             continue;
         };
-        let Some(inner) = TableReader::of_value(t.file(), v, "trust range", diags) else {
+        let Some(inner) = TableReader::of_value(t.origin(), v, "trust range", diags) else {
             continue;
         };
-        let span = Span::new(t.file(), v.span());
+        let span = t.origin().span(v.span());
         let mut ok = true;
         let range = trust_range_table(inner, span, diags, &mut ok);
         match name {
@@ -921,7 +921,8 @@ fn classifications(
     if let Some(value) = r.optional_value("data-classification")
         && matches!(value.get_ref(), DeValue::Table(_))
     {
-        let Some(mut t) = TableReader::of_value(r.file(), value, "classification threshold", diags)
+        let Some(mut t) =
+            TableReader::of_value(r.origin(), value, "classification threshold", diags)
         else {
             *ok = false;
             return Vec::new();
@@ -992,7 +993,7 @@ fn trust_range(
     ok: &mut bool,
 ) -> Option<Sp<TrustRange>> {
     let value = r.optional_value("zone-trust")?;
-    let Some(t) = TableReader::of_value(r.file(), value, "trust range", diags) else {
+    let Some(t) = TableReader::of_value(r.origin(), value, "trust range", diags) else {
         *ok = false;
         return None;
     };

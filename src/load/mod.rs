@@ -10,6 +10,7 @@ pub mod bundled;
 mod discover;
 pub mod kb;
 pub mod limits;
+mod pieces;
 pub mod raw;
 pub mod reader;
 
@@ -26,7 +27,7 @@ use self::raw::{
 };
 use self::reader::{TableReader, type_name};
 use crate::diag::{Code, Diagnostic, Diagnostics, Location};
-use crate::source::{FileId, Sources, Span};
+use crate::source::{FileId, Origin, Sources, Span};
 
 /// What loading a model folder produced.
 #[derive(Debug, Default)]
@@ -250,12 +251,42 @@ fn read_file(id: FileId, file: &ModelFile, overlay: &Overlay) -> Parsed {
 }
 
 fn parse_text(id: FileId, is_manifest: bool, text: String) -> Parsed {
+    if !is_manifest && let Some((raw, diags)) = parse_in_pieces(id, &text, pieces::PIECE_BYTES) {
+        return Parsed { text, raw, diags };
+    }
     let mut raw = RawModel::default();
     let mut diags = Diagnostics::default();
     parse_document(id, &text, &mut diags, |doc, span, diags| {
-        read_document(id, doc, span, is_manifest, &mut raw, diags);
+        read_document(id.into(), doc, span, is_manifest, &mut raw, diags);
     });
     Parsed { text, raw, diags }
+}
+
+/// Parses and reads an entity file in pieces of about `piece` bytes (see [`pieces`]), or
+/// `None` when it is not cut or its pieces do not add up to the file: then it is parsed
+/// as a whole, which also reports its syntax errors.
+fn parse_in_pieces(id: FileId, text: &str, piece: usize) -> Option<(RawModel, Diagnostics)> {
+    let starts = pieces::starts(text, piece, ENTITY_TABLES);
+    if starts.len() < 2 || limits::scan(id, text).is_some() {
+        return None;
+    }
+    let mut raw = RawModel::default();
+    let mut diags = Diagnostics::default();
+    let mut seen = pieces::SeenKeys::default();
+    for range in pieces::ranges(text, &starts) {
+        let origin = Origin {
+            file: id,
+            offset: range.start,
+        };
+        let part = &text[range];
+        let (doc, errors) = DeTable::parse_recoverable(part);
+        if !errors.is_empty() || !seen.add(part, doc.get_ref()) {
+            return None;
+        }
+        let span = origin.span(doc.span());
+        read_document(origin, doc.get_ref(), span, false, &mut raw, &mut diags);
+    }
+    Some((raw, diags))
 }
 
 /// Parses one TOML document and hands its root table to `read`; syntax errors are
@@ -293,7 +324,7 @@ fn syntax_message(e: &toml::de::Error) -> String {
 }
 
 fn read_document(
-    file: FileId,
+    file: Origin,
     doc: &DeTable<'_>,
     span: Span,
     is_manifest: bool,
@@ -377,12 +408,12 @@ fn manifest_table<T>(
     read: impl FnOnce(&mut TableReader<'_, '_>, &mut Diagnostics) -> Option<T>,
     diags: &mut Diagnostics,
 ) -> Option<T> {
-    let file = r.file();
+    let file = r.origin();
     let Some(value) = r.optional_value(key) else {
         diags.push(
             Diagnostic::at(
                 Code::MissingField,
-                Span::new(file, 0..0),
+                Span::new(file.file, 0..0),
                 format!("{file_name} has no [{key}] table"),
             )
             .with_label(format!("[{key}] expected"))
@@ -398,7 +429,7 @@ fn manifest_table<T>(
 
 /// The entries of an array of tables (`[[key]]`), or a report that `value` is not one.
 fn array_of_tables<'t, 'i>(
-    file: FileId,
+    file: impl Into<Origin>,
     key: &str,
     value: &'t toml::Spanned<DeValue<'i>>,
     diags: &mut Diagnostics,
@@ -409,7 +440,7 @@ fn array_of_tables<'t, 'i>(
     diags.push(
         Diagnostic::at(
             Code::InvalidType,
-            Span::new(file, value.span()),
+            file.into().span(value.span()),
             format!(
                 "`{key}` must be an array of tables, found {}",
                 type_name(value.get_ref())
@@ -439,6 +470,86 @@ fn entity_name(key: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The whole parse of `text`, as an entity file, and the parse in pieces of `piece`
+    /// bytes (`None` when the file is not cut or falls back), each as the debug text of
+    /// what was read and the sorted diagnostics.
+    fn both_ways(text: &str, piece: usize) -> (String, Option<String>) {
+        let id = FileId::from_index(0);
+        let show = |raw: &mut RawModel, mut diags: Diagnostics| {
+            diags.sort();
+            let unreadable: std::collections::BTreeSet<String> =
+                raw.unreadable_ids.drain().collect();
+            format!("{raw:?}\n{unreadable:?}\n{diags:?}")
+        };
+        let mut whole = parse_text(id, false, text.to_string());
+        let pieces = parse_in_pieces(id, text, piece).map(|(mut raw, diags)| show(&mut raw, diags));
+        (show(&mut whole.raw, whole.diags), pieces)
+    }
+
+    #[test]
+    fn files_read_in_pieces_read_as_the_whole_file_does() {
+        let mut files = Vec::new();
+        let mut dirs = vec![
+            std::path::PathBuf::from("catalog"),
+            std::path::PathBuf::from("tests/fixtures"),
+        ];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "toml")
+                    && !path.ends_with(MANIFEST)
+                    && !path.ends_with(KB_MANIFEST)
+                {
+                    files.push(path);
+                }
+            }
+        }
+        let mut cut = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let (whole, pieces) = both_ways(&text, 1);
+            if let Some(pieces) = pieces {
+                assert_eq!(pieces, whole, "{}", path.display());
+                cut += 1;
+            }
+        }
+        assert!(cut > 50, "only {cut} of {} files were cut", files.len());
+    }
+
+    #[test]
+    fn files_whose_pieces_do_not_add_up_are_read_whole() {
+        let flow =
+            |id: &str| format!("[[flow]]\nid = \"{id}\"\nname = \"F\"\nfrom = \"a\"\nto = \"b\"\n");
+        let cases = [
+            // A cut inside a multi-line string: the first piece does not parse.
+            format!(
+                "{}description = \"\"\"\n[[flow]]\n\"\"\"\n{}",
+                flow("f1"),
+                flow("f2")
+            ),
+            // An inline array that a header later extends: an error of the whole file.
+            format!("flow = [{{ id = \"f0\" }}]\n{}", flow("f1")),
+            // A table defined twice, in different pieces.
+            format!("[extra]\nx = 1\n{}[extra]\ny = 2\n", flow("f1")),
+            // A syntax error in a later piece: reported where it is in the file.
+            format!("{}{}id = = 1\n", flow("f1"), flow("f2")),
+        ];
+        for text in &cases {
+            let (whole, pieces) = both_ways(text, 1);
+            assert!(pieces.is_none(), "{text}\nwas read in pieces");
+            assert!(!whole.is_empty());
+        }
+        // And a cut file's spans are positions in the whole file.
+        let text = format!("{}{}", flow("f1"), flow("f2"));
+        let (raw, _) = parse_in_pieces(FileId::from_index(0), &text, 1).unwrap();
+        let second = &raw.flow[1].id;
+        assert_eq!(&text[second.span.range()], "\"f2\"");
+    }
 
     #[test]
     fn overlaid_texts_replace_files_and_add_only_files_the_walk_would_read() {

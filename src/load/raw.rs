@@ -723,7 +723,7 @@ pub fn requires(
     let Some(value) = r.optional_value("requires") else {
         return Some(out);
     };
-    let mut t = TableReader::of_value(r.file(), value, "requires table", diags)?;
+    let mut t = TableReader::of_value(r.origin(), value, "requires table", diags)?;
     let encrypted = t.optional::<bool>("encrypted", diags);
     let authenticated = t.optional::<bool>("authenticated", diags);
     let before = diags.count(crate::diag::Severity::Error);

@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::diag::{Code, Diagnostic, Diagnostics, quoted_list, suggest};
 use crate::kinds::{Choice, Date, ModelState};
-use crate::source::{FileId, Sp, Span};
+use crate::source::{Origin, Sp, Span};
 
 /// The TOML type name of a value, as messages say it.
 pub fn type_name(value: &DeValue<'_>) -> &'static str {
@@ -152,7 +152,7 @@ impl<T: Choice> FromToml for OneOf<T> {
 
 /// Reads the keys of one TOML table and reports the ones nobody asked for.
 pub struct TableReader<'t, 'i> {
-    file: FileId,
+    origin: Origin,
     table: &'t DeTable<'i>,
     span: Span,
     /// "component", for messages.
@@ -164,9 +164,14 @@ pub struct TableReader<'t, 'i> {
 }
 
 impl<'t, 'i> TableReader<'t, 'i> {
-    pub fn new(file: FileId, table: &'t DeTable<'i>, span: Span, what: &'static str) -> Self {
+    pub fn new(
+        origin: impl Into<Origin>,
+        table: &'t DeTable<'i>,
+        span: Span,
+        what: &'static str,
+    ) -> Self {
         TableReader {
-            file,
+            origin: origin.into(),
             table,
             span,
             what,
@@ -178,14 +183,15 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// Reads a table value, or reports that the value is not a table.
     pub fn of_value(
-        file: FileId,
+        origin: impl Into<Origin>,
         value: &'t Spanned<DeValue<'i>>,
         what: &'static str,
         diags: &mut Diagnostics,
     ) -> Option<Self> {
-        let span = Span::new(file, value.span());
+        let origin = origin.into();
+        let span = origin.span(value.span());
         match value.get_ref() {
-            DeValue::Table(t) => Some(TableReader::new(file, t, span, what)),
+            DeValue::Table(t) => Some(TableReader::new(origin, t, span, what)),
             other => {
                 diags.push(
                     Diagnostic::at(
@@ -251,7 +257,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         value: &Spanned<DeValue<'_>>,
         diags: &mut Diagnostics,
     ) -> Option<Sp<T>> {
-        let span = Span::new(self.file, value.span());
+        let span = self.origin.span(value.span());
         match T::from_toml(value.get_ref()) {
             Ok(v) => Some(Sp::new(v, span)),
             Err(Mismatch::Type { help }) => {
@@ -318,7 +324,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         let Some(value) = self.raw(key) else {
             return Ok(None);
         };
-        let span = Span::new(self.file, value.span());
+        let span = self.origin.span(value.span());
         let DeValue::Array(items) = value.get_ref() else {
             diags.push(
                 Diagnostic::at(
@@ -361,7 +367,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
         let Some(value) = self.raw(key) else {
             return Vec::new();
         };
-        let span = Span::new(self.file, value.span());
+        let span = self.origin.span(value.span());
         match value.get_ref() {
             DeValue::Array(items) if items.is_empty() => {
                 diags.push(
@@ -385,7 +391,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
 
     /// The span of a key's value, if the key is there; the key is not counted as read.
     pub fn value_span(&self, key: &str) -> Option<Span> {
-        self.table.get(key).map(|v| Span::new(self.file, v.span()))
+        self.table.get(key).map(|v| self.origin.span(v.span()))
     }
 
     /// Counts `keys` as known without reading them (their errors are someone else's).
@@ -393,9 +399,10 @@ impl<'t, 'i> TableReader<'t, 'i> {
         self.requested.extend_from_slice(keys);
     }
 
-    /// The file the table is in.
-    pub fn file(&self) -> FileId {
-        self.file
+    /// Where the text the table was parsed from begins: spans of values read by hand
+    /// go through it.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
 
     /// A required array with at least one element.
@@ -440,7 +447,7 @@ impl<'t, 'i> TableReader<'t, 'i> {
             if self.requested.contains(&name) {
                 continue;
             }
-            let span = Span::new(self.file, key.span());
+            let span = self.origin.span(key.span());
             let mut d = Diagnostic::at(
                 Code::UnknownField,
                 span,
