@@ -3,19 +3,20 @@
 //! Built-in templates and site assets are embedded at compile time ([`theme`]); a user
 //! folder given with `--templates` replaces any of them by file name. Templates see only
 //! the view structs of [`view`], never the model. A document is a root template and its
-//! sections; the sections are rendered in parallel, then handed to the root. This module
+//! sections; the sections are rendered one after another, each with a context of only
+//! the values its template reads ([`reads`]), then handed to the root. This module
 //! returns text; writing it anywhere is the caller's business.
 
 pub mod escape;
 mod filters;
 pub mod markdown;
+mod reads;
 pub mod theme;
 mod tidy;
 pub mod view;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -43,17 +44,18 @@ const SECTIONS: [&str; 7] = [
     "conclusion",
 ];
 
-/// The sections by the time they take on a typical model, longest first. Coverage lists
-/// every threat and every finding; the flows section every flow and the threats on them;
-/// the components section every threat again.
-const LARGEST_FIRST: [&str; 7] = [
-    "coverage",
-    "flows",
-    "components",
-    "mitigations",
-    "overview",
+/// The order sections are rendered in. Each section's context holds only what its
+/// template reads, and a value is dropped once no section after it reads it, so the
+/// order decides how many of the large lists (`threats`, `flows`, `mitigations`,
+/// `components`) are held at once: at most two or three, never all.
+const RENDER_ORDER: [&str; 7] = [
     "introduction",
     "conclusion",
+    "overview",
+    "components",
+    "mitigations",
+    "coverage",
+    "flows",
 ];
 
 impl Format {
@@ -141,26 +143,71 @@ impl Renderer {
             .map_err(|e| template_error(name, e))
     }
 
-    /// Renders `view` as a `format` document: the sections in parallel, then the root.
+    /// Renders `view` as a `format` document: the sections, then the root.
+    ///
+    /// Each template gets a context of only the values it reads, built from the view
+    /// when first needed and dropped after the last template that reads it: the
+    /// template engine's copy of a large model's lists is several times the view, and
+    /// no section reads them all.
     pub fn render(&self, format: Format, view: &ReportView<'_>) -> Result<String, RenderError> {
         let root_name = format.root();
-        let mut context = context_of(view).map_err(|e| template_error(&root_name, e))?;
-        if format == Format::Html {
-            context.insert("css", self.theme.asset_text("style.css"));
-            context.insert("csp", CSP_PLACEHOLDER);
-        }
         let mut sections = format.sections();
-        // Two threads take sections from a queue: largest first, so that neither is left
-        // with a large one at the end while the other idles.
-        sections.sort_by_key(|(name, _)| LARGEST_FIRST.iter().position(|s| s == name));
-        let names: Vec<&str> = sections.iter().map(|(_, t)| t.as_str()).collect();
-        let texts = self.render_all(&names, &context)?;
+        sections.sort_by_key(|(name, _)| RENDER_ORDER.iter().position(|s| s == name));
+        let builtin_root = self.theme.is_builtin(&root_name);
+        // The templates in the order they are rendered: a built-in root first (it only
+        // places markers where the sections go), a user's root last (it gets the text).
+        let mut order: Vec<&str> = sections.iter().map(|(_, t)| t.as_str()).collect();
+        if builtin_root {
+            order.insert(0, &root_name);
+        } else {
+            order.push(&root_name);
+        }
+        let mut values = Values::new(view, order.iter().map(|t| self.reads(t)).collect());
+        let mut extra = Context::new();
+        if format == Format::Html {
+            extra.insert("css", self.theme.asset_text("style.css"));
+            extra.insert("csp", CSP_PLACEHOLDER);
+        }
+        let mut frame = None;
+        if builtin_root {
+            let markers: BTreeMap<&str, String> = sections
+                .iter()
+                .map(|(name, _)| (*name, section_marker(name)))
+                .collect();
+            let mut context = values.next_context(&extra)?;
+            context.insert("sections", &markers);
+            frame = Some(self.render_template(&root_name, &context)?);
+        }
+        let mut texts = Vec::with_capacity(sections.len());
+        for (_, template) in &sections {
+            let context = values.next_context(&extra)?;
+            texts.push(self.render_template(template, &context)?);
+        }
         let named: Vec<(&str, &str)> = sections
             .iter()
             .zip(&texts)
             .map(|((name, _), text)| (*name, text.as_str()))
             .collect();
-        let pieces = self.root_pieces(&root_name, &context, &named)?;
+        let spliced = frame.and_then(|frame| Pieces::splice(frame, &named));
+        let pieces = match spliced {
+            Some(pieces) => pieces,
+            None => {
+                // A user's root gets the sections' text and what it reads; so does the
+                // built-in one when the data happens to contain a marker (it was
+                // rendered first, so its values have to be built again).
+                let mut context = if builtin_root {
+                    values.context_of_all(&extra)?
+                } else {
+                    values.next_context(&extra)?
+                };
+                let map: BTreeMap<&str, &str> = named.iter().copied().collect();
+                context.insert("sections", &map);
+                Pieces {
+                    frame: self.render_template(&root_name, &context)?,
+                    spans: Vec::new(),
+                }
+            }
+        };
         let mut text = match format {
             Format::Markdown => {
                 let mut tidy = Tidy::with_capacity(pieces.len());
@@ -174,8 +221,7 @@ impl Renderer {
             }
         };
         drop(pieces);
-        // Freeing a large context and the sections takes a while; let another thread do it.
-        std::thread::spawn(move || drop((context, texts)));
+        drop(texts);
         if format == Format::Html {
             let csp = content_security_policy(&text);
             if let Some(at) = text.find(CSP_PLACEHOLDER) {
@@ -185,68 +231,15 @@ impl Renderer {
         Ok(text)
     }
 
-    /// The root template rendered around `sections` (name, text).
-    ///
-    /// Handing the sections to tera would copy the whole document twice (into the
-    /// context, then into tera's output), so when the root is the built-in one, whose only
-    /// use of a section is to print it as it is, it is rendered with a marker in place of
-    /// each section and the sections are spliced in at the markers. A root from the
-    /// user's theme, or a marker that the data happens to contain, gets the real thing.
-    fn root_pieces<'s>(
-        &self,
-        root_name: &str,
-        context: &Context,
-        sections: &[(&str, &'s str)],
-    ) -> Result<Pieces<'s>, RenderError> {
-        let mut root = context.clone();
-        if self.theme.is_builtin(root_name) {
-            let markers: BTreeMap<&str, String> = sections
-                .iter()
-                .map(|(name, _)| (*name, section_marker(name)))
-                .collect();
-            root.insert("sections", &markers);
-            let frame = self.render_template(root_name, &root)?;
-            if let Some(pieces) = Pieces::splice(frame, sections) {
-                return Ok(pieces);
-            }
+    /// The context values template `name` can read.
+    fn reads(&self, name: &str) -> Vec<&'static str> {
+        match reads::reads(&self.theme.templates, name) {
+            Some(names) => view::CONTEXT_KEYS
+                .into_iter()
+                .filter(|k| names.contains(k))
+                .collect(),
+            None => view::CONTEXT_KEYS.to_vec(),
         }
-        let map: BTreeMap<&str, &str> = sections.iter().copied().collect();
-        root.insert("sections", &map);
-        let text = self.render_template(root_name, &root)?;
-        Ok(Pieces {
-            frame: text,
-            spans: Vec::new(),
-        })
-    }
-
-    /// Renders several templates with one context, on two threads; results in order.
-    pub fn render_all(
-        &self,
-        names: &[&str],
-        context: &Context,
-    ) -> Result<Vec<String>, RenderError> {
-        let next = AtomicUsize::new(0);
-        let rendered: Vec<(usize, Result<String, RenderError>)> = std::thread::scope(|scope| {
-            let worker = || {
-                let mut mine = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(name) = names.get(i) else {
-                        break mine;
-                    };
-                    mine.push((i, self.render_template(name, context)));
-                }
-            };
-            let helper = scope.spawn(worker);
-            let mut all = worker();
-            all.extend(helper.join().unwrap_or_default());
-            all
-        });
-        let mut texts = vec![String::new(); names.len()];
-        for (i, text) in rendered {
-            texts[i] = text?;
-        }
-        Ok(texts)
     }
 }
 
@@ -332,22 +325,59 @@ fn style_elements(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// The template context of a view, serialised on two threads: the largest lists on one,
-/// everything else on the other.
-fn context_of(view: &ReportView<'_>) -> tera::TeraResult<Context> {
-    std::thread::scope(|scope| {
-        let big = scope.spawn(|| {
-            let mut c = Context::new();
-            c.insert("flows", &view.flows);
-            c.insert("components", &view.components);
-            c
-        });
-        let mut context = Context::from_serialize(&view.without_largest_lists())?;
-        if let Ok(big) = big.join() {
-            context.extend(big);
+/// The context values of a view, each built when a template first reads it and dropped
+/// after the last template that reads it.
+struct Values<'v, 'a> {
+    view: &'v ReportView<'a>,
+    /// What each template reads, in rendering order; the front one is next.
+    plan: std::collections::VecDeque<Vec<&'static str>>,
+    built: BTreeMap<&'static str, tera::Value>,
+}
+
+impl<'v, 'a> Values<'v, 'a> {
+    fn new(view: &'v ReportView<'a>, plan: Vec<Vec<&'static str>>) -> Self {
+        Values {
+            view,
+            plan: plan.into(),
+            built: BTreeMap::new(),
+        }
+    }
+
+    /// The context of the next template in the plan: `extra` and what it reads. Values
+    /// no later template reads are dropped from the cache.
+    fn next_context(&mut self, extra: &Context) -> Result<Context, RenderError> {
+        let keys = self.plan.pop_front().unwrap_or_default();
+        let mut context = extra.clone();
+        for key in keys {
+            context.insert_value(key, self.value(key)?);
+        }
+        let plan = &self.plan;
+        self.built
+            .retain(|key, _| plan.iter().any(|later| later.contains(key)));
+        Ok(context)
+    }
+
+    /// A context of every value, for a root template whose sections are not spliced.
+    fn context_of_all(&mut self, extra: &Context) -> Result<Context, RenderError> {
+        let mut context = extra.clone();
+        for key in view::CONTEXT_KEYS {
+            context.insert_value(key, self.value(key)?);
         }
         Ok(context)
-    })
+    }
+
+    fn value(&mut self, key: &'static str) -> Result<tera::Value, RenderError> {
+        if let Some(v) = self.built.get(key) {
+            return Ok(v.clone());
+        }
+        let value = self
+            .view
+            .value_of(key)
+            .unwrap_or_else(|| Ok(tera::Value::none()))
+            .map_err(|e| template_error(key, e))?;
+        self.built.insert(key, value.clone());
+        Ok(value)
+    }
 }
 
 #[cfg(test)]
@@ -485,6 +515,63 @@ mod tests {
                 "{root}: the spliced report differs with a marker in the data"
             );
         }
+    }
+
+    #[test]
+    fn the_context_keys_are_the_view_s_fields_and_each_has_a_value() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(5)).unwrap();
+        let today = crate::model::Date::parse("2026-11-27").unwrap();
+        let project = crate::open(dir.path());
+        let model = project.model.as_ref().expect("generated model loads");
+        let view = ReportView::new(ReportInput {
+            model,
+            sources: &project.sources,
+            today,
+            generated: None,
+            findings: &[],
+            mermaid: None,
+            svg: None,
+            detail: crate::render::view::Detail::Full,
+        });
+        let whole = serde_json::to_value(&view).unwrap();
+        let fields: Vec<&str> = whole
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut keys = view::CONTEXT_KEYS.to_vec();
+        keys.sort_unstable();
+        assert_eq!(fields, keys, "serde_json sorts its keys");
+        for key in view::CONTEXT_KEYS {
+            let value = view.value_of(key).expect(key).unwrap();
+            let json = serde_json::to_value(&value).unwrap();
+            assert_eq!(json, whole[key], "{key}");
+        }
+        assert!(view.value_of("sections").is_none());
+    }
+
+    /// A section override that reads a value its built-in template does not (here
+    /// `findings` and `mitigations` in the flows section) gets it.
+    #[test]
+    fn an_override_gets_what_it_reads() {
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-flows.md.tera".into(),
+            "{% include \"mine.tera\" %}".into(),
+        );
+        theme.templates.insert(
+            "mine.tera".into(),
+            "FLOWS {{ flows | length }} FINDINGS {{ findings | length }} M {{ mitigations | length }}".into(),
+        );
+        let renderer = Renderer::with_theme(theme).unwrap();
+        let builtin = Renderer::new(None).unwrap();
+        let [mine, _] = reports([&renderer, &builtin], Format::Markdown, None);
+        let line = mine.lines().find(|l| l.starts_with("FLOWS")).expect(&mine);
+        let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+        assert_eq!(numbers.len(), 3, "{line}");
+        assert!(numbers.iter().all(|n| *n > 0), "{line}");
     }
 
     #[test]

@@ -563,92 +563,90 @@ pub struct FindingView<'a> {
     pub column: Option<usize>,
 }
 
-/// A [`ReportView`] without its two largest lists, which the renderer
-/// serialises on another thread.
-#[derive(Serialize)]
-pub struct ViewWithoutLargestLists<'v, 'a> {
-    pub detail: &'static str,
-    pub project: &'v ProjectView<'a>,
-    pub today: &'v str,
-    pub generated: &'v Option<String>,
-    pub summary: &'v Summary,
-    pub zones: &'v [ZoneView<'a>],
-    pub assets: &'v [AssetView<'a>],
-    #[serde(serialize_with = "threats_for_templates")]
-    pub threats: &'v [ThreatView<'a>],
-    #[serde(serialize_with = "mitigations_for_templates")]
-    pub mitigations: &'v [MitigationView<'a>],
-    pub acceptances: &'v [AcceptanceView<'a>],
-    pub flow_threats: &'v [usize],
-    pub flow_mitigations: &'v [usize],
-    pub states: &'v [StateCount],
-    pub uncovered: &'v [usize],
-    pub by_risk: &'v [usize],
-    pub risk_summary: &'v [RiskCount],
-    pub attack_paths: &'v [PathView<'a>],
-    pub categories: &'v [CategoryCount],
-    pub findings: &'v [FindingView<'a>],
-    pub mermaid: &'v Option<String>,
-    pub svg: &'v Option<String>,
-    pub reviews: &'v [ReviewView<'a>],
-    pub knowledge: &'v KnowledgeView<'a>,
+/// The names of a report context's top-level values: the fields of [`ReportView`], in
+/// their order.
+pub const CONTEXT_KEYS: [&str; 25] = [
+    "detail",
+    "project",
+    "today",
+    "generated",
+    "summary",
+    "zones",
+    "components",
+    "assets",
+    "flows",
+    "threats",
+    "mitigations",
+    "acceptances",
+    "flow_threats",
+    "flow_mitigations",
+    "states",
+    "uncovered",
+    "by_risk",
+    "risk_summary",
+    "attack_paths",
+    "categories",
+    "findings",
+    "mermaid",
+    "svg",
+    "reviews",
+    "knowledge",
+];
+
+/// Threats as templates get them (see `threats_for_templates`).
+struct TemplateThreats<'v, 'a>(&'v [ThreatView<'a>]);
+
+impl Serialize for TemplateThreats<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        threats_for_templates(self.0, s)
+    }
 }
 
-impl<'a> ReportView<'a> {
-    /// Everything but `flows` and `components`.
-    pub fn without_largest_lists(&self) -> ViewWithoutLargestLists<'_, 'a> {
-        let ReportView {
-            detail,
-            project,
-            today,
-            generated,
-            summary,
-            zones,
-            components: _,
-            assets,
-            flows: _,
-            threats,
-            mitigations,
-            acceptances,
-            flow_threats,
-            flow_mitigations,
-            states,
-            uncovered,
-            by_risk,
-            risk_summary,
-            attack_paths,
-            categories,
-            findings,
-            mermaid,
-            svg,
-            reviews,
-            knowledge,
-        } = self;
-        ViewWithoutLargestLists {
-            detail,
-            project,
-            today,
-            generated,
-            summary,
-            zones,
-            assets,
-            threats,
-            mitigations,
-            acceptances,
-            flow_threats,
-            flow_mitigations,
-            states,
-            uncovered,
-            by_risk,
-            risk_summary,
-            attack_paths,
-            categories,
-            findings,
-            mermaid,
-            svg,
-            reviews,
-            knowledge,
+/// Mitigations as templates get them (see `mitigations_for_templates`).
+struct TemplateMitigations<'v, 'a>(&'v [MitigationView<'a>]);
+
+impl Serialize for TemplateMitigations<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        mitigations_for_templates(self.0, s)
+    }
+}
+
+impl ReportView<'_> {
+    /// The template value of the field `key` (one of [`CONTEXT_KEYS`]), as the whole
+    /// view serialised would hold it; `None` for any other name. A renderer builds only
+    /// the values a template reads.
+    pub fn value_of(&self, key: &str) -> Option<tera::TeraResult<tera::Value>> {
+        fn to<T: Serialize + ?Sized>(x: &T) -> tera::TeraResult<tera::Value> {
+            tera::Value::try_from_serializable(x)
         }
+        Some(match key {
+            "detail" => to(&self.detail),
+            "project" => to(&self.project),
+            "today" => to(&self.today),
+            "generated" => to(&self.generated),
+            "summary" => to(&self.summary),
+            "zones" => to(&self.zones),
+            "components" => to(&self.components),
+            "assets" => to(&self.assets),
+            "flows" => to(&self.flows),
+            "threats" => to(&TemplateThreats(&self.threats)),
+            "mitigations" => to(&TemplateMitigations(&self.mitigations)),
+            "acceptances" => to(&self.acceptances),
+            "flow_threats" => to(&self.flow_threats),
+            "flow_mitigations" => to(&self.flow_mitigations),
+            "states" => to(&self.states),
+            "uncovered" => to(&self.uncovered),
+            "by_risk" => to(&self.by_risk),
+            "risk_summary" => to(&self.risk_summary),
+            "attack_paths" => to(&self.attack_paths),
+            "categories" => to(&self.categories),
+            "findings" => to(&self.findings),
+            "mermaid" => to(&self.mermaid),
+            "svg" => to(&self.svg),
+            "reviews" => to(&self.reviews),
+            "knowledge" => to(&self.knowledge),
+            _ => return None,
+        })
     }
 }
 
