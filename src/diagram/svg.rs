@@ -65,12 +65,37 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A coordinate: whole numbers without decimals, others with one.
-pub fn num(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r == r.trunc() {
-        format!("{}", r as i64)
-    } else {
-        format!("{r:.1}")
+pub fn num(v: f64) -> Num {
+    Num(v)
+}
+
+/// A coordinate as [`num`] writes it. A drawing writes millions of them: they go
+/// straight into the output, in tenths counted as an integer, without a string each.
+#[derive(Clone, Copy, Debug)]
+pub struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        if tenths.is_nan() || tenths.abs() >= 1e15 {
+            // Not finite, or too large for whole tenths: the slow way.
+            let r = tenths / 10.0;
+            return if r == r.trunc() {
+                write!(f, "{}", r as i64)
+            } else {
+                write!(f, "{r:.1}")
+            };
+        }
+        let t = tenths as i64;
+        let (whole, tenth) = (t.abs() / 10, t.abs() % 10);
+        if t < 0 {
+            f.write_str("-")?;
+        }
+        if tenth == 0 {
+            write!(f, "{whole}")
+        } else {
+            write!(f, "{whole}.{tenth}")
+        }
     }
 }
 
@@ -671,6 +696,37 @@ fn table_line(d: &Diagram, e: &Edge) -> String {
 mod tests {
     use super::*;
 
+    /// The way coordinates were written before [`Num`]: with a string each.
+    fn slow_num(v: f64) -> String {
+        let r = (v * 10.0).round() / 10.0;
+        if r == r.trunc() {
+            format!("{}", r as i64)
+        } else {
+            format!("{r:.1}")
+        }
+    }
+
+    #[test]
+    fn coordinates_are_written_as_they_always_were() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![0.0, -0.0, 0.04, -0.04, 0.05, -0.05, 0.95, -0.95, 1e9, -1e9];
+        values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e20, -1e20]);
+        for _ in 0..20_000 {
+            let x = (next() % 2_000_000) as f64 / 100.0 - 10_000.0;
+            values.push(x);
+            values.push(x / 7.0);
+        }
+        for v in values {
+            assert_eq!(num(v).to_string(), slow_num(v), "{v}");
+        }
+    }
+
     #[test]
     fn escaping_covers_markup_quotes_and_control_characters() {
         assert_eq!(
@@ -681,9 +737,9 @@ mod tests {
 
     #[test]
     fn numbers_are_short_and_stable() {
-        assert_eq!(num(3.0), "3");
-        assert_eq!(num(3.25), "3.3");
-        assert_eq!(num(-0.04), "0");
-        assert_eq!(num(12.5), "12.5");
+        assert_eq!(num(3.0).to_string(), "3");
+        assert_eq!(num(3.25).to_string(), "3.3");
+        assert_eq!(num(-0.04).to_string(), "0");
+        assert_eq!(num(12.5).to_string(), "12.5");
     }
 }

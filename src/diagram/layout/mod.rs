@@ -1167,8 +1167,8 @@ fn zone_extents(
 }
 
 /// The extents across the columns of the zones lying between the bands of zones `za` and
-/// `zb` that hold neither (the zones a flow between them must not cross), into `out`;
-/// whether there are any.
+/// `zb` that hold neither (the zones a flow between them must not cross), into `out`,
+/// sorted and merged where they overlap or touch; whether there are any.
 fn zone_blockers(
     d: &Diagram,
     pre: &[usize],
@@ -1192,18 +1192,30 @@ fn zone_blockers(
             .filter(|z| !holds[*z] && pre[*z] > lo && pre[*z] < hi)
             .map(|z| (zone_x[z].0, zone_x[z].0 + zone_x[z].1)),
     );
+    out.sort_by(|p, q| p.0.total_cmp(&q.0));
+    let mut merged = 0;
+    for k in 0..out.len() {
+        let (a, b) = out[k];
+        if merged > 0 && a <= out[merged - 1].1 {
+            out[merged - 1].1 = out[merged - 1].1.max(b);
+        } else {
+            out[merged] = (a, b);
+            merged += 1;
+        }
+    }
+    out.truncate(merged);
     !out.is_empty()
 }
 
 /// The widest stretch of the gap `gap` (left, right) that none of the intervals in
 /// `blockers` covers, less a margin each side, if it is wide enough to draw a curve in.
+/// `blockers` are sorted and do not overlap (as [`zone_blockers`] leaves them).
 fn free_window(gap: (f64, f64), blockers: &[(f64, f64)]) -> Option<(f64, f64)> {
-    let mut cuts: Vec<(f64, f64)> = blockers
+    let first = blockers.partition_point(|(_, b)| *b <= gap.0);
+    let cuts = blockers[first..]
         .iter()
-        .filter(|(a, b)| *b > gap.0 && *a < gap.1)
-        .copied()
-        .collect();
-    cuts.sort_by(|p, q| p.0.total_cmp(&q.0));
+        .take_while(|(a, _)| *a < gap.1)
+        .copied();
     let mut best: Option<(f64, f64)> = None;
     let mut from = gap.0;
     let mut consider = |a: f64, b: f64| {
