@@ -20,15 +20,43 @@ pub const OTM_VERSION: &str = "0.2.0";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Doc {
+struct Doc<'m> {
     otm_version: &'static str,
     project: Project,
     assets: Vec<Asset>,
     trust_zones: Vec<TrustZone>,
-    components: Vec<Component>,
-    dataflows: Vec<Dataflow>,
-    threats: Vec<Threat>,
-    mitigations: Vec<Mitigation>,
+    components: Lazy<'m, crate::model::ComponentId, Component>,
+    dataflows: Lazy<'m, crate::model::FlowId, Dataflow>,
+    threats: Lazy<'m, &'m crate::model::Threat, Threat>,
+    mitigations: Lazy<'m, &'m crate::model::Mitigation, Mitigation>,
+}
+
+/// A list written one element at a time, each made from its key just before it is
+/// written and dropped after: the document of a large model (a knowledge base's
+/// instances on every element) is never held whole, only its text.
+struct Lazy<'m, K, T> {
+    keys: Vec<K>,
+    make: Box<dyn Fn(K) -> T + 'm>,
+}
+
+impl<'m, K, T> Lazy<'m, K, T> {
+    fn new(keys: impl Iterator<Item = K>, make: impl Fn(K) -> T + 'm) -> Self {
+        Lazy {
+            keys: keys.collect(),
+            make: Box::new(make),
+        }
+    }
+}
+
+impl<K: Copy, T: Serialize> Serialize for Lazy<'_, K, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.keys.len()))?;
+        for k in &self.keys {
+            seq.serialize_element(&(self.make)(*k))?;
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -331,7 +359,7 @@ fn project_attributes(model: &Model) -> Map<String, Value> {
     pa
 }
 
-fn doc(model: &Model) -> Doc {
+fn doc(model: &Model) -> Doc<'_> {
     let p = &model.project;
     let project_id = Some(to_kebab_case(&p.name))
         .filter(|s| !s.is_empty())
@@ -380,122 +408,108 @@ fn doc(model: &Model) -> Doc {
             }
         })
         .collect();
-    let components = model
-        .component_ids()
-        .map(|c| {
-            let c = model.component(c);
-            let mut m = Map::new();
-            put(&mut m, "kind", c.kind.as_str());
-            put(&mut m, "technology", &c.technology);
-            put(&mut m, "actor", c.actor.map(|a| a.as_str()));
-            put(&mut m, "tags", &c.tags);
-            Component {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                kind: c
-                    .technology
-                    .clone()
-                    .unwrap_or_else(|| c.kind.as_str().to_string()),
-                description: c.description.clone(),
-                parent: json!({ "trustZone": model.zone(c.zone).id }),
-                tags: c.tags.clone(),
-                threats: instances(model, &c.threats),
-                attributes: ours(m),
-            }
-        })
-        .collect();
-    let dataflows = model
-        .flow_ids()
-        .map(|f| {
-            let f = model.flow(f);
-            let mut m = Map::new();
-            put(&mut m, "protocol", &f.protocol);
-            put(&mut m, "encrypted", f.encrypted);
-            put(&mut m, "authenticated", f.authenticated);
-            Dataflow {
-                id: f.id.clone(),
-                name: f.name.clone(),
-                description: f.description.clone(),
-                bidirectional: false,
-                source: model.component(f.from).id.clone(),
-                destination: model.component(f.to).id.clone(),
-                assets: f.data.iter().map(|a| model.asset(*a).id.clone()).collect(),
-                threats: instances(model, &f.threats),
-                attributes: ours(m),
-            }
-        })
-        .collect();
-    let threats = model
-        .threats
-        .iter()
-        .map(|t| {
-            let (likelihood, impact) = risk_of(t.severity, t.likelihood, t.impact);
-            let mut m = Map::new();
-            put(&mut m, "category", t.category.as_str());
-            put(&mut m, "severity", t.severity.as_str());
-            put(&mut m, "likelihood", t.likelihood.map(|l| l.as_str()));
-            put(&mut m, "impact", t.impact.map(|l| l.as_str()));
-            put(&mut m, "cwe", &t.cwe);
-            put(&mut m, "capec", &t.capec);
-            // The instances carry the targets; this keeps their order.
-            let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
-            put(&mut m, "targets", targets);
-            if let Some(pt) = t.pattern {
-                let pattern = model.pattern(pt);
-                put(&mut m, "pattern", &pattern.id);
-                put(
-                    &mut m,
-                    "knowledge_base",
-                    &model.knowledge_base(pattern.kb).id,
-                );
-            }
-            Threat {
-                id: t.id.clone(),
-                name: t.title.to_string(),
-                description: t.description.as_deref().map(str::to_string),
-                categories: vec![category_name(t.category)],
-                cwes: t.cwe.iter().map(|n| format!("CWE-{n}")).collect(),
-                risk: json!({ "likelihood": likelihood, "impact": impact }),
-                attributes: ours(m),
-            }
-        })
-        .collect();
-    let mitigations = model
-        .mitigations
-        .iter()
-        .map(|mi| {
-            let mut m = Map::new();
-            put(&mut m, "status", mi.status.as_str());
-            put(&mut m, "reduces", mi.reduces);
-            if !mi.requires.is_empty() {
-                put(&mut m, "requires", mi.requires);
-            }
-            put(&mut m, "owner", &mi.owner);
-            put(&mut m, "references", &mi.references);
-            put(&mut m, "evidence", &mi.evidence);
-            let mitigates: Vec<&str> = mi
-                .mitigates
-                .iter()
-                .map(|t| model.threat(*t).id.as_str())
-                .collect();
-            put(&mut m, "mitigates", mitigates);
-            if let Some(r) = mi.recommendation {
-                let rec = model.recommendation(r);
-                put(&mut m, "recommendation", &rec.id);
-                put(&mut m, "knowledge_base", &model.knowledge_base(rec.kb).id);
-                // Where it stands for equivalents of other knowledge bases, its id
-                // is that of the one instantiated.
-                put(&mut m, "element", element_of(model, mi));
-            }
-            Mitigation {
-                id: mi.id.clone(),
-                name: mi.title.to_string(),
-                description: mi.description.as_deref().map(str::to_string),
-                risk_reduction: if mi.status.is_effective() { 100 } else { 50 },
-                attributes: ours(m),
-            }
-        })
-        .collect();
+    let components = Lazy::new(model.component_ids(), |c| {
+        let c = model.component(c);
+        let mut m = Map::new();
+        put(&mut m, "kind", c.kind.as_str());
+        put(&mut m, "technology", &c.technology);
+        put(&mut m, "actor", c.actor.map(|a| a.as_str()));
+        put(&mut m, "tags", &c.tags);
+        Component {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            kind: c
+                .technology
+                .clone()
+                .unwrap_or_else(|| c.kind.as_str().to_string()),
+            description: c.description.clone(),
+            parent: json!({ "trustZone": model.zone(c.zone).id }),
+            tags: c.tags.clone(),
+            threats: instances(model, &c.threats),
+            attributes: ours(m),
+        }
+    });
+    let dataflows = Lazy::new(model.flow_ids(), |f| {
+        let f = model.flow(f);
+        let mut m = Map::new();
+        put(&mut m, "protocol", &f.protocol);
+        put(&mut m, "encrypted", f.encrypted);
+        put(&mut m, "authenticated", f.authenticated);
+        Dataflow {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            description: f.description.clone(),
+            bidirectional: false,
+            source: model.component(f.from).id.clone(),
+            destination: model.component(f.to).id.clone(),
+            assets: f.data.iter().map(|a| model.asset(*a).id.clone()).collect(),
+            threats: instances(model, &f.threats),
+            attributes: ours(m),
+        }
+    });
+    let threats = Lazy::new(model.threats.iter(), |t| {
+        let (likelihood, impact) = risk_of(t.severity, t.likelihood, t.impact);
+        let mut m = Map::new();
+        put(&mut m, "category", t.category.as_str());
+        put(&mut m, "severity", t.severity.as_str());
+        put(&mut m, "likelihood", t.likelihood.map(|l| l.as_str()));
+        put(&mut m, "impact", t.impact.map(|l| l.as_str()));
+        put(&mut m, "cwe", &t.cwe);
+        put(&mut m, "capec", &t.capec);
+        // The instances carry the targets; this keeps their order.
+        let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
+        put(&mut m, "targets", targets);
+        if let Some(pt) = t.pattern {
+            let pattern = model.pattern(pt);
+            put(&mut m, "pattern", &pattern.id);
+            put(
+                &mut m,
+                "knowledge_base",
+                &model.knowledge_base(pattern.kb).id,
+            );
+        }
+        Threat {
+            id: t.id.clone(),
+            name: t.title.to_string(),
+            description: t.description.as_deref().map(str::to_string),
+            categories: vec![category_name(t.category)],
+            cwes: t.cwe.iter().map(|n| format!("CWE-{n}")).collect(),
+            risk: json!({ "likelihood": likelihood, "impact": impact }),
+            attributes: ours(m),
+        }
+    });
+    let mitigations = Lazy::new(model.mitigations.iter(), |mi| {
+        let mut m = Map::new();
+        put(&mut m, "status", mi.status.as_str());
+        put(&mut m, "reduces", mi.reduces);
+        if !mi.requires.is_empty() {
+            put(&mut m, "requires", mi.requires);
+        }
+        put(&mut m, "owner", &mi.owner);
+        put(&mut m, "references", &mi.references);
+        put(&mut m, "evidence", &mi.evidence);
+        let mitigates: Vec<&str> = mi
+            .mitigates
+            .iter()
+            .map(|t| model.threat(*t).id.as_str())
+            .collect();
+        put(&mut m, "mitigates", mitigates);
+        if let Some(r) = mi.recommendation {
+            let rec = model.recommendation(r);
+            put(&mut m, "recommendation", &rec.id);
+            put(&mut m, "knowledge_base", &model.knowledge_base(rec.kb).id);
+            // Where it stands for equivalents of other knowledge bases, its id
+            // is that of the one instantiated.
+            put(&mut m, "element", element_of(model, mi));
+        }
+        Mitigation {
+            id: mi.id.clone(),
+            name: mi.title.to_string(),
+            description: mi.description.as_deref().map(str::to_string),
+            risk_reduction: if mi.status.is_effective() { 100 } else { 50 },
+            attributes: ours(m),
+        }
+    });
     Doc {
         otm_version: OTM_VERSION,
         project,
