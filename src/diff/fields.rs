@@ -4,18 +4,20 @@
 //! items. Which fields count and what shape each has is decided here; how they are
 //! matched and reported is the diff's business.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::model::{Choice, Model};
+use crate::model::{Choice, Model, Text};
 
 /// One value as the diff reports it: serialises as a JSON string, number, boolean, or
 /// `null` for an optional field that is not set.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Scalar {
-    Text(String),
+    /// Shared with the model where the model shares it (a knowledge-base instance's
+    /// title is its pattern's), so that comparing two models does not copy every text.
+    Text(Text),
     Number(u64),
     Bool(bool),
     None,
@@ -25,7 +27,7 @@ impl Scalar {
     /// The value as text; empty when absent.
     pub fn text(&self) -> String {
         match self {
-            Scalar::Text(t) => t.clone(),
+            Scalar::Text(t) => t.to_string(),
             Scalar::Number(n) => n.to_string(),
             Scalar::Bool(b) => b.to_string(),
             Scalar::None => String::new(),
@@ -37,7 +39,7 @@ impl Scalar {
 pub(super) enum Value {
     Scalar(Scalar),
     /// Descriptions and justifications: text a reader wants compared word by word.
-    Prose(Option<String>),
+    Prose(Option<Text>),
     /// The id of another entity, if any.
     Ref(Option<String>),
     /// Ids of other entities, in model order.
@@ -51,7 +53,8 @@ impl Value {
     pub(super) fn text(&self) -> String {
         match self {
             Value::Scalar(s) => s.text(),
-            Value::Prose(p) | Value::Ref(p) => p.clone().unwrap_or_default(),
+            Value::Prose(p) => p.as_deref().unwrap_or_default().to_string(),
+            Value::Ref(p) => p.clone().unwrap_or_default(),
             Value::Refs(r) => r.join(", "),
             Value::List(l) => l.iter().map(Scalar::text).collect::<Vec<_>>().join(", "),
         }
@@ -68,10 +71,45 @@ impl Value {
     }
 }
 
-pub(super) type Fields = BTreeMap<&'static str, Value>;
+/// An entity's fields by name, in name order. A sorted boxed slice: a tree map per
+/// entity cost half a kilobyte each, and a diff of large models holds every entity of
+/// both.
+#[derive(Debug)]
+pub(super) struct Fields(Box<[(&'static str, Value)]>);
+
+impl<const N: usize> From<[(&'static str, Value); N]> for Fields {
+    fn from(fields: [(&'static str, Value); N]) -> Fields {
+        let mut fields: Vec<(&'static str, Value)> = fields.into();
+        fields.sort_by_key(|(name, _)| *name);
+        Fields(fields.into_boxed_slice())
+    }
+}
+
+impl Fields {
+    /// The fields, in name order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.0.iter().map(|(name, value)| (*name, value))
+    }
+
+    pub(super) fn get(&self, name: &str) -> Option<&Value> {
+        self.0
+            .binary_search_by_key(&name, |(n, _)| n)
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
 
 fn text(v: impl ToString) -> Value {
-    Value::Scalar(Scalar::Text(v.to_string()))
+    Value::Scalar(Scalar::Text(v.to_string().into()))
+}
+
+/// A text the model holds shared: shared, not copied.
+fn shared(v: &Text) -> Value {
+    Value::Scalar(Scalar::Text(v.clone()))
 }
 
 fn number(n: impl Into<u64>) -> Value {
@@ -83,11 +121,16 @@ fn yes_no(b: bool) -> Value {
 }
 
 fn opt<T: ToString>(v: Option<T>) -> Value {
-    Value::Scalar(v.map_or(Scalar::None, |v| Scalar::Text(v.to_string())))
+    Value::Scalar(v.map_or(Scalar::None, |v| Scalar::Text(v.to_string().into())))
 }
 
-fn prose(v: Option<&str>) -> Value {
-    Value::Prose(v.map(str::to_string))
+fn prose(v: Option<&String>) -> Value {
+    Value::Prose(v.map(|s| s.as_str().into()))
+}
+
+/// A text the model holds shared, as prose: shared, not copied.
+fn shared_prose(v: Option<&Text>) -> Value {
+    Value::Prose(v.cloned())
 }
 
 fn reference(id: &str) -> Value {
@@ -99,7 +142,12 @@ fn refs<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value {
 }
 
 fn texts<T: ToString>(items: &[T]) -> Value {
-    Value::List(items.iter().map(|i| Scalar::Text(i.to_string())).collect())
+    Value::List(
+        items
+            .iter()
+            .map(|i| Scalar::Text(i.to_string().into()))
+            .collect(),
+    )
 }
 
 fn numbers(items: &[u32]) -> Value {
@@ -117,7 +165,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
                 "inside",
                 Value::Ref(z.parent.map(|p| model.zone(p).id.clone())),
             ),
-            ("description", prose(z.description.as_deref())),
+            ("description", prose(z.description.as_ref())),
         ]);
         out.push(("zone", z.id.clone(), f));
     }
@@ -129,7 +177,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("technology", opt(c.technology.as_ref())),
             ("actor", opt(c.actor.map(Choice::as_str))),
             ("tags", texts(&c.tags)),
-            ("description", prose(c.description.as_deref())),
+            ("description", prose(c.description.as_ref())),
         ]);
         out.push(("component", c.id.clone(), f));
     }
@@ -137,7 +185,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
         let f = Fields::from([
             ("name", text(&a.name)),
             ("classification", text(a.classification)),
-            ("description", prose(a.description.as_deref())),
+            ("description", prose(a.description.as_ref())),
         ]);
         out.push(("asset", a.id.clone(), f));
     }
@@ -153,7 +201,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ),
             ("encrypted", yes_no(fl.encrypted)),
             ("authenticated", yes_no(fl.authenticated)),
-            ("description", prose(fl.description.as_deref())),
+            ("description", prose(fl.description.as_ref())),
         ]);
         out.push(("flow", fl.id.clone(), f));
     }
@@ -165,7 +213,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             .collect();
         let why: Vec<&str> = acceptances.map(|a| a.justification.as_str()).collect();
         let f = Fields::from([
-            ("title", text(&t.title)),
+            ("title", shared(&t.title)),
             ("category", text(t.category)),
             ("severity", text(t.severity)),
             ("likelihood", opt(t.likelihood.map(Choice::as_str))),
@@ -176,18 +224,18 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ),
             ("cwe", numbers(&t.cwe)),
             ("capec", numbers(&t.capec)),
-            ("description", prose(t.description.as_deref())),
+            ("description", shared_prose(t.description.as_ref())),
             ("acceptances", texts(&who)),
             (
                 "justification",
-                Value::Prose((!why.is_empty()).then(|| why.join("\n"))),
+                Value::Prose((!why.is_empty()).then(|| why.join("\n").into())),
             ),
         ]);
         out.push(("threat", t.id.clone(), f));
     }
     for m in &model.mitigations {
         let f = Fields::from([
-            ("title", text(&m.title)),
+            ("title", shared(&m.title)),
             ("status", text(m.status)),
             ("reduces", number(m.reduces)),
             (
@@ -197,7 +245,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("owner", opt(m.owner.as_ref())),
             ("references", texts(&m.references)),
             ("evidence", texts(&m.evidence)),
-            ("description", prose(m.description.as_deref())),
+            ("description", shared_prose(m.description.as_ref())),
         ]);
         out.push(("mitigation", m.id.clone(), f));
     }

@@ -188,15 +188,20 @@ fn change(old: Value, new: &Value) -> Option<Change> {
             ids,
         })
     };
-    let texts = |ids: &[String]| ids.iter().cloned().map(Scalar::Text).collect();
-    let opt = |id: Option<String>| id.map_or(Scalar::None, Scalar::Text);
+    let texts = |ids: &[String]| {
+        ids.iter()
+            .map(|id| Scalar::Text(id.as_str().into()))
+            .collect()
+    };
+    let opt = |id: Option<String>| id.map_or(Scalar::None, |id| Scalar::Text(id.into()));
+    let prose = |p: Option<crate::model::Text>| p.map(|t| t.to_string());
     match (old, new) {
         (o, n) if o == *n => None,
         (Value::List(o), Value::List(n)) => list(o, n.clone(), false),
         (Value::Refs(o), Value::Refs(n)) => list(texts(&o), texts(n), true),
         (Value::Prose(o), Value::Prose(n)) => Some(Change::Text {
-            old: o,
-            new: n.clone(),
+            old: prose(o),
+            new: prose(n.clone()),
         }),
         (Value::Ref(o), Value::Ref(n)) => Some(Change::Value {
             old: opt(o),
@@ -210,8 +215,8 @@ fn change(old: Value, new: &Value) -> Option<Change> {
         }),
         // Every entity of a kind has the same fields with the same shapes.
         (o, n) => Some(Change::Value {
-            old: Scalar::Text(o.text()),
-            new: Scalar::Text(n.text()),
+            old: Scalar::Text(o.text().into()),
+            new: Scalar::Text(n.text().into()),
             ids: false,
         }),
     }
