@@ -355,6 +355,21 @@ pub fn run_case(case: &Case, scratch: &Path) -> Outcome {
     let today = Date::parse(TODAY).expect("a date");
     match case {
         Case::Model(files) => {
+            // Large files are read in pieces: cut wherever it can be, each file must
+            // read as it reads whole.
+            for (name, bytes) in files {
+                if let Ok(text) = std::str::from_utf8(bytes) {
+                    if let Some(Err(e)) =
+                        out.step("load in pieces", || threatbook::load::pieces_agree(text))
+                    {
+                        out.failures.push(Failure {
+                            command: "load in pieces",
+                            kind: "oracle",
+                            message: format!("{name}: {e}"),
+                        });
+                    }
+                }
+            }
             let dir = scratch.join("model");
             if write_folder(&dir, files).is_err() {
                 return out;
