@@ -12,8 +12,10 @@
 //! - `--runs N`: the median of N runs of each command (default 1);
 //! - `--only check,render-md`: some commands only.
 //!
-//! Peak memory comes from `wait4`'s resource usage of each child, so it is the child's
-//! own high-water mark. Linux only.
+//! Peak memory comes from `wait4`'s resource usage of each child. Linux counts in it the
+//! high-water mark of the process that forked the child (its pages were the child's
+//! until `exec`), so this process stays small: it generates each model and measures
+//! the parse floor in children of its own (`--generate`, `--floor`). Linux only.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -100,8 +102,36 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
+/// Runs this bench binary with `args` as a child and returns what it printed.
+fn helper(args: &[&str]) -> String {
+    let out = Command::new(std::env::current_exe().expect("the bench's own path"))
+        .args(args)
+        .output()
+        .expect("the bench runs itself");
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // The two jobs done in children, so that this process's memory stays small.
+    if args.first().is_some_and(|a| a == "--floor") {
+        let dir = PathBuf::from(&args[1]);
+        println!("{}", median((0..3).map(|_| parse_floor(&dir)).collect()));
+        return;
+    }
+    if args.first().is_some_and(|a| a == "--generate") {
+        let n: usize = args[1].parse().expect("a size");
+        let dir = PathBuf::from(&args[2]);
+        synthetic::write(&dir, Size::scaled(n)).unwrap();
+        if let Some(kb) = args.get(3) {
+            let manifest = dir.join("threatbook.toml");
+            let mut text = std::fs::read_to_string(&manifest).unwrap();
+            text.push_str(&format!("\n[knowledge]\nbases = [\"{kb}\"]\n"));
+            std::fs::write(&manifest, text).unwrap();
+        }
+        return;
+    }
     let value = |flag: &str| {
         args.iter()
             .position(|a| a == flag)
@@ -128,15 +158,15 @@ fn main() {
     println!("|---:|---|---:|---:|---:|---:|");
     for n in sizes {
         let dir = tmp.path().join(format!("m{n}"));
-        synthetic::write(&dir, Size::scaled(n)).unwrap();
-        if let Some(kb) = &kb {
-            let manifest = dir.join("threatbook.toml");
-            let mut text = std::fs::read_to_string(&manifest).unwrap();
-            text.push_str(&format!("\n[knowledge]\nbases = [\"{kb}\"]\n"));
-            std::fs::write(&manifest, text).unwrap();
-        }
+        let (size, path) = (n.to_string(), dir.to_str().unwrap().to_string());
+        let mut generate = vec!["--generate", &size, &path];
+        generate.extend(kb.as_deref());
+        helper(&generate);
         let input = bytes_of(&dir) as f64;
-        let floor = median((0..3).map(|_| parse_floor(&dir)).collect());
+        let floor: f64 = helper(&["--floor", &path])
+            .trim()
+            .parse()
+            .expect("the floor in seconds");
         println!(
             "| {n} | parse floor ({:.1} MB of TOML) | {floor:.2} | 1.0 | | |",
             input / 1e6

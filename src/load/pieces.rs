@@ -34,7 +34,7 @@ pub fn starts(text: &str, piece: usize, names: &[&str]) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut line = 0;
     while line < bytes.len() {
-        let end = memchr_newline(bytes, line);
+        let end = line_end(bytes, line);
         let last = *starts.last().unwrap_or(&0);
         if line - last >= piece && is_entity_header(&text[line..end], names) {
             starts.push(line);
@@ -45,7 +45,7 @@ pub fn starts(text: &str, piece: usize, names: &[&str]) -> Vec<usize> {
 }
 
 /// The index of the next `\n` at or after `from`, or the length of `bytes`.
-fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+fn line_end(bytes: &[u8], from: usize) -> usize {
     bytes[from..]
         .iter()
         .position(|&b| b == b'\n')
