@@ -4,7 +4,7 @@
 //! folder given with `--templates` replaces any of them by file name. Templates see only
 //! the view structs of [`view`], never the model. A document is a root template and its
 //! sections; the sections are rendered one after another, each with a context of only
-//! the values its template reads ([`reads`]), then handed to the root. This module
+//! the values its template reads (module `reads`), then handed to the root. This module
 //! returns text; writing it anywhere is the caller's business.
 
 pub mod escape;
