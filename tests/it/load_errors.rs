@@ -117,3 +117,75 @@ fn an_overlong_string_is_refused_with_its_line_and_column() {
         (Some(2), Some(8))
     );
 }
+
+/// A model whose flows file is several MiB (read in pieces) with `bad` in place of the
+/// `k`-th flow's name line; returns the folder and the 1-based line of that line.
+fn large_flows_file(tmp: &std::path::Path, bad: &str, k: usize) -> usize {
+    let model = tmp.join("m");
+    std::fs::create_dir_all(&model).unwrap();
+    std::fs::write(model.join("threatbook.toml"), MANIFEST).unwrap();
+    std::fs::write(
+        model.join("model.toml"),
+        "[[zone]]\nid = \"z\"\nname = \"Z\"\ntrust = 1\n\
+         [[component]]\nid = \"a\"\nname = \"A\"\nkind = \"process\"\nzone = \"z\"\n\
+         [[component]]\nid = \"b\"\nname = \"B\"\nkind = \"process\"\nzone = \"z\"\n",
+    )
+    .unwrap();
+    let mut flows = String::new();
+    let mut line = 0;
+    for i in 0..40_000 {
+        flows.push_str(&format!("[[flow]]\nid = \"f-{i}\"\n"));
+        if i == k {
+            line = flows.lines().count() + 1;
+            flows.push_str(bad);
+            flows.push('\n');
+        } else {
+            flows.push_str(&format!("name = \"Flow number {i} of many\"\n"));
+        }
+        flows.push_str("from = \"a\"\nto = \"b\"\nprotocol = \"HTTPS\"\nencrypted = true\n");
+    }
+    assert!(flows.len() > 3 << 20, "{} bytes", flows.len());
+    std::fs::write(model.join("flows.toml"), flows).unwrap();
+    line
+}
+
+/// Large files are parsed in pieces: a problem in a late piece is still reported at its
+/// own line, whether the pieces are read (an unknown key) or the file falls back to
+/// being read whole (a syntax error).
+#[test]
+fn problems_deep_in_a_large_file_are_reported_where_they_are() {
+    for (bad, code, column) in [
+        ("name = \"F\"\ncolour = \"red\"", "unknown-field", 1),
+        ("name = = \"F\"", "toml-syntax", 8),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut line = large_flows_file(tmp.path(), bad, 37_000);
+        if code == "unknown-field" {
+            line += 1;
+        }
+        let r = run_in(
+            tmp.path(),
+            &["check", "m", "--today", TODAY, "--format", "json"],
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+        let found: Vec<&serde_json::Value> = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == code)
+            .collect();
+        // The parser may report a second error where it recovers, on the same line.
+        assert!(
+            !found.is_empty() && found.len() <= 2,
+            "{code}: {}",
+            r.stdout
+        );
+        let d = found[0];
+        assert!(d["file"].as_str().unwrap().ends_with("flows.toml"), "{d}");
+        assert_eq!(
+            (d["line"].as_u64(), d["column"].as_u64()),
+            (Some(line as u64), Some(column)),
+            "{d}"
+        );
+    }
+}
