@@ -155,7 +155,7 @@ fn numbers(items: &[u32]) -> Value {
 }
 
 /// Every entity of a model as (kind, id, comparable fields).
-pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
+pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
     let mut out = Vec::new();
     for z in &model.zones {
         let f = Fields::from([
@@ -167,7 +167,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ),
             ("description", prose(z.description.as_ref())),
         ]);
-        out.push(("zone", z.id.clone(), f));
+        out.push(("zone", z.id.as_str(), f));
     }
     for c in model.component_ids().map(|c| model.component(c)) {
         let f = Fields::from([
@@ -179,7 +179,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("tags", texts(&c.tags)),
             ("description", prose(c.description.as_ref())),
         ]);
-        out.push(("component", c.id.clone(), f));
+        out.push(("component", c.id.as_str(), f));
     }
     for a in &model.assets {
         let f = Fields::from([
@@ -187,7 +187,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("classification", text(a.classification)),
             ("description", prose(a.description.as_ref())),
         ]);
-        out.push(("asset", a.id.clone(), f));
+        out.push(("asset", a.id.as_str(), f));
     }
     for fl in model.flow_ids().map(|f| model.flow(f)) {
         let f = Fields::from([
@@ -203,7 +203,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("authenticated", yes_no(fl.authenticated)),
             ("description", prose(fl.description.as_ref())),
         ]);
-        out.push(("flow", fl.id.clone(), f));
+        out.push(("flow", fl.id.as_str(), f));
     }
     for t in &model.threats {
         let acceptances = t.acceptances.iter().map(|a| model.acceptance(*a));
@@ -231,7 +231,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
                 Value::Prose((!why.is_empty()).then(|| why.join("\n").into())),
             ),
         ]);
-        out.push(("threat", t.id.clone(), f));
+        out.push(("threat", t.id.as_str(), f));
     }
     for m in &model.mitigations {
         let f = Fields::from([
@@ -247,7 +247,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, String, Fields)> {
             ("evidence", texts(&m.evidence)),
             ("description", shared_prose(m.description.as_ref())),
         ]);
-        out.push(("mitigation", m.id.clone(), f));
+        out.push(("mitigation", m.id.as_str(), f));
     }
     out
 }

@@ -255,11 +255,13 @@ fn same_entity(old: &Fields, new: &Fields, renames: &HashMap<String, String>) ->
 }
 
 /// Entities by (rank of their kind in [`KINDS`], id).
-fn index<'a>(list: &'a [(&'static str, String, Fields)]) -> BTreeMap<(usize, String), &'a Fields> {
+fn index<'a>(
+    list: &'a [(&'static str, &'a str, Fields)],
+) -> BTreeMap<(usize, &'a str), &'a Fields> {
     list.iter()
         .map(|(k, id, f)| {
             let rank = KINDS.iter().position(|x| x == k).unwrap_or(KINDS.len());
-            ((rank, id.clone()), f)
+            ((rank, *id), f)
         })
         .collect()
 }
@@ -270,18 +272,18 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
     let new_entities = entities(new);
     let old_map = index(&old_entities);
     let new_map = index(&new_entities);
-    let mut removed: BTreeSet<&(usize, String)> = old_map
+    let mut removed: BTreeSet<&(usize, &str)> = old_map
         .keys()
         .filter(|k| !new_map.contains_key(*k))
         .collect();
-    let mut added: BTreeSet<&(usize, String)> = new_map
+    let mut added: BTreeSet<&(usize, &str)> = new_map
         .keys()
         .filter(|k| !old_map.contains_key(*k))
         .collect();
 
     // Renames, found in rounds: a rename can make a referring entity's rename visible.
     let mut renames: HashMap<String, String> = HashMap::new();
-    let mut renamed: Vec<((usize, String), String)> = Vec::new();
+    let mut renamed: Vec<((usize, &str), &str)> = Vec::new();
     loop {
         let mut found = Vec::new();
         for r in &removed {
@@ -293,7 +295,7 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
             if let Some((_, a)) = best
                 && !found
                     .iter()
-                    .any(|(_, x): &(&(usize, String), &(usize, String))| *x == a)
+                    .any(|(_, x): &(&(usize, &str), &(usize, &str))| *x == a)
             {
                 found.push((*r, a));
             }
@@ -304,38 +306,38 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
         for (r, a) in found {
             removed.remove(r);
             added.remove(a);
-            renames.insert(r.1.clone(), a.1.clone());
-            renamed.push((r.clone(), a.1.clone()));
+            renames.insert(r.1.to_string(), a.1.to_string());
+            renamed.push((*r, a.1));
         }
     }
 
-    let mut entities: Vec<((usize, String), EntityChange)> = Vec::new();
+    let mut entities: Vec<((usize, &str), EntityChange)> = Vec::new();
     for r in removed {
         entities.push((
-            r.clone(),
+            *r,
             EntityChange::Removed {
                 kind: KINDS[r.0],
-                id: r.1.clone(),
+                id: r.1.to_string(),
             },
         ));
     }
     for a in added {
         entities.push((
-            a.clone(),
+            *a,
             EntityChange::Added {
                 kind: KINDS[a.0],
-                id: a.1.clone(),
+                id: a.1.to_string(),
             },
         ));
     }
     for (from, to) in &renamed {
-        let fields = changes(old_map[from], new_map[&(from.0, to.clone())], &renames);
+        let fields = changes(old_map[from], new_map[&(from.0, *to)], &renames);
         entities.push((
-            (from.0, to.clone()),
+            (from.0, *to),
             EntityChange::Renamed {
                 kind: KINDS[from.0],
-                from: from.1.clone(),
-                to: to.clone(),
+                from: from.1.to_string(),
+                to: to.to_string(),
                 fields,
             },
         ));
@@ -345,10 +347,10 @@ pub fn diff(old: &Model, new: &Model, today: Date) -> ModelDiff {
             let fields = changes(o, n, &renames);
             if !fields.is_empty() {
                 entities.push((
-                    key.clone(),
+                    *key,
                     EntityChange::Changed {
                         kind: KINDS[key.0],
-                        id: key.1.clone(),
+                        id: key.1.to_string(),
                         fields,
                     },
                 ));
