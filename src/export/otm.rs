@@ -224,6 +224,13 @@ fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: T) {
     }
 }
 
+/// A knowledge-base pattern as `attributes.threatbook` names it: its id and its base's.
+fn put_pattern(map: &mut Map<String, Value>, model: &Model, pattern: crate::model::PatternId) {
+    let pattern = model.pattern(pattern);
+    put(map, "pattern", &pattern.id);
+    put(map, "knowledge_base", &model.knowledge_base(pattern.kb).id);
+}
+
 /// The model as an OTM 0.2.0 JSON document (pretty-printed, ending in a newline).
 pub fn to_otm(model: &Model) -> String {
     let mut text = serde_json::to_string_pretty(&doc(model)).unwrap_or_default();
@@ -339,15 +346,7 @@ fn project_attributes(model: &Model) -> Map<String, Value> {
                 let mut m = Map::new();
                 put(&mut m, "element", model.target_id(n.element));
                 match n.pattern {
-                    Some(pt) => {
-                        let pattern = model.pattern(pt);
-                        put(&mut m, "pattern", &pattern.id);
-                        put(
-                            &mut m,
-                            "knowledge_base",
-                            &model.knowledge_base(pattern.kb).id,
-                        );
-                    }
+                    Some(pt) => put_pattern(&mut m, model, pt),
                     None => put(&mut m, "category", n.category.as_str()),
                 }
                 put(&mut m, "justification", &n.justification);
@@ -460,13 +459,7 @@ fn doc(model: &Model) -> Doc<'_> {
         let targets: Vec<&str> = t.targets.iter().map(|x| model.target_id(*x)).collect();
         put(&mut m, "targets", targets);
         if let Some(pt) = t.pattern {
-            let pattern = model.pattern(pt);
-            put(&mut m, "pattern", &pattern.id);
-            put(
-                &mut m,
-                "knowledge_base",
-                &model.knowledge_base(pattern.kb).id,
-            );
+            put_pattern(&mut m, model, pt);
         }
         Threat {
             id: t.id.clone(),

@@ -168,6 +168,10 @@ impl Renderer {
             extra.insert("css", self.theme.asset_text("style.css"));
             extra.insert("csp", CSP_PLACEHOLDER);
         }
+        // Handing the sections to tera would copy the whole document twice (into the
+        // context, then into its output). The built-in root only prints each section as
+        // it is, so it is rendered with a marker in place of each, and the sections are
+        // spliced in at the markers.
         let mut frame = None;
         if builtin_root {
             let markers: BTreeMap<&str, String> = sections
