@@ -9,6 +9,7 @@
 
 pub mod escape;
 mod filters;
+mod lookup;
 pub mod markdown;
 mod reads;
 pub mod theme;
@@ -122,6 +123,7 @@ impl Renderer {
         tera.set_escape_fn(escape::html);
         // Filters first: tera checks at load time that every filter a template uses exists.
         filters::register(&mut tera);
+        lookup::register(&mut tera);
         tera.add_raw_templates(
             theme
                 .templates
@@ -150,6 +152,25 @@ impl Renderer {
     /// template engine's copy of a large model's lists is several times the view, and
     /// no section reads them all.
     pub fn render(&self, format: Format, view: &ReportView<'_>) -> Result<String, RenderError> {
+        lookup::with_view(view, || self.render_sections(format, view))
+    }
+
+    /// Renders a template of `view` with `context`: the template functions `threat()`
+    /// and `mitigation()` read their elements from `view`.
+    pub fn render_view_template(
+        &self,
+        view: &ReportView<'_>,
+        name: &str,
+        context: &Context,
+    ) -> Result<String, RenderError> {
+        lookup::with_view(view, || self.render_template(name, context))
+    }
+
+    fn render_sections(
+        &self,
+        format: Format,
+        view: &ReportView<'_>,
+    ) -> Result<String, RenderError> {
         let root_name = format.root();
         let mut sections = format.sections();
         sections.sort_by_key(|(name, _)| RENDER_ORDER.iter().position(|s| s == name));
@@ -235,8 +256,8 @@ impl Renderer {
         Ok(text)
     }
 
-    /// The context values template `name` can read.
-    fn reads(&self, name: &str) -> Vec<&'static str> {
+    /// The context values (of [`view::CONTEXT_KEYS`]) template `name` can read.
+    pub fn reads(&self, name: &str) -> Vec<&'static str> {
         match reads::reads(&self.theme.templates, name) {
             Some(names) => view::CONTEXT_KEYS
                 .into_iter()
@@ -576,6 +597,117 @@ mod tests {
         let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
         assert_eq!(numbers.len(), 3, "{line}");
         assert!(numbers.iter().all(|n| *n > 0), "{line}");
+    }
+
+    /// `threat(i=…)` and `mitigation(i=…)` give exactly the elements `threats[i]` and
+    /// `mitigations[i]` hold, in full and in summary views.
+    #[test]
+    fn the_element_functions_give_what_the_lists_hold() {
+        let mut theme = Theme::load(None).unwrap();
+        let each = |list: &str, function: &str| {
+            format!(
+                "{{% for i in range(end={list} | length) %}}{{% set a = {list}[i] %}}{{% set b = {function}(i=i) %}}{{% if a != b %}}DIFFERS {list} {{{{ i }}}}\n{{% endif %}}{{% endfor %}}{list}: {{{{ {list} | length }}}}\n"
+            )
+        };
+        theme.templates.insert(
+            "report-flows.md.tera".into(),
+            each("threats", "threat") + &each("mitigations", "mitigation"),
+        );
+        let renderer = Renderer::with_theme(theme).unwrap();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        let project = crate::open(&root.join("catalog/stride-example"));
+        let model = project.model.as_ref().unwrap();
+        for detail in [view::Detail::Full, view::Detail::Summary] {
+            let view = ReportView::new(ReportInput {
+                model,
+                sources: &project.sources,
+                today,
+                generated: None,
+                findings: &[],
+                mermaid: None,
+                svg: None,
+                detail,
+            });
+            assert!(view.threats.iter().any(|t| t.pattern.is_some()));
+            let text = renderer.render(Format::Markdown, &view).unwrap();
+            assert!(!text.contains("DIFFERS"), "{text}");
+            for (list, len) in [
+                ("threats", view.threats.len()),
+                ("mitigations", view.mitigations.len()),
+            ] {
+                assert!(text.contains(&format!("{list}: {len}\n")), "{list}");
+            }
+        }
+    }
+
+    /// Past the end of its list, or in a template rendered from no view, an element
+    /// function is a template error that says why.
+    #[test]
+    fn an_element_function_out_of_its_list_is_an_error() {
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-flows.md.tera".into(),
+            "{% set t = threat(i=100000) %}{{ t.id }}".into(),
+        );
+        theme
+            .templates
+            .insert("alone.tera".into(), "{{ mitigation(i=0) }}".into());
+        let renderer = Renderer::with_theme(theme).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(5)).unwrap();
+        let project = crate::open(dir.path());
+        let model = project.model.as_ref().unwrap();
+        let view = ReportView::new(ReportInput {
+            model,
+            sources: &project.sources,
+            today: crate::model::Date::parse("2026-11-27").unwrap(),
+            generated: None,
+            findings: &[],
+            mermaid: None,
+            svg: None,
+            detail: view::Detail::Full,
+        });
+        let err = renderer
+            .render(Format::Markdown, &view)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("the model has {} threats", view.threats.len())),
+            "{err}"
+        );
+        let err = renderer
+            .render_template("alone.tera", &Context::new())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("only available in templates rendered from a model"),
+            "{err}"
+        );
+        let text = renderer
+            .render_view_template(&view, "alone.tera", &Context::new())
+            .unwrap();
+        assert!(text.contains(view.mitigations[0].id), "{text}");
+    }
+
+    /// The built-in report templates read threats and mitigations one at a time, so a
+    /// report never holds the template engine's copy of either whole list.
+    #[test]
+    fn built_in_reports_never_read_the_whole_instance_lists() {
+        let renderer = Renderer::new(None).unwrap();
+        for format in [Format::Markdown, Format::Html] {
+            let mut names = vec![format.root()];
+            names.extend(format.sections().into_iter().map(|(_, t)| t));
+            for name in names {
+                let reads = renderer.reads(&name);
+                if name.starts_with("report-coverage") {
+                    assert!(reads.contains(&"by_risk"), "{name}: {reads:?}");
+                }
+                for list in ["threats", "mitigations"] {
+                    assert!(!reads.contains(&list), "{name} reads {list}");
+                }
+            }
+        }
     }
 
     #[test]

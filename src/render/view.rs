@@ -41,6 +41,9 @@ pub struct ReportView<'a> {
     pub flow_threats: Vec<usize>,
     /// Indices of the mitigations of those threats.
     pub flow_mitigations: Vec<usize>,
+    /// Indices of the mitigations written in the model (not recommended by a knowledge
+    /// base), in model order.
+    pub own_mitigations: Vec<usize>,
     /// Threat counts per coverage state, in [`Coverage::REPORT_ORDER`], zeros included.
     pub states: Vec<StateCount>,
     /// Indices of the threats with no mitigation and no valid acceptance (states
@@ -383,11 +386,24 @@ fn threats_for_templates<S: serde::Serializer>(
     threats: &[ThreatView<'_>],
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(threats.len()))?;
-    for t in threats {
+    s.collect_seq(threats.iter().map(TemplateThreat))
+}
+
+fn mitigations_for_templates<S: serde::Serializer>(
+    mitigations: &[MitigationView<'_>],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(mitigations.iter().map(TemplateMitigation))
+}
+
+/// One threat as templates get it: all of it, or its compact form.
+struct TemplateThreat<'v, 'a>(&'v ThreatView<'a>);
+
+impl Serialize for TemplateThreat<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let t = self.0;
         match t.compact {
-            Compact::Summary => seq.serialize_element(&CompactThreat {
+            Compact::Summary => CompactThreat {
                 id: t.id,
                 title: t.title,
                 category: t.category,
@@ -400,8 +416,9 @@ fn threats_for_templates<S: serde::Serializer>(
                 targets: &t.targets,
                 mitigations: t.mitigations,
                 pattern: t.pattern,
-            })?,
-            Compact::Site => seq.serialize_element(&SiteThreat {
+            }
+            .serialize(s),
+            Compact::Site => SiteThreat {
                 id: t.id,
                 title: t.title,
                 category_title: t.category_title,
@@ -413,22 +430,21 @@ fn threats_for_templates<S: serde::Serializer>(
                 mitigations: t.mitigations,
                 acceptances: &t.acceptances,
                 pattern: t.pattern,
-            })?,
-            Compact::No => seq.serialize_element(t)?,
+            }
+            .serialize(s),
+            Compact::No => t.serialize(s),
         }
     }
-    seq.end()
 }
 
-fn mitigations_for_templates<S: serde::Serializer>(
-    mitigations: &[MitigationView<'_>],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(mitigations.len()))?;
-    for x in mitigations {
+/// One mitigation as templates get it: all of it, or its compact form.
+struct TemplateMitigation<'v, 'a>(&'v MitigationView<'a>);
+
+impl Serialize for TemplateMitigation<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
         match x.compact {
-            Compact::Summary => seq.serialize_element(&CompactMitigation {
+            Compact::Summary => CompactMitigation {
                 id: x.id,
                 title: x.title,
                 status: x.status,
@@ -436,8 +452,9 @@ fn mitigations_for_templates<S: serde::Serializer>(
                 element: x.element,
                 recommendation: x.recommendation,
                 contradicted_by: &x.contradicted_by,
-            })?,
-            Compact::Site => seq.serialize_element(&SiteMitigation {
+            }
+            .serialize(s),
+            Compact::Site => SiteMitigation {
                 id: x.id,
                 title: x.title,
                 status: x.status,
@@ -446,11 +463,11 @@ fn mitigations_for_templates<S: serde::Serializer>(
                 evidence: x.evidence,
                 threat_indices: x.threat_indices,
                 contradicted_by: &x.contradicted_by,
-            })?,
-            Compact::No => seq.serialize_element(x)?,
+            }
+            .serialize(s),
+            Compact::No => x.serialize(s),
         }
     }
-    seq.end()
 }
 
 /// A threat's target as a link needs it.
@@ -565,7 +582,7 @@ pub struct FindingView<'a> {
 
 /// The names of a report context's top-level values: the fields of [`ReportView`], in
 /// their order.
-pub const CONTEXT_KEYS: [&str; 25] = [
+pub const CONTEXT_KEYS: [&str; 26] = [
     "detail",
     "project",
     "today",
@@ -580,6 +597,7 @@ pub const CONTEXT_KEYS: [&str; 25] = [
     "acceptances",
     "flow_threats",
     "flow_mitigations",
+    "own_mitigations",
     "states",
     "uncovered",
     "by_risk",
@@ -634,6 +652,7 @@ impl ReportView<'_> {
             "acceptances" => to(&self.acceptances),
             "flow_threats" => to(&self.flow_threats),
             "flow_mitigations" => to(&self.flow_mitigations),
+            "own_mitigations" => to(&self.own_mitigations),
             "states" => to(&self.states),
             "uncovered" => to(&self.uncovered),
             "by_risk" => to(&self.by_risk),
@@ -647,6 +666,19 @@ impl ReportView<'_> {
             "knowledge" => to(&self.knowledge),
             _ => return None,
         })
+    }
+
+    /// Threat `i` as `threats[i]` would hold it; `None` past the end. Templates ask for
+    /// one at a time (`threat(i=…)`), so the whole list is never a template value.
+    pub fn threat_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
+        let t = self.threats.get(i)?;
+        Some(tera::Value::try_from_serializable(&TemplateThreat(t)))
+    }
+
+    /// Mitigation `i` as `mitigations[i]` would hold it; `None` past the end.
+    pub fn mitigation_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
+        let x = self.mitigations.get(i)?;
+        Some(tera::Value::try_from_serializable(&TemplateMitigation(x)))
     }
 }
 
@@ -992,6 +1024,13 @@ impl<'a> ReportView<'a> {
                 .map(|m| m.index())
                 .collect(),
             flow_threats: flow_threats.into_iter().map(|t| t.index()).collect(),
+            own_mitigations: model
+                .mitigations
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| x.recommendation.is_none())
+                .map(|(i, _)| i)
+                .collect(),
             uncovered: uncovered.into_iter().map(|t| t.index()).collect(),
             by_risk,
             risk_summary,

@@ -224,6 +224,18 @@ fn compact_instances(view: &mut ReportView<'_>) {
     }
 }
 
+/// The templates of a model's pages.
+const MODEL_PAGES: [&str; 8] = [
+    "site-model.html.tera",
+    "site-flows.html.tera",
+    "site-coverage.html.tera",
+    "site-component.html.tera",
+    "site-threat.html.tera",
+    "site-mitigation.html.tera",
+    "site-pattern.html.tera",
+    "site-recommendation.html.tera",
+];
+
 /// The pages of one model, rendered on two threads and handed to `sink` by this one.
 fn model_pages(
     m: &SiteModel<'_>,
@@ -233,10 +245,21 @@ fn model_pages(
     sink: &dyn Sink,
     tick: &(dyn Fn() + Sync),
 ) -> Result<(), SiteError> {
-    let mut context = Context::from_serialize(view).map_err(|e| RenderError::Template {
-        name: "site".into(),
-        message: e.to_string(),
-    })?;
+    // The view's values any page reads: the built-in pages read threats and
+    // mitigations one at a time (`threat()`, `mitigation()`), never the whole lists.
+    let mut context = Context::new();
+    for key in crate::render::view::CONTEXT_KEYS {
+        if MODEL_PAGES.iter().any(|t| renderer.reads(t).contains(&key)) {
+            let value = view
+                .value_of(key)
+                .unwrap_or_else(|| Ok(tera::Value::none()));
+            let value = value.map_err(|e| RenderError::Template {
+                name: "site".into(),
+                message: e.to_string(),
+            })?;
+            context.insert_value(key, value);
+        }
+    }
     context.insert("matrix", &matrix::rows(m.model, view));
     context.insert("threat_href", &listing.threat_href);
     context.insert("mitigation_href", &listing.mitigation_href);
@@ -262,7 +285,7 @@ fn model_pages(
         ("site-flows.html.tera", "flows.html"),
         ("site-coverage.html.tera", "coverage.html"),
     ] {
-        let html = renderer.render_template(template, &model_level)?;
+        let html = renderer.render_view_template(view, template, &model_level)?;
         sink.file(&format!("{slug}/{name}"), html.as_bytes())?;
         tick();
     }
@@ -289,7 +312,7 @@ fn model_pages(
                 if let Some(part) = &job.part {
                     c.insert("part", part);
                 }
-                match renderer.render_template(job.template, &c) {
+                match renderer.render_view_template(view, job.template, &c) {
                     Ok(html) => {
                         if pages.send((format!("{slug}/{}", job.path), html)).is_err() {
                             // The writer stopped: its error is the one to report.
