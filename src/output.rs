@@ -217,15 +217,26 @@ impl Inputs {
 
 /// Writes `bytes` to `target` under the rules of this module.
 pub fn write(target: &Target, bytes: &[u8], inputs: &Inputs) -> Result<(), WriteError> {
+    write_pieces(target, &[bytes], inputs)
+}
+
+/// Writes `pieces`, one after another, to `target` as [`write()`] writes one piece: a
+/// large document made in pieces is never joined in memory first.
+pub fn write_pieces(target: &Target, pieces: &[&[u8]], inputs: &Inputs) -> Result<(), WriteError> {
     match target {
-        Target::Stdout => write_stdout(bytes),
-        Target::Path(path) => write_file(path, bytes, inputs),
+        Target::Stdout => write_stdout(pieces),
+        Target::Path(path) => write_file_pieces(path, pieces, inputs),
     }
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), WriteError> {
+/// Writes every piece to `out`.
+fn write_all_pieces(out: &mut impl Write, pieces: &[&[u8]]) -> io::Result<()> {
+    pieces.iter().try_for_each(|piece| out.write_all(piece))
+}
+
+fn write_stdout(pieces: &[&[u8]]) -> Result<(), WriteError> {
     let mut out = io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    match write_all_pieces(&mut out, pieces).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -303,10 +314,17 @@ fn inspect(path: &Path, inputs: &Inputs) -> Result<Found, WriteError> {
 /// atomically, a link is followed, a special file is written in place, and an input
 /// file is refused.
 pub fn write_file(path: &Path, bytes: &[u8], inputs: &Inputs) -> Result<(), WriteError> {
+    write_file_pieces(path, &[bytes], inputs)
+}
+
+/// [`write_file`] of a document in pieces.
+fn write_file_pieces(path: &Path, pieces: &[&[u8]], inputs: &Inputs) -> Result<(), WriteError> {
     match inspect(path, inputs)? {
-        Found::Nothing(resolved) => replace(path, &resolved, bytes, None),
-        Found::Regular(resolved, meta) => replace(path, &resolved, bytes, Some(meta.permissions())),
-        Found::InPlace { append } => write_in_place(path, append, bytes),
+        Found::Nothing(resolved) => replace(path, &resolved, pieces, None),
+        Found::Regular(resolved, meta) => {
+            replace(path, &resolved, pieces, Some(meta.permissions()))
+        }
+        Found::InPlace { append } => write_in_place(path, append, pieces),
     }
 }
 
@@ -420,7 +438,7 @@ impl Drop for Cleanup {
 fn replace(
     shown: &Path,
     resolved: &Path,
-    bytes: &[u8],
+    pieces: &[&[u8]],
     keep: Option<std::fs::Permissions>,
 ) -> Result<(), WriteError> {
     let err = WriteError::io(shown);
@@ -433,8 +451,7 @@ fn replace(
         Err(e) => return Err(err(e)),
     };
     let cleanup = Cleanup::file(temporary.clone());
-    let written = file
-        .write_all(bytes)
+    let written = write_all_pieces(&mut file, pieces)
         .and_then(|()| match keep {
             Some(permissions) => file.set_permissions(permissions),
             None => Ok(()),
@@ -455,12 +472,12 @@ fn replace(
 /// Writes into a FIFO, device or socket as it is: such a file is a channel, not a
 /// document, and replacing it would break whoever set it up. An open file reached
 /// through `/dev/fd` is appended to, as a shell's `>>` would.
-fn write_in_place(path: &Path, append: bool, bytes: &[u8]) -> Result<(), WriteError> {
+fn write_in_place(path: &Path, append: bool, pieces: &[&[u8]]) -> Result<(), WriteError> {
     let written = OpenOptions::new()
         .write(true)
         .append(append)
         .open(path)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()));
+        .and_then(|mut f| write_all_pieces(&mut f, pieces).and_then(|()| f.flush()));
     match written {
         Ok(()) => Ok(()),
         // A reader that went away (`-o >(head)`) is like a closed standard output.
@@ -525,6 +542,26 @@ mod tests {
         write_file(&target, b"second", &none).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"second");
         assert_eq!(names(&dir.path().join("sub")), ["report.md"]);
+    }
+
+    /// A document in pieces is written as the pieces one after another, to a file (new
+    /// or replaced) and to a special file alike.
+    #[test]
+    fn pieces_are_written_one_after_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Inputs::default();
+        let target = Target::Path(dir.path().join("doc.md"));
+        let pieces: [&[u8]; 4] = [b"# T\n", b"", b"body ", b"end\n"];
+        write_pieces(&target, &pieces, &none).unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("doc.md")).unwrap(),
+            b"# T\nbody end\n"
+        );
+        write_pieces(&target, &[b"again".as_slice(), b"!"], &none).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("doc.md")).unwrap(), b"again!");
+        assert_eq!(names(dir.path()), ["doc.md"]);
+        #[cfg(unix)]
+        write_pieces(&Target::Path("/dev/null".into()), &pieces, &none).unwrap();
     }
 
     #[test]

@@ -169,7 +169,13 @@ impl OutputArgs {
 
     /// Writes `bytes` (a binary format such as PNG), refusing to write over any of `inputs`.
     fn write_bytes(&self, bytes: &[u8], inputs: &crate::output::Inputs) -> Exit {
-        match crate::output::write(&self.target(), bytes, inputs) {
+        self.write_pieces(&[bytes], inputs)
+    }
+
+    /// Writes a document made in `pieces`, one after another, as [`Self::write_bytes`]
+    /// writes one.
+    fn write_pieces(&self, pieces: &[&[u8]], inputs: &crate::output::Inputs) -> Exit {
+        match crate::output::write_pieces(&self.target(), pieces, inputs) {
             Ok(()) => Exit::Ok,
             Err(e) => print::failure(&e.to_string()),
         }

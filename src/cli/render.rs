@@ -134,10 +134,13 @@ pub fn run(args: Args) -> Exit {
         Format::Html => RenderFormat::Html,
     };
     progress.stage("rendering the document");
-    let rendered = renderer.render(format, &view);
+    let rendered = renderer.render_document(format, &view);
     progress.finish();
     let exit = match rendered {
-        Ok(text) => args.output.write(&text, &inputs),
+        Ok(document) => {
+            let pieces: Vec<&[u8]> = document.pieces().map(str::as_bytes).collect();
+            args.output.write_pieces(&pieces, &inputs)
+        }
         Err(e) => print::failure(&e.to_string()),
     };
     // The process ends now: freeing a large model piece by piece would only delay that

@@ -64,7 +64,17 @@ pub struct FileEntry {
 
 /// The lower-case hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
+    sha256_hex_of(&[bytes])
+}
+
+/// The lower-case hex SHA-256 of `pieces`, one after another.
+fn sha256_hex_of(pieces: &[&[u8]]) -> String {
+    let mut hasher = Sha256::new();
+    for piece in pieces {
+        hasher.update(piece);
+    }
+    hasher
+        .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
@@ -74,8 +84,8 @@ impl FileEntry {
     pub fn of(a: &Artefact) -> FileEntry {
         FileEntry {
             path: a.path.clone(),
-            sha256: sha256_hex(&a.bytes),
-            size: a.bytes.len() as u64,
+            sha256: sha256_hex_of(&a.slices()),
+            size: a.len() as u64,
         }
     }
 }
@@ -135,6 +145,22 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// A file made in pieces is hashed and sized as its bytes joined.
+    #[test]
+    fn a_file_in_pieces_has_the_entry_of_its_bytes_joined() {
+        let pieces = Artefact {
+            path: "report.html".into(),
+            pieces: vec![b"<html>".to_vec(), Vec::new(), b"body</html>\n".to_vec()],
+        };
+        let joined = Artefact::new("report.html", pieces.bytes());
+        assert_eq!(FileEntry::of(&pieces), FileEntry::of(&joined));
+        assert_eq!(
+            FileEntry::of(&joined).sha256,
+            sha256_hex(b"<html>body</html>\n")
+        );
+        assert_eq!(FileEntry::of(&pieces).size, 18);
     }
 
     #[test]

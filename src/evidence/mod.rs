@@ -18,11 +18,41 @@ use crate::export::{self, Input};
 use crate::output::{self, Inputs, WriteError};
 use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
 
-/// One file of a bundle: its path inside the bundle (with `/`) and its bytes.
+/// One file of a bundle: its path inside the bundle (with `/`) and its bytes, in the
+/// pieces it was made in (a report's sections are never joined in memory).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Artefact {
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub pieces: Vec<Vec<u8>>,
+}
+
+impl Artefact {
+    /// A file of one piece.
+    pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> Artefact {
+        Artefact {
+            path: path.into(),
+            pieces: vec![bytes],
+        }
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> usize {
+        self.pieces.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Its pieces, in order.
+    pub fn slices(&self) -> Vec<&[u8]> {
+        self.pieces.iter().map(Vec::as_slice).collect()
+    }
+
+    /// Its bytes, joined.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.pieces.concat()
+    }
 }
 
 /// What can go wrong while writing or verifying a bundle.
@@ -100,38 +130,38 @@ pub fn produce(
         ("report.md", RenderFormat::Markdown),
         ("report.html", RenderFormat::Html),
     ] {
+        let document = renderer.render_document(format, &view)?;
         sink(Artefact {
             path: path.into(),
-            bytes: renderer.render(format, &view)?.into_bytes(),
+            pieces: document
+                .into_pieces()
+                .into_iter()
+                .map(String::into_bytes)
+                .collect(),
         })?;
         step();
     }
     let svg = view.svg.take();
     drop(view);
     if let Some(svg) = svg {
-        sink(Artefact {
-            path: "diagram.svg".into(),
-            bytes: svg.into_bytes(),
-        })?;
+        sink(Artefact::new("diagram.svg", svg.into_bytes()))?;
     }
     step();
     for format in export::Format::ALL {
-        sink(Artefact {
-            path: format!("export/{}", format.file_name()),
-            bytes: export::export(format, input).into_bytes(),
-        })?;
+        sink(Artefact::new(
+            format!("export/{}", format.file_name()),
+            export::export(format, input).into_bytes(),
+        ))?;
         step();
     }
     // The model's files under model/, those of its knowledge bases under knowledge/.
     for (_, file) in input.sources.iter() {
-        sink(Artefact {
-            path: if file.is_knowledge {
-                file.relative.clone()
-            } else {
-                format!("model/{}", file.relative)
-            },
-            bytes: file.text.clone().into_bytes(),
-        })?;
+        let path = if file.is_knowledge {
+            file.relative.clone()
+        } else {
+            format!("model/{}", file.relative)
+        };
+        sink(Artefact::new(path, file.text.clone().into_bytes()))?;
     }
     Ok(())
 }
@@ -190,7 +220,7 @@ impl Bundle {
     }
 
     fn add(&mut self, a: &Artefact) -> Result<(), EvidenceError> {
-        self.tree.add(&a.path, &a.bytes)?;
+        self.tree.add_pieces(&a.path, &a.slices())?;
         self.meta.files.push(FileEntry::of(a));
         Ok(())
     }
@@ -208,10 +238,7 @@ mod tests {
     use super::*;
 
     fn artefact(path: &str, text: &str) -> Artefact {
-        Artefact {
-            path: path.into(),
-            bytes: text.as_bytes().to_vec(),
-        }
+        Artefact::new(path, text.as_bytes().to_vec())
     }
 
     fn meta() -> Manifest {

@@ -109,10 +109,7 @@ mod tests {
     fn links_are_not_followed_and_never_match() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("bundle");
-        let files = [Artefact {
-            path: "a.txt".into(),
-            bytes: b"a".to_vec(),
-        }];
+        let files = [Artefact::new("a.txt", b"a".to_vec())];
         let meta = Manifest::new("p", "2026-11-27".into(), None, Default::default());
         write(&out, &files, meta, &Default::default()).unwrap();
         // A link back to the bundle itself would loop if followed.

@@ -97,8 +97,13 @@ impl TreeWriter {
     /// Writes one file (`relative` with `/`, no `.` or `..` part) into the folder; a file
     /// already added under that name is an error, never replaced.
     pub fn add(&self, relative: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        self.add_pieces(relative, &[bytes])
+    }
+
+    /// [`TreeWriter::add`] of a file made in `pieces`, written one after another.
+    pub fn add_pieces(&self, relative: &str, pieces: &[&[u8]]) -> Result<(), WriteError> {
         check_relative(relative)?;
-        stage_file(&self.staging, &self.dir, relative, bytes)?;
+        stage_file(&self.staging, &self.dir, relative, pieces)?;
         self.files
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -226,7 +231,12 @@ fn create_folder(parent: &Path, target: &Path, tag: &str) -> std::io::Result<Pat
 
 /// Writes a new file (never replacing one) at `relative` in `staging`, with the mode the
 /// umask gives new files; errors name the path in `dir`, the folder the user asked for.
-fn stage_file(staging: &Path, dir: &Path, relative: &str, bytes: &[u8]) -> Result<(), WriteError> {
+fn stage_file(
+    staging: &Path,
+    dir: &Path,
+    relative: &str,
+    pieces: &[&[u8]],
+) -> Result<(), WriteError> {
     let path = staging.join(relative);
     std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
     let mut options = OpenOptions::new();
@@ -238,7 +248,7 @@ fn stage_file(staging: &Path, dir: &Path, relative: &str, bytes: &[u8]) -> Resul
     }
     options
         .open(&path)
-        .and_then(|mut f| f.write_all(bytes))
+        .and_then(|mut f| pieces.iter().try_for_each(|piece| f.write_all(piece)))
         .map_err(|source| WriteError::Io {
             path: dir.join(relative),
             source,
@@ -269,7 +279,7 @@ fn stage(dir: &Path, files: &[(&str, &[u8])]) -> Result<(PathBuf, Cleanup), Writ
     let staging = create_folder(parent, dir, "new").map_err(WriteError::io(parent))?;
     let cleanup = Cleanup::folder(staging.clone());
     for (relative, bytes) in files {
-        stage_file(&staging, dir, relative, bytes)?;
+        stage_file(&staging, dir, relative, &[bytes])?;
     }
     Ok((staging, cleanup))
 }

@@ -152,6 +152,18 @@ impl Renderer {
     /// template engine's copy of a large model's lists is several times the view, and
     /// no section reads them all.
     pub fn render(&self, format: Format, view: &ReportView<'_>) -> Result<String, RenderError> {
+        self.render_document(format, view)
+            .map(Document::into_string)
+    }
+
+    /// Renders `view` as [`Renderer::render`] does, and keeps the document in the
+    /// pieces it was made of (the sections as rendered, the root's text between them):
+    /// a large report is then never held twice, and is written piece by piece.
+    pub fn render_document(
+        &self,
+        format: Format,
+        view: &ReportView<'_>,
+    ) -> Result<Document, RenderError> {
         lookup::with_view(view, || self.render_sections(format, view))
     }
 
@@ -170,7 +182,7 @@ impl Renderer {
         &self,
         format: Format,
         view: &ReportView<'_>,
-    ) -> Result<String, RenderError> {
+    ) -> Result<Document, RenderError> {
         let root_name = format.root();
         let mut sections = format.sections();
         sections.sort_by_key(|(name, _)| RENDER_ORDER.iter().position(|s| s == name));
@@ -208,14 +220,9 @@ impl Renderer {
             let context = values.next_context(&extra)?;
             texts.push(self.render_template(template, &context)?);
         }
-        let named: Vec<(&str, &str)> = sections
-            .iter()
-            .zip(&texts)
-            .map(|((name, _), text)| (*name, text.as_str()))
-            .collect();
-        let spliced = frame.and_then(|frame| Pieces::splice(frame, &named));
-        let pieces = match spliced {
-            Some(pieces) => pieces,
+        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
+        let pieces = match frame.and_then(|frame| splice(frame, &names)) {
+            Some(spliced) => spliced.assemble(texts),
             None => {
                 // A user's root gets the sections' text and what it reads; so does the
                 // built-in one when the data happens to contain a marker (it was
@@ -225,35 +232,40 @@ impl Renderer {
                 } else {
                     values.next_context(&extra)?
                 };
-                let map: BTreeMap<&str, &str> = named.iter().copied().collect();
+                let map: BTreeMap<&str, &str> = names
+                    .iter()
+                    .zip(&texts)
+                    .map(|(name, text)| (*name, text.as_str()))
+                    .collect();
                 context.insert("sections", &map);
-                Pieces {
-                    frame: self.render_template(&root_name, &context)?,
-                    spans: Vec::new(),
-                }
+                let whole = self.render_template(&root_name, &context)?;
+                drop(texts);
+                vec![whole]
             }
         };
-        let mut text = match format {
+        let mut pieces = match format {
             Format::Markdown => {
-                let mut tidy = Tidy::with_capacity(pieces.len());
-                pieces.for_each(|piece| tidy.push(piece));
+                let mut tidy = Tidy::with_capacity(0);
+                // Each piece is dropped once tidied: the document is held about once.
+                for piece in pieces {
+                    tidy.push(&piece);
+                    tidy.cut();
+                }
                 tidy.finish()
             }
-            Format::Html => {
-                let mut text = String::with_capacity(pieces.len());
-                pieces.for_each(|piece| text.push_str(piece));
-                text
-            }
+            Format::Html => pieces.into_iter().filter(|p| !p.is_empty()).collect(),
         };
-        drop(pieces);
-        drop(texts);
         if format == Format::Html {
-            let csp = content_security_policy(&text);
-            if let Some(at) = text.find(CSP_PLACEHOLDER) {
-                text.replace_range(at..at + CSP_PLACEHOLDER.len(), &csp);
+            let csp = content_security_policy_of(pieces.iter().map(String::as_str));
+            if let Some((piece, at)) = pieces
+                .iter()
+                .enumerate()
+                .find_map(|(k, p)| p.find(CSP_PLACEHOLDER).map(|at| (k, at)))
+            {
+                pieces[piece].replace_range(at..at + CSP_PLACEHOLDER.len(), &csp);
             }
         }
-        Ok(text)
+        Ok(Document { pieces })
     }
 
     /// The context values (of [`view::CONTEXT_KEYS`]) template `name` can read.
@@ -273,54 +285,100 @@ fn section_marker(name: &str) -> String {
     format!("\u{1}threatbook-section:{name}\u{1}")
 }
 
-/// A document: the root template's text (the frame) with sections in it.
-struct Pieces<'s> {
-    frame: String,
-    /// Where each section goes in `frame` (the marker it replaces), in document order.
-    spans: Vec<(std::ops::Range<usize>, &'s str)>,
+/// A rendered document in pieces: the document is the pieces one after another.
+#[derive(Debug, Default)]
+pub struct Document {
+    pieces: Vec<String>,
 }
 
-impl<'s> Pieces<'s> {
-    /// The frame with each section (name, text) in place of its marker; none when a
-    /// marker is not in the frame exactly once.
-    fn splice(frame: String, sections: &[(&str, &'s str)]) -> Option<Pieces<'s>> {
-        let mut spans = Vec::with_capacity(sections.len());
-        for (name, text) in sections {
-            let marker = section_marker(name);
-            let mut found = frame.match_indices(marker.as_str()).map(|(at, _)| at);
-            let at = found.next()?;
-            if found.next().is_some() {
-                return None;
-            }
-            spans.push((at..at + marker.len(), *text));
+impl Document {
+    /// The document's length in bytes.
+    pub fn len(&self) -> usize {
+        self.pieces.iter().map(String::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().map(String::as_str)
+    }
+
+    /// The pieces, in order, as owned strings.
+    pub fn into_pieces(self) -> Vec<String> {
+        self.pieces
+    }
+
+    /// The whole document as one string.
+    pub fn into_string(self) -> String {
+        let mut pieces = self.pieces;
+        if pieces.len() == 1 {
+            return pieces.pop().unwrap_or_default();
         }
-        spans.sort_by_key(|(range, _)| range.start);
-        Some(Pieces { frame, spans })
+        let mut text = String::with_capacity(pieces.iter().map(String::len).sum());
+        for piece in pieces {
+            text.push_str(&piece);
+        }
+        text
     }
+}
 
-    /// The length of the whole document.
-    fn len(&self) -> usize {
-        let markers: usize = self.spans.iter().map(|(range, _)| range.len()).sum();
-        let sections: usize = self.spans.iter().map(|(_, text)| text.len()).sum();
-        self.frame.len() - markers + sections
+/// The root template's text (the frame) with the place of each section in it.
+struct Spliced {
+    frame: String,
+    /// Where each section goes in `frame` (the marker it replaces) and its index in the
+    /// rendered sections, in document order.
+    spans: Vec<(std::ops::Range<usize>, usize)>,
+}
+
+/// Finds the marker of each section (named in rendering order) in `frame`; none when a
+/// marker is not in the frame exactly once.
+fn splice(frame: String, names: &[&str]) -> Option<Spliced> {
+    let mut spans = Vec::with_capacity(names.len());
+    for (k, name) in names.iter().enumerate() {
+        let marker = section_marker(name);
+        let mut found = frame.match_indices(marker.as_str()).map(|(at, _)| at);
+        let at = found.next()?;
+        if found.next().is_some() {
+            return None;
+        }
+        spans.push((at..at + marker.len(), k));
     }
+    spans.sort_by_key(|(range, _)| range.start);
+    Some(Spliced { frame, spans })
+}
 
-    /// Calls `f` with each piece of the document, in order.
-    fn for_each(&self, mut f: impl FnMut(&str)) {
+impl Spliced {
+    /// The document's pieces in order: the frame's text between markers, and in place of
+    /// each marker its section's text (`texts`, in rendering order), moved, not copied.
+    fn assemble(self, texts: Vec<String>) -> Vec<String> {
+        let mut texts: Vec<Option<String>> = texts.into_iter().map(Some).collect();
+        let mut pieces = Vec::with_capacity(2 * self.spans.len() + 1);
         let mut at = 0;
-        for (range, text) in &self.spans {
-            f(&self.frame[at..range.start]);
-            f(text);
+        for (range, k) in &self.spans {
+            pieces.push(self.frame[at..range.start].to_string());
+            pieces.push(texts[*k].take().unwrap_or_default());
             at = range.end;
         }
-        f(&self.frame[at..]);
+        pieces.push(self.frame[at..].to_string());
+        pieces
     }
 }
 
 /// A policy for a page with no script, no external resource, and only the inline
 /// `<style>` elements it has now (each allowed by its hash).
 pub fn content_security_policy(html: &str) -> String {
-    let mut styles: Vec<String> = style_elements(html)
+    content_security_policy_of(std::iter::once(html))
+}
+
+/// [`content_security_policy`] of a page in pieces. A `<style>` element is looked for
+/// within each piece: the report's pieces are its sections and the root's text around
+/// them, and none of them opens an element that another one closes.
+fn content_security_policy_of<'p>(pieces: impl Iterator<Item = &'p str>) -> String {
+    let mut styles: Vec<String> = pieces
+        .flat_map(style_elements)
         .map(|css| {
             let digest = Sha256::digest(css.as_bytes());
             format!(
@@ -597,6 +655,47 @@ mod tests {
         let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
         assert_eq!(numbers.len(), 3, "{line}");
         assert!(numbers.iter().all(|n| *n > 0), "{line}");
+    }
+
+    /// A document is the sections as rendered with the root's text between them, never
+    /// joined: its pieces, one after another, are the report.
+    #[test]
+    fn a_document_is_its_pieces_one_after_another() {
+        let renderer = Renderer::new(None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(20)).unwrap();
+        let today = crate::model::Date::parse("2026-11-27").unwrap();
+        let project = crate::open(dir.path());
+        let model = project.model.as_ref().unwrap();
+        let view = ReportView::new(ReportInput {
+            model,
+            sources: &project.sources,
+            today,
+            generated: None,
+            findings: &[],
+            mermaid: None,
+            svg: crate::diagram::report_svg(model, today),
+            detail: view::Detail::Full,
+        });
+        for format in [Format::Markdown, Format::Html] {
+            let document = renderer.render_document(format, &view).unwrap();
+            let pieces: Vec<&str> = document.pieces().collect();
+            // The root's text around each of the seven sections.
+            assert!(pieces.len() >= 7, "{format:?}: {} pieces", pieces.len());
+            assert!(pieces.iter().all(|p| !p.is_empty()), "{format:?}");
+            let joined = pieces.concat();
+            assert_eq!(document.len(), joined.len());
+            if format == Format::Html {
+                // The policy is of the whole page, found across its pieces.
+                assert!(joined.contains(&content_security_policy(&joined)));
+            }
+            assert_eq!(document.into_string(), joined);
+            assert_eq!(
+                renderer.render(format, &view).unwrap(),
+                joined,
+                "{format:?}"
+            );
+        }
     }
 
     /// `threat(i=…)` and `mitigation(i=…)` give exactly the elements `threats[i]` and

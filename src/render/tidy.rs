@@ -4,10 +4,13 @@
 //!
 //! The document is fed in pieces (the root template's text and each rendered section), so
 //! that it is tidied while it is assembled, without first concatenating the pieces into
-//! one large string. The result is the same however the document is cut into pieces.
+//! one large string, and it comes out in pieces too (cut where [`Tidy::cut`] was called),
+//! so that it is never held twice. The result is the same however the document is cut.
 
 /// A Markdown document being assembled and tidied piece by piece.
 pub struct Tidy {
+    /// The tidied document's pieces before `out`.
+    done: Vec<String>,
     out: String,
     /// The start of a line that continues in the next piece.
     partial: String,
@@ -19,6 +22,7 @@ impl Tidy {
     /// An empty document; `capacity` is the expected length of the result.
     pub fn with_capacity(capacity: usize) -> Tidy {
         Tidy {
+            done: Vec::new(),
             out: String::with_capacity(capacity),
             partial: String::new(),
             blank_run: 0,
@@ -28,6 +32,8 @@ impl Tidy {
 
     /// Appends the next piece of the document.
     pub fn push(&mut self, mut piece: &str) {
+        // Tidying only shortens a piece: this is the most it can add.
+        self.out.reserve(piece.len() + self.partial.len() + 1);
         if !self.partial.is_empty() {
             let Some(end) = piece.find('\n') else {
                 self.partial.push_str(piece);
@@ -64,8 +70,16 @@ impl Tidy {
         self.partial.push_str(&piece[at..]);
     }
 
-    /// The tidied document.
-    pub fn finish(mut self) -> String {
+    /// Ends the current piece of the result: what was tidied so far is one piece, and
+    /// what follows starts another.
+    pub fn cut(&mut self) {
+        if !self.out.is_empty() {
+            self.done.push(std::mem::take(&mut self.out));
+        }
+    }
+
+    /// The tidied document, in the pieces [`Tidy::cut`] made (none of them empty).
+    pub fn finish(mut self) -> Vec<String> {
         if !self.partial.is_empty() {
             // A last line without a newline is a line all the same.
             let line = std::mem::take(&mut self.partial);
@@ -74,10 +88,27 @@ impl Tidy {
                 self.out.push('\n');
             }
         }
-        while self.out.ends_with("\n\n") {
-            self.out.pop();
+        self.cut();
+        let mut pieces = self.done;
+        // Exactly one newline at the end, even when the last ones are in two pieces.
+        loop {
+            let n = pieces.len();
+            let ends_blank = match pieces.last() {
+                Some(last) if last.ends_with("\n\n") => true,
+                Some(last) if last == "\n" => n >= 2 && pieces[n - 2].ends_with('\n'),
+                _ => false,
+            };
+            if !ends_blank {
+                break;
+            }
+            if let Some(last) = pieces.last_mut() {
+                last.pop();
+                if last.is_empty() {
+                    pieces.pop();
+                }
+            }
         }
-        self.out
+        pieces
     }
 
     /// What is left of one complete line (given without its line ending): none when it
@@ -112,7 +143,7 @@ mod tests {
     fn tidy(text: &str) -> String {
         let mut t = Tidy::with_capacity(text.len());
         t.push(text);
-        t.finish()
+        t.finish().concat()
     }
 
     #[test]
@@ -139,10 +170,14 @@ mod tests {
             for j in i..=text.len() {
                 let mut t = Tidy::with_capacity(0);
                 t.push(&text[..i]);
+                t.cut();
                 t.push(&text[i..j]);
                 t.push("");
+                t.cut();
                 t.push(&text[j..]);
-                assert_eq!(t.finish(), whole, "cut at {i} and {j}");
+                let pieces = t.finish();
+                assert!(pieces.iter().all(|p| !p.is_empty()), "cut at {i} and {j}");
+                assert_eq!(pieces.concat(), whole, "cut at {i} and {j}");
             }
         }
     }
