@@ -35,34 +35,54 @@ impl Scalar {
     }
 }
 
+/// A field's value. Ids are borrowed from the model they were read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Value {
+pub(super) enum Value<'a> {
     Scalar(Scalar),
     /// Descriptions and justifications: text a reader wants compared word by word.
     Prose(Option<Text>),
     /// The id of another entity, if any.
-    Ref(Option<String>),
+    Ref(Option<&'a str>),
     /// Ids of other entities, in model order.
-    Refs(Vec<String>),
-    /// Plain items (tags, links, CWE numbers), in model order.
+    Refs(Vec<&'a str>),
+    /// Plain items made for the diff (acceptances), in model order.
     List(Vec<Scalar>),
+    /// Plain text items of the model (tags, links, evidence), in model order.
+    Strings(&'a [String]),
+    /// Numbers of the model (CWE, CAPEC), in model order.
+    Numbers(&'a [u32]),
 }
 
-impl Value {
+impl<'a> Value<'a> {
     /// The value as one line of text, for comparing names.
     pub(super) fn text(&self) -> String {
         match self {
             Value::Scalar(s) => s.text(),
             Value::Prose(p) => p.as_deref().unwrap_or_default().to_string(),
-            Value::Ref(p) => p.clone().unwrap_or_default(),
+            Value::Ref(p) => p.unwrap_or_default().to_string(),
             Value::Refs(r) => r.join(", "),
             Value::List(l) => l.iter().map(Scalar::text).collect::<Vec<_>>().join(", "),
+            Value::Strings(l) => l.join(", "),
+            Value::Numbers(l) => l.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
         }
     }
 
+    /// The items of a list, whichever its kind; `None` for a value that is not one.
+    pub(super) fn items(&self) -> Option<Vec<Scalar>> {
+        Some(match self {
+            Value::List(l) => l.clone(),
+            Value::Strings(l) => l.iter().map(|i| Scalar::Text(i.as_str().into())).collect(),
+            Value::Numbers(l) => l.iter().map(|n| Scalar::Number((*n).into())).collect(),
+            _ => return None,
+        })
+    }
+
     /// The value with the ids it refers to as the new model calls them.
-    pub(super) fn mapped(&self, renames: &HashMap<String, String>) -> Value {
-        let map = |id: &String| renames.get(id).unwrap_or(id).clone();
+    pub(super) fn mapped<'r>(&self, renames: &'r HashMap<String, String>) -> Value<'r>
+    where
+        'a: 'r,
+    {
+        let map = |id: &&'a str| -> &'r str { renames.get(*id).map_or(*id, String::as_str) };
         match self {
             Value::Ref(r) => Value::Ref(r.as_ref().map(map)),
             Value::Refs(r) => Value::Refs(r.iter().map(map).collect()),
@@ -75,23 +95,23 @@ impl Value {
 /// entity cost half a kilobyte each, and a diff of large models holds every entity of
 /// both.
 #[derive(Debug)]
-pub(super) struct Fields(Box<[(&'static str, Value)]>);
+pub(super) struct Fields<'a>(Box<[(&'static str, Value<'a>)]>);
 
-impl<const N: usize> From<[(&'static str, Value); N]> for Fields {
-    fn from(fields: [(&'static str, Value); N]) -> Fields {
-        let mut fields: Vec<(&'static str, Value)> = fields.into();
+impl<'a, const N: usize> From<[(&'static str, Value<'a>); N]> for Fields<'a> {
+    fn from(fields: [(&'static str, Value<'a>); N]) -> Fields<'a> {
+        let mut fields: Vec<(&'static str, Value<'a>)> = fields.into();
         fields.sort_by_key(|(name, _)| *name);
         Fields(fields.into_boxed_slice())
     }
 }
 
-impl Fields {
+impl<'a> Fields<'a> {
     /// The fields, in name order.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&'static str, &Value<'a>)> {
         self.0.iter().map(|(name, value)| (*name, value))
     }
 
-    pub(super) fn get(&self, name: &str) -> Option<&Value> {
+    pub(super) fn get(&self, name: &str) -> Option<&Value<'a>> {
         self.0
             .binary_search_by_key(&name, |(n, _)| n)
             .ok()
@@ -103,45 +123,65 @@ impl Fields {
     }
 }
 
-fn text(v: impl ToString) -> Value {
+fn text<'a>(v: impl ToString) -> Value<'a> {
     Value::Scalar(Scalar::Text(v.to_string().into()))
 }
 
 /// A text the model holds shared: shared, not copied.
-fn shared(v: &Text) -> Value {
+fn shared<'a>(v: &Text) -> Value<'a> {
     Value::Scalar(Scalar::Text(v.clone()))
 }
 
-fn number(n: impl Into<u64>) -> Value {
+/// The names of a model's choices (kinds, categories, severities, statuses), each made
+/// once and shared by every entity that has it.
+#[derive(Default)]
+struct Names(HashMap<&'static str, Text>);
+
+impl Names {
+    fn of<'a>(&mut self, name: impl Choice) -> Value<'a> {
+        Value::Scalar(self.scalar(name))
+    }
+
+    fn opt<'a>(&mut self, name: Option<impl Choice>) -> Value<'a> {
+        Value::Scalar(name.map_or(Scalar::None, |n| self.scalar(n)))
+    }
+
+    fn scalar(&mut self, name: impl Choice) -> Scalar {
+        let name = name.as_str();
+        Scalar::Text(self.0.entry(name).or_insert_with(|| name.into()).clone())
+    }
+}
+
+fn number<'a>(n: impl Into<u64>) -> Value<'a> {
     Value::Scalar(Scalar::Number(n.into()))
 }
 
-fn yes_no(b: bool) -> Value {
+fn yes_no<'a>(b: bool) -> Value<'a> {
     Value::Scalar(Scalar::Bool(b))
 }
 
-fn opt<T: ToString>(v: Option<T>) -> Value {
+fn opt<'a, T: ToString>(v: Option<T>) -> Value<'a> {
     Value::Scalar(v.map_or(Scalar::None, |v| Scalar::Text(v.to_string().into())))
 }
 
-fn prose(v: Option<&String>) -> Value {
+fn prose<'a>(v: Option<&String>) -> Value<'a> {
     Value::Prose(v.map(|s| s.as_str().into()))
 }
 
 /// A text the model holds shared, as prose: shared, not copied.
-fn shared_prose(v: Option<&Text>) -> Value {
+fn shared_prose<'a>(v: Option<&Text>) -> Value<'a> {
     Value::Prose(v.cloned())
 }
 
-fn reference(id: &str) -> Value {
-    Value::Ref(Some(id.to_string()))
+fn reference(id: &str) -> Value<'_> {
+    Value::Ref(Some(id))
 }
 
-fn refs<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value {
-    Value::Refs(ids.into_iter().map(str::to_string).collect())
+fn refs<'a>(ids: impl IntoIterator<Item = &'a str>) -> Value<'a> {
+    Value::Refs(ids.into_iter().collect())
 }
 
-fn texts<T: ToString>(items: &[T]) -> Value {
+fn texts<'a, T: ToString>(items: &[T]) -> Value<'a> {
     Value::List(
         items
             .iter()
@@ -150,20 +190,17 @@ fn texts<T: ToString>(items: &[T]) -> Value {
     )
 }
 
-fn numbers(items: &[u32]) -> Value {
-    Value::List(items.iter().map(|n| Scalar::Number((*n).into())).collect())
-}
-
 /// Every entity of a model as (kind, id, comparable fields).
-pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
+pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields<'_>)> {
     let mut out = Vec::new();
+    let mut names = Names::default();
     for z in &model.zones {
         let f = Fields::from([
             ("name", text(&z.name)),
             ("trust", number(z.trust)),
             (
                 "inside",
-                Value::Ref(z.parent.map(|p| model.zone(p).id.clone())),
+                Value::Ref(z.parent.map(|p| model.zone(p).id.as_str())),
             ),
             ("description", prose(z.description.as_ref())),
         ]);
@@ -172,11 +209,11 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
     for c in model.component_ids().map(|c| model.component(c)) {
         let f = Fields::from([
             ("name", text(&c.name)),
-            ("kind", text(c.kind)),
+            ("kind", names.of(c.kind)),
             ("zone", reference(&model.zone(c.zone).id)),
             ("technology", opt(c.technology.as_ref())),
-            ("actor", opt(c.actor.map(Choice::as_str))),
-            ("tags", texts(&c.tags)),
+            ("actor", names.opt(c.actor)),
+            ("tags", Value::Strings(&c.tags)),
             ("description", prose(c.description.as_ref())),
         ]);
         out.push(("component", c.id.as_str(), f));
@@ -184,7 +221,7 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
     for a in &model.assets {
         let f = Fields::from([
             ("name", text(&a.name)),
-            ("classification", text(a.classification)),
+            ("classification", names.of(a.classification)),
             ("description", prose(a.description.as_ref())),
         ]);
         out.push(("asset", a.id.as_str(), f));
@@ -214,16 +251,16 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
         let why: Vec<&str> = acceptances.map(|a| a.justification.as_str()).collect();
         let f = Fields::from([
             ("title", shared(&t.title)),
-            ("category", text(t.category)),
-            ("severity", text(t.severity)),
-            ("likelihood", opt(t.likelihood.map(Choice::as_str))),
-            ("impact", opt(t.impact.map(Choice::as_str))),
+            ("category", names.of(t.category)),
+            ("severity", names.of(t.severity)),
+            ("likelihood", names.opt(t.likelihood)),
+            ("impact", names.opt(t.impact)),
             (
                 "targets",
                 refs(t.targets.iter().map(|x| model.target_id(*x))),
             ),
-            ("cwe", numbers(&t.cwe)),
-            ("capec", numbers(&t.capec)),
+            ("cwe", Value::Numbers(&t.cwe)),
+            ("capec", Value::Numbers(&t.capec)),
             ("description", shared_prose(t.description.as_ref())),
             ("acceptances", texts(&who)),
             (
@@ -236,15 +273,15 @@ pub(super) fn entities(model: &Model) -> Vec<(&'static str, &str, Fields)> {
     for m in &model.mitigations {
         let f = Fields::from([
             ("title", shared(&m.title)),
-            ("status", text(m.status)),
+            ("status", names.of(m.status)),
             ("reduces", number(m.reduces)),
             (
                 "mitigates",
                 refs(m.mitigates.iter().map(|t| model.threat(*t).id.as_str())),
             ),
             ("owner", opt(m.owner.as_ref())),
-            ("references", texts(&m.references)),
-            ("evidence", texts(&m.evidence)),
+            ("references", Value::Strings(&m.references)),
+            ("evidence", Value::Strings(&m.evidence)),
             ("description", shared_prose(m.description.as_ref())),
         ]);
         out.push(("mitigation", m.id.as_str(), f));

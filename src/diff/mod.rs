@@ -188,16 +188,12 @@ fn change(old: Value, new: &Value) -> Option<Change> {
             ids,
         })
     };
-    let texts = |ids: &[String]| {
-        ids.iter()
-            .map(|id| Scalar::Text(id.as_str().into()))
-            .collect()
-    };
-    let opt = |id: Option<String>| id.map_or(Scalar::None, |id| Scalar::Text(id.into()));
+    let texts = |ids: &[&str]| ids.iter().map(|id| Scalar::Text((*id).into())).collect();
+    let opt = |id: Option<&str>| id.map_or(Scalar::None, |id| Scalar::Text(id.into()));
     let prose = |p: Option<crate::model::Text>| p.map(|t| t.to_string());
     match (old, new) {
         (o, n) if o == *n => None,
-        (Value::List(o), Value::List(n)) => list(o, n.clone(), false),
+        (o, n) if o.items().is_some() && n.items().is_some() => list(o.items()?, n.items()?, false),
         (Value::Refs(o), Value::Refs(n)) => list(texts(&o), texts(n), true),
         (Value::Prose(o), Value::Prose(n)) => Some(Change::Text {
             old: prose(o),
@@ -205,7 +201,7 @@ fn change(old: Value, new: &Value) -> Option<Change> {
         }),
         (Value::Ref(o), Value::Ref(n)) => Some(Change::Value {
             old: opt(o),
-            new: opt(n.clone()),
+            new: opt(*n),
             ids: true,
         }),
         (Value::Scalar(o), Value::Scalar(n)) => Some(Change::Value {
@@ -256,8 +252,8 @@ fn same_entity(old: &Fields, new: &Fields, renames: &HashMap<String, String>) ->
 
 /// Entities by (rank of their kind in [`KINDS`], id).
 fn index<'a>(
-    list: &'a [(&'static str, &'a str, Fields)],
-) -> BTreeMap<(usize, &'a str), &'a Fields> {
+    list: &'a [(&'static str, &'a str, Fields<'a>)],
+) -> BTreeMap<(usize, &'a str), &'a Fields<'a>> {
     list.iter()
         .map(|(k, id, f)| {
             let rank = KINDS.iter().position(|x| x == k).unwrap_or(KINDS.len());
@@ -458,10 +454,40 @@ mod tests {
         assert_eq!(missing(&["a", "b", "a", "c"], &["c", "a"]), ["b", "a"]);
         assert!(missing(&["a", "b"], &["b", "a"]).is_empty());
         let reordered = change(
-            Value::Refs(vec!["x".into(), "y".into()]),
-            &Value::Refs(vec!["y".into(), "x".into()]),
+            Value::Refs(vec!["x", "y"]),
+            &Value::Refs(vec!["y", "x"]),
         );
         assert_eq!(reordered, None);
+    }
+
+    /// Lists borrowed from the model (tags, CWE numbers) compare as lists: a reordered
+    /// one is no change, an added item is named with both sides.
+    #[test]
+    fn model_lists_compare_as_lists_of_items() {
+        let tagged = |tags: &str| {
+            model(&BASE.replace(
+                "name = \"B\"\nkind = \"process\"",
+                &format!("name = \"B\"\nkind = \"process\"\ntags = [{tags}]"),
+            ))
+        };
+        let old = tagged("\"x\", \"y\"");
+        assert!(diff(&old, &tagged("\"y\", \"x\""), today()).is_empty());
+        let d = diff(&old, &tagged("\"y\", \"x\", \"z\""), today());
+        let [EntityChange::Changed { fields, .. }] = d.entities.as_slice() else {
+            panic!("{:?}", d.entities);
+        };
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].field, "tags");
+        let Change::List { added, removed, .. } = &fields[0].change else {
+            panic!("{:?}", fields[0].change);
+        };
+        assert_eq!(added, &[Scalar::Text("z".into())]);
+        assert!(removed.is_empty());
+        let numbers = change(Value::Numbers(&[79, 89]), &Value::Numbers(&[89]));
+        let Some(Change::List { removed, .. }) = numbers else {
+            panic!("{numbers:?}");
+        };
+        assert_eq!(removed, [Scalar::Number(79)]);
     }
 
     #[test]
