@@ -453,10 +453,7 @@ mod tests {
     fn list_items_only_one_side_has_count_repeats_and_ignore_order() {
         assert_eq!(missing(&["a", "b", "a", "c"], &["c", "a"]), ["b", "a"]);
         assert!(missing(&["a", "b"], &["b", "a"]).is_empty());
-        let reordered = change(
-            Value::Refs(vec!["x", "y"]),
-            &Value::Refs(vec!["y", "x"]),
-        );
+        let reordered = change(Value::Refs(vec!["x", "y"]), &Value::Refs(vec!["y", "x"]));
         assert_eq!(reordered, None);
     }
 

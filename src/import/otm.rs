@@ -200,7 +200,7 @@ pub struct OtmThreat {
     #[serde(default)]
     pub tags: Option<Vec<Option<String>>>,
     #[serde(default)]
-    pub attributes: Option<Value>,
+    pub attributes: RawAttributes,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,7 +212,22 @@ pub struct OtmMitigation {
     pub description: Option<String>,
     pub risk_reduction: f64,
     #[serde(default)]
-    pub attributes: Option<Value>,
+    pub attributes: RawAttributes,
+}
+
+/// The `attributes` of a threat or mitigation, kept as their JSON text until they are
+/// read. A knowledge base's instances are most of a large export, and their attributes
+/// as values were most of the memory an import took.
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct RawAttributes(Option<Box<serde_json::value::RawValue>>);
+
+impl RawAttributes {
+    /// The attributes as a value. The text is JSON that serde_json read, no deeper than
+    /// the document's depth limit, so it parses again.
+    fn value(&self) -> Option<Value> {
+        serde_json::from_str(self.0.as_ref()?.get()).ok()
+    }
 }
 
 /// The `threatbook` object of an `attributes` map, written by threatbook's export.
@@ -533,11 +548,21 @@ impl<'a> Importer<'a> {
         let mitigations = doc.mitigations.unwrap_or_default();
         let threat_ids: Vec<(&str, bool)> = threats
             .iter()
-            .map(|t| (t.id.as_str(), self.is_instance(&t.id, &t.attributes)))
+            .map(|t| {
+                (
+                    t.id.as_str(),
+                    self.is_instance(&t.id, &t.attributes.value()),
+                )
+            })
             .collect();
         let mitigation_ids: Vec<(&str, bool)> = mitigations
             .iter()
-            .map(|m| (m.id.as_str(), self.is_instance(&m.id, &m.attributes)))
+            .map(|m| {
+                (
+                    m.id.as_str(),
+                    self.is_instance(&m.id, &m.attributes.value()),
+                )
+            })
             .collect();
         let zone_origins = self.register_all(
             "zone",
@@ -639,18 +664,20 @@ impl<'a> Importer<'a> {
         }
         for (t, (id, origin)) in threats.iter().zip(threat_origins) {
             let mut tg = targets.remove(&id).unwrap_or_default();
-            if let Some(order) = ours_strings(&t.attributes, "targets") {
+            let attributes = t.attributes.value();
+            if let Some(order) = ours_strings(&attributes, "targets") {
                 in_order(&mut tg, &order);
             }
-            self.threat(t, id, origin, tg);
+            self.threat(t, &attributes, id, origin, tg);
         }
         for (m, (id, origin)) in mitigations.iter().zip(mitigation_origins) {
             let mut mitigates = links.remove(&id).unwrap_or_default();
-            if let Some(order) = ours_strings(&m.attributes, "mitigates") {
+            let attributes = m.attributes.value();
+            if let Some(order) = ours_strings(&attributes, "mitigates") {
                 in_order(&mut mitigates, &order);
             }
             let st = states.remove(&id).unwrap_or_default();
-            self.mitigation(m, id, origin, mitigates, st);
+            self.mitigation(m, &attributes, id, origin, mitigates, st);
         }
         self.acceptances(&doc.project.attributes);
         self.reviews(&doc.project.attributes);
@@ -968,8 +995,15 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    fn threat(&mut self, t: &OtmThreat, id: String, mut origin: Origin, targets: Vec<String>) {
-        let a = &t.attributes;
+    /// Threat `t`, its attributes `a` read.
+    fn threat(
+        &mut self,
+        t: &OtmThreat,
+        a: &Option<Value>,
+        id: String,
+        mut origin: Origin,
+        targets: Vec<String>,
+    ) {
         if self.is_instance(&t.id, a) {
             return; // the knowledge base makes it again
         }
@@ -1050,15 +1084,16 @@ impl<'a> Importer<'a> {
         });
     }
 
+    /// Mitigation `m`, its attributes `a` read.
     fn mitigation(
         &mut self,
         m: &OtmMitigation,
+        a: &Option<Value>,
         id: String,
         mut origin: Origin,
         mitigates: Vec<String>,
         states: Vec<(String, String)>,
     ) {
-        let a = &m.attributes;
         let status = match ours_str(a, "status").and_then(Status::from_name) {
             Some(s) => s,
             None => {
