@@ -138,6 +138,56 @@ fn read_text(path: &Path) -> Result<String, ImportError> {
     })
 }
 
+/// Opens a source file for reading as a stream, refusing files over [`MAX_FILE_BYTES`]
+/// as [`read_text`] does; a byte-order mark at its start is skipped.
+pub(crate) fn open_source(path: &Path) -> Result<std::io::BufReader<std::fs::File>, ImportError> {
+    use std::io::BufRead;
+    let read_err = |source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let size = file.metadata().map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    if reader
+        .fill_buf()
+        .map_err(read_err)?
+        .starts_with("\u{feff}".as_bytes())
+    {
+        reader.consume(3);
+    }
+    Ok(reader)
+}
+
+/// Whether the file's first character (after a byte-order mark and white space) opens
+/// a JSON document (`{` or `[`), as [`is_json`] says of a text.
+fn starts_as_json(path: &Path) -> Result<bool, ImportError> {
+    use std::io::Read;
+    let mut reader = open_source(path)?;
+    let mut byte = [0u8];
+    loop {
+        match reader.read(&mut byte) {
+            Ok(0) => return Ok(false),
+            Ok(_) if byte[0].is_ascii_whitespace() => {}
+            Ok(_) => return Ok(byte[0] == b'{' || byte[0] == b'['),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(ImportError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        }
+    }
+}
+
 /// Whether a document's text is JSON (it starts with `{` or `[`) rather than YAML.
 fn is_json(text: &str) -> bool {
     let t = text.trim_start_matches('\u{feff}').trim_start();
@@ -203,83 +253,164 @@ fn too_deep(value: &serde_json::Value, limit: usize) -> Option<String> {
     None
 }
 
-/// The path of the first value of the JSON `text` deeper than `limit`, found by one scan
-/// of the text that keeps only the stack of open containers: the check [`too_deep`]
-/// makes on a value, for documents read without one. Lenient about syntax: the parser
-/// that follows reports that.
-pub(crate) fn json_too_deep(text: &str, limit: usize) -> Option<String> {
-    enum Frame<'t> {
-        Object { key: &'t str, expect_key: bool },
-        Array { index: usize },
+/// The path of the first value of the JSON read from `reader` deeper than `limit`,
+/// found by one scan of the text, a chunk at a time, that keeps only the stack of open
+/// containers: the check [`too_deep`] makes on a value, for documents read without one.
+/// Lenient about syntax: the parser that follows reports that.
+pub(crate) fn json_too_deep_in(
+    mut reader: impl std::io::Read,
+    limit: usize,
+) -> std::io::Result<Option<String>> {
+    let mut scan = DepthScan::new(limit);
+    let mut chunk = vec![0; 1 << 16];
+    while scan.found.is_none() {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        scan.feed(&chunk[..n]);
     }
-    let path = |stack: &[Frame<'_>]| {
+    Ok(scan.found)
+}
+
+/// [`json_too_deep_in`] of a whole text.
+#[cfg(test)]
+fn json_too_deep(text: &str, limit: usize) -> Option<String> {
+    let mut scan = DepthScan::new(limit);
+    scan.feed(text.as_bytes());
+    scan.found
+}
+
+/// The state of a depth check between chunks of the text.
+struct DepthScan {
+    limit: usize,
+    stack: Vec<Frame>,
+    /// Inside a string: `Some(true)` for an object's key (collected in `key`).
+    string: Option<bool>,
+    /// The byte before was a backslash inside a string.
+    escape: bool,
+    /// Inside a number, `true`, `false` or `null`.
+    scalar: bool,
+    key: Vec<u8>,
+    found: Option<String>,
+}
+
+enum Frame {
+    Object { key: String, expect_key: bool },
+    Array { index: usize },
+}
+
+impl DepthScan {
+    fn new(limit: usize) -> DepthScan {
+        DepthScan {
+            limit,
+            stack: Vec::new(),
+            string: None,
+            escape: false,
+            scalar: false,
+            key: Vec::new(),
+            found: None,
+        }
+    }
+
+    /// The path of the innermost open container.
+    fn path(&self) -> String {
         let mut p = String::from("$");
-        for f in stack {
+        for f in &self.stack {
             match f {
                 Frame::Object { key, .. } => p = join_key(&p, key),
                 Frame::Array { index } => p = format!("{p}[{index}]"),
             }
         }
         p
-    };
-    let b = text.as_bytes();
-    let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < b.len() && b[i] != b'"' {
-                    i += if b[i] == b'\\' { 2 } else { 1 };
-                }
-                let s = text.get(start..i.min(b.len())).unwrap_or("");
-                let depth = stack.len();
-                match stack.last_mut() {
-                    Some(Frame::Object { key, expect_key }) if *expect_key => {
-                        *key = s;
-                        *expect_key = false;
+    }
+
+    /// A value starts here: too deep if its container is.
+    fn value(&mut self) {
+        if self.found.is_none() && self.stack.len() > self.limit {
+            self.found = Some(self.path());
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.found.is_some() {
+                return;
+            }
+            if let Some(is_key) = self.string {
+                if self.escape {
+                    self.escape = false;
+                } else if b == b'\\' {
+                    self.escape = true;
+                } else if b == b'"' {
+                    self.string = None;
+                    if is_key {
+                        let key = String::from_utf8_lossy(&self.key).into_owned();
+                        if let Some(Frame::Object { key: k, expect_key }) = self.stack.last_mut() {
+                            *k = key;
+                            *expect_key = false;
+                        }
                     }
-                    _ if depth > limit => return Some(path(&stack)),
-                    _ => {}
+                    continue;
                 }
+                if is_key {
+                    self.key.push(b);
+                }
+                continue;
             }
-            b'{' | b'[' => {
-                if stack.len() > limit {
-                    return Some(path(&stack));
+            if self.scalar {
+                if !b",]}: \t\n\r".contains(&b) {
+                    continue;
                 }
-                stack.push(if b[i] == b'{' {
-                    Frame::Object {
-                        key: "",
-                        expect_key: true,
+                self.scalar = false;
+            }
+            match b {
+                b'"' => {
+                    let is_key = matches!(
+                        self.stack.last(),
+                        Some(Frame::Object {
+                            expect_key: true,
+                            ..
+                        })
+                    );
+                    if is_key {
+                        self.key.clear();
+                    } else {
+                        self.value();
                     }
-                } else {
-                    Frame::Array { index: 0 }
-                });
-            }
-            b'}' | b']' => {
-                stack.pop();
-            }
-            b',' => match stack.last_mut() {
-                Some(Frame::Array { index }) => *index += 1,
-                Some(Frame::Object { expect_key, .. }) => *expect_key = true,
-                None => {}
-            },
-            b':' | b' ' | b'\t' | b'\n' | b'\r' => {}
-            _ => {
-                // A number, `true`, `false` or `null`: one value, up to the next
-                // structural character.
-                if stack.len() > limit {
-                    return Some(path(&stack));
+                    self.string = Some(is_key);
                 }
-                while i + 1 < b.len() && !b",]}: \t\n\r".contains(&b[i + 1]) {
-                    i += 1;
+                b'{' | b'[' => {
+                    self.value();
+                    self.stack.push(if b == b'{' {
+                        Frame::Object {
+                            key: String::new(),
+                            expect_key: true,
+                        }
+                    } else {
+                        Frame::Array { index: 0 }
+                    });
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                }
+                b',' => match self.stack.last_mut() {
+                    Some(Frame::Array { index }) => *index += 1,
+                    Some(Frame::Object { expect_key, .. }) => *expect_key = true,
+                    None => {}
+                },
+                b':' | b' ' | b'\t' | b'\n' | b'\r' => {}
+                _ => {
+                    // A number, `true`, `false` or `null`: one value, up to the next
+                    // structural character.
+                    self.value();
+                    self.scalar = true;
                 }
             }
         }
-        i += 1;
     }
-    None
 }
 
 /// `$.a.b`, or `$["odd key"]` for keys that are not plain words.
@@ -400,18 +531,20 @@ pub struct Written {
 
 /// Reads a source file of `format` into a draft.
 pub fn read(path: &Path, format: SourceFormat, options: &Options) -> Result<Draft, ImportError> {
+    if format == SourceFormat::Otm && starts_as_json(path)? {
+        // The largest files are OTM exports: read as a stream, into the typed document,
+        // without their text or a value of the whole in memory.
+        let mut draft = otm::import_json_file(path, options)?;
+        draft.drop_untargeted_threats();
+        return Ok(draft);
+    }
     let text = read_text(path)?;
-    let mut draft = if format == SourceFormat::Otm && is_json(&text) {
-        // The largest files are OTM exports: read without a value of the whole.
-        otm::import_json(path, text, options)?
-    } else {
-        let value = parse_document(path, &text)?;
-        drop(text);
-        match format {
-            SourceFormat::Otm => otm::import(path, &value, options)?,
-            SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
-            SourceFormat::Threagile => threagile::import(path, &value, options)?,
-        }
+    let value = parse_document(path, &text)?;
+    drop(text);
+    let mut draft = match format {
+        SourceFormat::Otm => otm::import(path, &value, options)?,
+        SourceFormat::ThreatDragon => threat_dragon::import(path, &value, options)?,
+        SourceFormat::Threagile => threagile::import(path, &value, options)?,
     };
     draft.drop_untargeted_threats();
     Ok(draft)
@@ -497,6 +630,12 @@ mod tests {
                 if doc.contains("project") {
                     assert_eq!(scan, walk, "{doc} at {limit}");
                 }
+                // Read in chunks, cut anywhere (inside strings, escapes and numbers
+                // too), the scan finds the same.
+                for cut in [1, 2, 3, 5, 7] {
+                    let chunked = json_too_deep_in(Chunks(doc.as_bytes(), cut), limit).unwrap();
+                    assert_eq!(chunked, scan, "{doc} at {limit} in chunks of {cut}");
+                }
             }
         }
         assert_eq!(
@@ -504,6 +643,18 @@ mod tests {
             Some("$.a[\"b c\"][0]")
         );
         {}
+    }
+
+    /// A reader that hands out at most `.1` bytes at a time.
+    struct Chunks<'b>(&'b [u8], usize);
+
+    impl std::io::Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
     }
 
     #[test]

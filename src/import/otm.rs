@@ -395,33 +395,50 @@ pub fn import(file: &Path, value: &Value, options: &Options) -> Result<Draft, Im
     run(file, doc, options)
 }
 
-/// Reads an OTM document written as JSON straight into its typed form, without a
-/// [`Value`] of the whole document in between: the text is dropped as soon as it is
-/// parsed, so a large export imports in a fraction of the memory. (Values nested in
-/// `attributes` are kept as values; serde_json stops at 128 levels.)
-pub fn import_json(file: &Path, text: String, options: &Options) -> Result<Draft, ImportError> {
+/// Reads the OTM JSON file `file` as a stream straight into its typed form: neither
+/// its text nor a value of the whole document is ever in memory, so a large export
+/// imports in a fraction of the memory. (A threat's or mitigation's `attributes` are
+/// kept as their text, other `attributes` as values; serde_json stops at 128 levels.)
+pub fn import_json_file(file: &Path, options: &Options) -> Result<Draft, ImportError> {
     #[derive(serde::Deserialize)]
     struct Version {
         #[serde(rename = "otmVersion")]
         otm_version: Option<Value>,
     }
-    let json = text.trim_start_matches('\u{feff}').trim_start();
-    if let Some(json_path) = super::json_too_deep(json, super::MAX_DEPTH) {
+    let read_err = |source| ImportError::Read {
+        path: file.to_path_buf(),
+        source,
+    };
+    let depth = super::json_too_deep_in(super::open_source(file)?, super::MAX_DEPTH);
+    if let Some(json_path) = depth.map_err(read_err)? {
         return Err(ImportError::TooDeep {
             path: file.to_path_buf(),
             json_path,
             limit: super::MAX_DEPTH,
         });
     }
-    let syntax = |e: serde_json::Error| super::syntax_error(file, "JSON", e.to_string());
-    // A first pass that keeps nothing: an unsupported version is named before any
-    // error about the document's shape.
-    let version: Version = serde_json::from_str(json).map_err(syntax)?;
-    check_version(file, version.otm_version.as_ref().and_then(Value::as_str))?;
-    let mut de = serde_json::Deserializer::from_str(json);
-    let doc: OtmDoc = super::located(file, "$", serde_path_to_error::deserialize(&mut de))?;
-    de.end().map_err(syntax)?;
-    drop(text);
+    let syntax = |e: serde_json::Error| match e.io_error_kind() {
+        Some(kind) => read_err(std::io::Error::new(kind, e.to_string())),
+        None => super::syntax_error(file, "JSON", e.to_string()),
+    };
+    let mut de = serde_json::Deserializer::from_reader(super::open_source(file)?);
+    let parsed: Result<OtmDoc, _> = serde_path_to_error::deserialize(&mut de);
+    let doc = match parsed {
+        Ok(doc) => {
+            de.end().map_err(syntax)?;
+            check_version(file, Some(&doc.otm_version))?;
+            doc
+        }
+        Err(e) => {
+            // What a first pass that keeps nothing finds is named first, as for a
+            // text: a syntax error, then an unsupported version, then this problem.
+            let version: Version =
+                serde_json::from_reader(super::open_source(file)?).map_err(syntax)?;
+            check_version(file, version.otm_version.as_ref().and_then(Value::as_str))?;
+            return super::located(file, "$", Err(e));
+        }
+    };
+    drop(de);
     run(file, doc, options)
 }
 

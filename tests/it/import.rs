@@ -857,3 +857,23 @@ fn deeply_nested_trust_zones_import_in_linear_time() {
         Some(n as u32 - 1)
     );
 }
+
+/// An OTM JSON file is read as a stream: a byte that is not UTF-8 and text after the
+/// document are refused, each with the line and column where it is.
+#[test]
+fn bad_bytes_and_trailing_text_are_refused_with_where_they_are() {
+    let e = failing("otm", &fixture("otm-invalid-utf8.json"));
+    assert!(
+        e.contains("$.project.name") && e.contains("line 3 column"),
+        "{e}"
+    );
+    let e = failing("otm", &fixture("otm-trailing-text.json"));
+    assert!(e.contains("trailing characters at line 5"), "{e}");
+}
+
+#[test]
+fn a_byte_order_mark_and_white_space_before_the_document_are_skipped() {
+    let (model, _dir) = import_and_load("otm", &fixture("otm-byte-order-mark.json"));
+    assert_eq!(model.project.name, "With a byte-order mark");
+    assert_eq!(model.component_ids().count(), 1);
+}
