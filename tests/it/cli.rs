@@ -534,3 +534,72 @@ fn human_output_counts_what_it_leaves_out_beyond_a_hundred_of_a_code() {
     assert_eq!(all.stderr.matches("error[uncovered-threat]").count(), 130);
     assert!(!all.stderr.contains("not shown"));
 }
+
+/// A coverage section written from the docs alone (tests/fixtures/blind-templates):
+/// threats and mitigations read one at a time list exactly the model's uncovered
+/// threats, most severe first, and its own mitigations, and the rest of the report is
+/// the built-in one.
+#[test]
+fn a_section_written_from_the_docs_reads_threats_one_at_a_time() {
+    let fixture = crate::support::root().join("tests/fixtures/blind-templates");
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    let example = crate::support::root().join("catalog/stride-example");
+    for entry in std::fs::read_dir(&example).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, model.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(fixture.join("own.toml"), model.join("own.toml")).unwrap();
+    let templates = fixture.join("templates");
+    let args = |with: bool| {
+        let mut a = vec!["render", model.to_str().unwrap(), "--today", "2026-06-01"];
+        if with {
+            a.extend(["--templates", templates.to_str().unwrap()]);
+        }
+        a
+    };
+    let mine = run(&args(true));
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    let builtin = run(&args(false));
+    assert_eq!(builtin.code, 0, "{}", builtin.stderr);
+    let section = |text: &str| {
+        let from = text.find("## 6. Coverage").expect(text);
+        let to = text[from..].find("## 7.").map_or(text.len(), |n| from + n);
+        (from, to)
+    };
+    let (from, to) = section(&mine.stdout);
+    let text = &mine.stdout[from..to];
+    // The threats with no mitigation and no valid acceptance (`old-risk`'s acceptance
+    // expired), by residual risk.
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- `"))
+        .filter_map(|l| l.split('`').next())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "doc-malware",
+            "booking-spam",
+            "old-risk",
+            "captcha",
+            "av-scan"
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("(critical)") && text.contains("(verified)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("has 110 threats and 182 mitigations"),
+        "{text}"
+    );
+    // Everything around the section is the built-in report's.
+    let (b_from, b_to) = section(&builtin.stdout);
+    assert_eq!(mine.stdout[..from], builtin.stdout[..b_from]);
+    assert_eq!(mine.stdout[to..], builtin.stdout[b_to..]);
+}
