@@ -698,6 +698,50 @@ mod tests {
         }
     }
 
+    /// The lists that spare templates a threat's map just to filter it say what the
+    /// filters said: a component's threats split by origin, in order, and the coverage
+    /// table's threats (all of them in full; in a summary the written and the uncovered).
+    #[test]
+    fn the_filtered_lists_are_the_filters_of_the_whole_ones() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        let project = crate::open(&root.join("catalog/stride-example"));
+        let model = project.model.as_ref().unwrap();
+        for detail in [view::Detail::Full, view::Detail::Summary] {
+            let view = ReportView::new(ReportInput {
+                model,
+                sources: &project.sources,
+                today,
+                generated: None,
+                findings: &[],
+                mermaid: None,
+                svg: None,
+                detail,
+            });
+            let listed: Vec<usize> = view
+                .by_risk
+                .iter()
+                .copied()
+                .filter(|i| {
+                    let t = &view.threats[*i];
+                    detail == view::Detail::Full || t.pattern.is_none() || t.uncovered
+                })
+                .collect();
+            assert_eq!(view.listed_by_risk, listed, "{detail:?}");
+            if detail == view::Detail::Summary {
+                assert!(view.listed_by_risk.len() < view.by_risk.len());
+            }
+            for c in &view.components {
+                let all: Vec<usize> = c.threats.iter().map(|t| t.index()).collect();
+                let (own, kb): (Vec<usize>, Vec<usize>) = all
+                    .iter()
+                    .partition(|i| view.threats[**i].pattern.is_none());
+                assert_eq!((&c.own_threats, &c.kb_threats), (&own, &kb), "{}", c.id);
+            }
+            assert!(view.components.iter().any(|c| !c.kb_threats.is_empty()));
+        }
+    }
+
     /// `threat(i=…)` and `mitigation(i=…)` give exactly the elements `threats[i]` and
     /// `mitigations[i]` hold, in full and in summary views.
     #[test]
@@ -800,7 +844,7 @@ mod tests {
             for name in names {
                 let reads = renderer.reads(&name);
                 if name.starts_with("report-coverage") {
-                    assert!(reads.contains(&"by_risk"), "{name}: {reads:?}");
+                    assert!(reads.contains(&"uncovered"), "{name}: {reads:?}");
                 }
                 for list in ["threats", "mitigations"] {
                     assert!(!reads.contains(&list), "{name} reads {list}");

@@ -52,6 +52,10 @@ pub struct ReportView<'a> {
     /// Indices of all threats, highest residual risk first (then highest inherent risk,
     /// then model order).
     pub by_risk: Vec<usize>,
+    /// Indices of the threats the coverage table lists, in the order of `by_risk`:
+    /// every one in a full report; in a summary those written in the model and those
+    /// with no mitigation and no valid acceptance.
+    pub listed_by_risk: Vec<usize>,
     /// Threat counts per residual risk level, critical first.
     pub risk_summary: Vec<RiskCount>,
     /// The first attack paths (at most [`TOP_PATHS`]), fully unprotected ones first;
@@ -233,6 +237,10 @@ pub struct ComponentView<'a> {
     pub description: Option<&'a str>,
     /// Indices into `threats`.
     pub threats: &'a [ThreatId],
+    /// Of those, the ones written in the model, and the ones made from knowledge bases
+    /// (a summary lists the second kind by pattern).
+    pub own_threats: Vec<usize>,
+    pub kb_threats: Vec<usize>,
     /// Indices into `mitigations`: the mitigations of this component's threats, once each.
     pub mitigations: Vec<MitigationId>,
     /// Indices into `flows`.
@@ -582,7 +590,7 @@ pub struct FindingView<'a> {
 
 /// The names of a report context's top-level values: the fields of [`ReportView`], in
 /// their order.
-pub const CONTEXT_KEYS: [&str; 26] = [
+pub const CONTEXT_KEYS: [&str; 27] = [
     "detail",
     "project",
     "today",
@@ -601,6 +609,7 @@ pub const CONTEXT_KEYS: [&str; 26] = [
     "states",
     "uncovered",
     "by_risk",
+    "listed_by_risk",
     "risk_summary",
     "attack_paths",
     "categories",
@@ -656,6 +665,7 @@ impl ReportView<'_> {
             "states" => to(&self.states),
             "uncovered" => to(&self.uncovered),
             "by_risk" => to(&self.by_risk),
+            "listed_by_risk" => to(&self.listed_by_risk),
             "risk_summary" => to(&self.risk_summary),
             "attack_paths" => to(&self.attack_paths),
             "categories" => to(&self.categories),
@@ -836,6 +846,15 @@ impl<'a> ReportView<'a> {
             .collect();
         let mut by_risk: Vec<usize> = (0..model.threats.len()).collect();
         by_risk.sort_by_key(|i| std::cmp::Reverse((residual[*i], risk[*i])));
+        let listed_by_risk: Vec<usize> = by_risk
+            .iter()
+            .copied()
+            .filter(|i| {
+                detail == Detail::Full
+                    || model.threats[*i].pattern.is_none()
+                    || coverage[*i].is_uncovered()
+            })
+            .collect();
         let risk_summary = Level::ALL
             .iter()
             .rev()
@@ -1033,6 +1052,7 @@ impl<'a> ReportView<'a> {
                 .collect(),
             uncovered: uncovered.into_iter().map(|t| t.index()).collect(),
             by_risk,
+            listed_by_risk,
             risk_summary,
             attack_paths: attack_paths(model, today),
             reviews: review_views(model),
@@ -1205,6 +1225,15 @@ fn mitigations_of(model: &Model, threats: &[ThreatId]) -> Vec<MitigationId> {
     ids
 }
 
+/// The indices of `threats` written in the model (`own`), or made from knowledge bases.
+fn threats_where(model: &Model, threats: &[ThreatId], own: bool) -> Vec<usize> {
+    threats
+        .iter()
+        .filter(|t| model.threat(**t).pattern.is_none() == own)
+        .map(|t| t.index())
+        .collect()
+}
+
 fn component_view(model: &Model, c: ComponentId) -> ComponentView<'_> {
     let comp = model.component(c);
     let zone = model.zone(comp.zone);
@@ -1229,6 +1258,8 @@ fn component_view(model: &Model, c: ComponentId) -> ComponentView<'_> {
         tags: &comp.tags,
         description: comp.description.as_deref(),
         threats: &comp.threats,
+        own_threats: threats_where(model, &comp.threats, true),
+        kb_threats: threats_where(model, &comp.threats, false),
         mitigations: mitigations_of(model, &comp.threats),
         flows_in,
         flows_out,
