@@ -728,6 +728,13 @@ mod tests {
                 })
                 .collect();
             assert_eq!(view.listed_by_risk, listed, "{detail:?}");
+            let listed: Vec<usize> = view
+                .flow_threats
+                .iter()
+                .copied()
+                .filter(|i| detail == view::Detail::Full || view.threats[*i].pattern.is_none())
+                .collect();
+            assert_eq!(view.listed_flow_threats, listed, "{detail:?}");
             if detail == view::Detail::Summary {
                 assert!(view.listed_by_risk.len() < view.by_risk.len());
             }

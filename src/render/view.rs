@@ -39,6 +39,9 @@ pub struct ReportView<'a> {
     pub acceptances: Vec<AcceptanceView<'a>>,
     /// Indices of the threats with at least one flow among their targets.
     pub flow_threats: Vec<usize>,
+    /// Of those, the ones the flows section shows in full: all in a full report; in a
+    /// summary those written in the model.
+    pub listed_flow_threats: Vec<usize>,
     /// Indices of the mitigations of those threats.
     pub flow_mitigations: Vec<usize>,
     /// Indices of the mitigations written in the model (not recommended by a knowledge
@@ -590,7 +593,7 @@ pub struct FindingView<'a> {
 
 /// The names of a report context's top-level values: the fields of [`ReportView`], in
 /// their order.
-pub const CONTEXT_KEYS: [&str; 27] = [
+pub const CONTEXT_KEYS: [&str; 28] = [
     "detail",
     "project",
     "today",
@@ -604,6 +607,7 @@ pub const CONTEXT_KEYS: [&str; 27] = [
     "mitigations",
     "acceptances",
     "flow_threats",
+    "listed_flow_threats",
     "flow_mitigations",
     "own_mitigations",
     "states",
@@ -660,6 +664,7 @@ impl ReportView<'_> {
             "mitigations" => to(&TemplateMitigations(&self.mitigations)),
             "acceptances" => to(&self.acceptances),
             "flow_threats" => to(&self.flow_threats),
+            "listed_flow_threats" => to(&self.listed_flow_threats),
             "flow_mitigations" => to(&self.flow_mitigations),
             "own_mitigations" => to(&self.own_mitigations),
             "states" => to(&self.states),
@@ -1041,6 +1046,11 @@ impl<'a> ReportView<'a> {
             flow_mitigations: mitigations_of(model, &flow_threats)
                 .into_iter()
                 .map(|m| m.index())
+                .collect(),
+            listed_flow_threats: flow_threats
+                .iter()
+                .filter(|t| detail == Detail::Full || model.threat(**t).pattern.is_none())
+                .map(|t| t.index())
                 .collect(),
             flow_threats: flow_threats.into_iter().map(|t| t.index()).collect(),
             own_mitigations: model
