@@ -275,6 +275,36 @@ pub(crate) fn json_too_deep_in(
     Ok(scan.found)
 }
 
+/// A reader that scans the JSON it hands on as [`json_too_deep_in`] does, and fails
+/// once the text nests deeper than its limit: the parser reading through it never goes
+/// deeper, and the file is read once when all is well.
+pub(crate) struct DepthChecked<R> {
+    inner: R,
+    scan: DepthScan,
+}
+
+impl<R> DepthChecked<R> {
+    pub(crate) fn new(inner: R, limit: usize) -> Self {
+        DepthChecked {
+            inner,
+            scan: DepthScan::new(limit),
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for DepthChecked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.scan.feed(&buf[..n]);
+        match &self.scan.found {
+            Some(path) => Err(std::io::Error::other(format!(
+                "nested deeper than the limit at {path}"
+            ))),
+            None => Ok(n),
+        }
+    }
+}
+
 /// [`json_too_deep_in`] of a whole text.
 #[cfg(test)]
 fn json_too_deep(text: &str, limit: usize) -> Option<String> {
@@ -643,6 +673,27 @@ mod tests {
             Some("$.a[\"b c\"][0]")
         );
         {}
+    }
+
+    /// A reader checked for depth hands on a document within the limit as it is, and
+    /// fails on one nested deeper, before the parser gets past the limit.
+    #[test]
+    fn a_depth_checked_reader_stops_at_the_limit() {
+        use std::io::Read;
+        let fine = r#"{"a": [1, {"b": "[[["}]}"#;
+        let mut out = String::new();
+        super::DepthChecked::new(Chunks(fine.as_bytes(), 3), 3)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, fine);
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(10), "]".repeat(10));
+        let err = super::DepthChecked::new(Chunks(deep.as_bytes(), 4), 3)
+            .read_to_string(&mut String::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("$.a[0][0]"), "{err}");
+        let parsed: Result<serde_json::Value, _> =
+            serde_json::from_reader(super::DepthChecked::new(deep.as_bytes(), 3));
+        assert!(parsed.unwrap_err().is_io());
     }
 
     /// A reader that hands out at most `.1` bytes at a time.

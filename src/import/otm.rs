@@ -409,6 +409,30 @@ pub fn import_json_file(file: &Path, options: &Options) -> Result<Draft, ImportE
         path: file.to_path_buf(),
         source,
     };
+    let syntax = |e: serde_json::Error| match e.io_error_kind() {
+        Some(kind) => read_err(std::io::Error::new(kind, e.to_string())),
+        None => super::syntax_error(file, "JSON", e.to_string()),
+    };
+    // One read when all is well: the depth is checked as the parser reads.
+    let checked = super::DepthChecked::new(super::open_source(file)?, super::MAX_DEPTH);
+    // The parser reads a byte at a time: the check gets whole chunks.
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, checked));
+    let parsed: Result<OtmDoc, _> = serde_path_to_error::deserialize(&mut de);
+    let parsed = match parsed {
+        Ok(doc) => de.end().map(|()| doc).map_err(Err),
+        Err(e) => Err(Ok(e)),
+    };
+    drop(de);
+    let problem = match parsed {
+        Ok(doc) => {
+            check_version(file, Some(&doc.otm_version))?;
+            return run(file, doc, options);
+        }
+        Err(problem) => problem,
+    };
+    // The problems are named in the order of passes that each keep nothing: too deep,
+    // then a syntax error, then an unsupported version, then the document's shape.
     let depth = super::json_too_deep_in(super::open_source(file)?, super::MAX_DEPTH);
     if let Some(json_path) = depth.map_err(read_err)? {
         return Err(ImportError::TooDeep {
@@ -417,29 +441,12 @@ pub fn import_json_file(file: &Path, options: &Options) -> Result<Draft, ImportE
             limit: super::MAX_DEPTH,
         });
     }
-    let syntax = |e: serde_json::Error| match e.io_error_kind() {
-        Some(kind) => read_err(std::io::Error::new(kind, e.to_string())),
-        None => super::syntax_error(file, "JSON", e.to_string()),
-    };
-    let mut de = serde_json::Deserializer::from_reader(super::open_source(file)?);
-    let parsed: Result<OtmDoc, _> = serde_path_to_error::deserialize(&mut de);
-    let doc = match parsed {
-        Ok(doc) => {
-            de.end().map_err(syntax)?;
-            check_version(file, Some(&doc.otm_version))?;
-            doc
-        }
-        Err(e) => {
-            // What a first pass that keeps nothing finds is named first, as for a
-            // text: a syntax error, then an unsupported version, then this problem.
-            let version: Version =
-                serde_json::from_reader(super::open_source(file)?).map_err(syntax)?;
-            check_version(file, version.otm_version.as_ref().and_then(Value::as_str))?;
-            return super::located(file, "$", Err(e));
-        }
-    };
-    drop(de);
-    run(file, doc, options)
+    let version: Version = serde_json::from_reader(super::open_source(file)?).map_err(syntax)?;
+    check_version(file, version.otm_version.as_ref().and_then(Value::as_str))?;
+    match problem {
+        Ok(shape) => super::located(file, "$", Err(shape)),
+        Err(end) => Err(syntax(end)),
+    }
 }
 
 fn check_version(file: &Path, version: Option<&str>) -> Result<(), ImportError> {

@@ -467,6 +467,32 @@ impl<'v, 'a> Values<'v, 'a> {
 mod tests {
     use super::*;
 
+    /// The view of `project`'s model at `detail`, judged on `today`, with no findings
+    /// and no diagram.
+    fn bare_view<'p>(
+        project: &'p crate::Project,
+        today: &str,
+        detail: view::Detail,
+    ) -> ReportView<'p> {
+        ReportView::new(ReportInput {
+            model: project.model.as_ref().expect("the model loads"),
+            sources: &project.sources,
+            today: crate::model::Date::parse(today).unwrap(),
+            generated: None,
+            findings: &[],
+            mermaid: None,
+            svg: None,
+            detail,
+        })
+    }
+
+    /// `catalog/stride-example`, loaded.
+    fn stride_example() -> crate::Project {
+        crate::open(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/stride-example"),
+        )
+    }
+
     /// A summary view hands templates only part of each knowledge-base instance; the
     /// built-in templates must not need the rest: the report is the same either way.
     #[test]
@@ -604,19 +630,8 @@ mod tests {
     fn the_context_keys_are_the_view_s_fields_and_each_has_a_value() {
         let dir = tempfile::tempdir().unwrap();
         crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(5)).unwrap();
-        let today = crate::model::Date::parse("2026-11-27").unwrap();
         let project = crate::open(dir.path());
-        let model = project.model.as_ref().expect("generated model loads");
-        let view = ReportView::new(ReportInput {
-            model,
-            sources: &project.sources,
-            today,
-            generated: None,
-            findings: &[],
-            mermaid: None,
-            svg: None,
-            detail: crate::render::view::Detail::Full,
-        });
+        let view = bare_view(&project, "2026-11-27", view::Detail::Full);
         let whole = serde_json::to_value(&view).unwrap();
         let fields: Vec<&str> = whole
             .as_object()
@@ -703,21 +718,9 @@ mod tests {
     /// table's threats (all of them in full; in a summary the written and the uncovered).
     #[test]
     fn the_filtered_lists_are_the_filters_of_the_whole_ones() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let today = crate::model::Date::parse("2026-06-01").unwrap();
-        let project = crate::open(&root.join("catalog/stride-example"));
-        let model = project.model.as_ref().unwrap();
+        let project = stride_example();
         for detail in [view::Detail::Full, view::Detail::Summary] {
-            let view = ReportView::new(ReportInput {
-                model,
-                sources: &project.sources,
-                today,
-                generated: None,
-                findings: &[],
-                mermaid: None,
-                svg: None,
-                detail,
-            });
+            let view = bare_view(&project, "2026-06-01", detail);
             let listed: Vec<usize> = view
                 .by_risk
                 .iter()
@@ -764,21 +767,9 @@ mod tests {
             each("threats", "threat") + &each("mitigations", "mitigation"),
         );
         let renderer = Renderer::with_theme(theme).unwrap();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let today = crate::model::Date::parse("2026-06-01").unwrap();
-        let project = crate::open(&root.join("catalog/stride-example"));
-        let model = project.model.as_ref().unwrap();
+        let project = stride_example();
         for detail in [view::Detail::Full, view::Detail::Summary] {
-            let view = ReportView::new(ReportInput {
-                model,
-                sources: &project.sources,
-                today,
-                generated: None,
-                findings: &[],
-                mermaid: None,
-                svg: None,
-                detail,
-            });
+            let view = bare_view(&project, "2026-06-01", detail);
             assert!(view.threats.iter().any(|t| t.pattern.is_some()));
             let text = renderer.render(Format::Markdown, &view).unwrap();
             assert!(!text.contains("DIFFERS"), "{text}");
@@ -807,17 +798,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         crate::synthetic::write(dir.path(), crate::synthetic::Size::scaled(5)).unwrap();
         let project = crate::open(dir.path());
-        let model = project.model.as_ref().unwrap();
-        let view = ReportView::new(ReportInput {
-            model,
-            sources: &project.sources,
-            today: crate::model::Date::parse("2026-11-27").unwrap(),
-            generated: None,
-            findings: &[],
-            mermaid: None,
-            svg: None,
-            detail: view::Detail::Full,
-        });
+        let view = bare_view(&project, "2026-11-27", view::Detail::Full);
         let err = renderer
             .render(Format::Markdown, &view)
             .unwrap_err()
