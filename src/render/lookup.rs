@@ -1,12 +1,15 @@
-//! The template functions `threat(i=…)` and `mitigation(i=…)`: one element of the
-//! view's two largest lists, made when a template asks for it.
+//! The template functions that give one element of the view's large lists, made when a
+//! template asks for it: `threat(i=…)`, `mitigation(i=…)`, `component(i=…)`,
+//! `flow(i=…)` and `finding(i=…)`; and `indices(of=…)`, the numbers of a list's
+//! elements, to loop over one without it.
 //!
 //! `threats[i]` needs the whole list as a template value, and the template engine's
-//! copy of it is a hash map of one or two kilobytes per threat: with knowledge bases,
-//! most of a large model. The functions make the one element asked for from the view
-//! being rendered and drop it when the template is done with it. The built-in
-//! templates use them; `threats` and `mitigations` stay in the context of any template
-//! that reads them, so templates written for the lists work as before.
+//! copy of it is a hash map of one or two kilobytes per element: with knowledge bases
+//! the threats and mitigations are most of a large model, without them the flows are.
+//! The functions make the one element asked for from the view being rendered and drop
+//! it when the template is done with it. The built-in templates use them; the lists
+//! stay in the context of any template that reads them, so templates written for the
+//! lists work as before.
 //!
 //! Tera's functions are registered once and must not borrow, while the view borrows
 //! the model; so the view is reachable through a scoped thread-local, set only while a
@@ -30,18 +33,82 @@ pub(super) fn with_view<R>(view: &ReportView<'_>, render: impl FnOnce() -> R) ->
     CURRENT.set(Current { view }, render)
 }
 
-/// Registers `threat` and `mitigation`.
+/// A list reachable one element at a time.
+struct List {
+    /// Its name in the context (`threats`).
+    name: &'static str,
+    /// The name of the function that gives one element (`threat`).
+    function: &'static str,
+    /// Element `i` of a view's list, `None` past the end.
+    make: fn(&ReportView<'_>, usize) -> Option<TeraResult<Value>>,
+    /// The length of a view's list.
+    len: fn(&ReportView<'_>) -> usize,
+}
+
+const LISTS: [List; 5] = [
+    List {
+        name: "threats",
+        function: "threat",
+        make: |v, i| v.threat_value(i),
+        len: |v| v.threats.len(),
+    },
+    List {
+        name: "mitigations",
+        function: "mitigation",
+        make: |v, i| v.mitigation_value(i),
+        len: |v| v.mitigations.len(),
+    },
+    List {
+        name: "components",
+        function: "component",
+        make: |v, i| v.component_value(i),
+        len: |v| v.components.len(),
+    },
+    List {
+        name: "flows",
+        function: "flow",
+        make: |v, i| v.flow_value(i),
+        len: |v| v.flows.len(),
+    },
+    List {
+        name: "findings",
+        function: "finding",
+        make: |v, i| v.finding_value(i),
+        len: |v| v.findings.len(),
+    },
+];
+
+/// Registers the function of each of [`LISTS`], and `indices`.
 pub(super) fn register(tera: &mut tera::Tera) {
-    tera.register_function("threat", |kwargs: Kwargs, _: &State| {
-        element(&kwargs, "threat", "threats", |view, i| {
-            (view.threats.len(), view.threat_value(i))
-        })
+    for list in LISTS {
+        tera.register_function(list.function, move |kwargs: Kwargs, _: &State| {
+            element(&kwargs, list.function, list.name, |view, i| {
+                ((list.len)(view), (list.make)(view, i))
+            })
+        });
+    }
+    tera.register_function("indices", |kwargs: Kwargs, _: &State| {
+        let of: String = kwargs.must_get("of")?;
+        let Some(list) = LISTS.iter().find(|list| list.name == of) else {
+            let names: Vec<String> = LISTS.iter().map(|l| format!("\"{}\"", l.name)).collect();
+            return Err(tera::Error::message(format!(
+                "indices(of=\"{of}\"): `of` is one of {}",
+                names.join(", ")
+            )));
+        };
+        let n = current("indices", list.len)?;
+        Ok(Value::from((0..n as u64).collect::<Vec<u64>>()))
     });
-    tera.register_function("mitigation", |kwargs: Kwargs, _: &State| {
-        element(&kwargs, "mitigation", "mitigations", |view, i| {
-            (view.mitigations.len(), view.mitigation_value(i))
-        })
-    });
+}
+
+/// `read` of the view being rendered, or the error that `function` has none.
+fn current<R>(function: &str, read: impl FnOnce(&ReportView<'_>) -> R) -> TeraResult<R> {
+    if !CURRENT.is_set() {
+        return Err(tera::Error::message(format!(
+            "{function}() is only available in templates rendered from a model's view"
+        )));
+    }
+    Ok(CURRENT.with(|current| read(current.view)))
 }
 
 /// Element `i` (the argument) of a list of the current view: `make` gives the list's
@@ -53,15 +120,10 @@ fn element(
     make: impl FnOnce(&ReportView<'_>, usize) -> (usize, Option<TeraResult<Value>>),
 ) -> TeraResult<Value> {
     let i: usize = kwargs.must_get("i")?;
-    if !CURRENT.is_set() {
-        return Err(tera::Error::message(format!(
-            "{function}() is only available in templates rendered from a model's view"
-        )));
-    }
-    CURRENT.with(|current| match make(current.view, i) {
+    match current(function, |view| make(view, i))? {
         (_, Some(value)) => value,
         (len, None) => Err(tera::Error::message(format!(
             "{function}(i={i}): the model has {len} {list}, numbered from 0"
         ))),
-    })
+    }
 }

@@ -474,7 +474,16 @@ mod tests {
         today: &str,
         detail: view::Detail,
     ) -> ReportView<'p> {
-        ReportView::new(ReportInput {
+        ReportView::new(bare_input(project, today, detail))
+    }
+
+    /// The input of [`bare_view`].
+    fn bare_input<'p>(
+        project: &'p crate::Project,
+        today: &str,
+        detail: view::Detail,
+    ) -> ReportInput<'p> {
+        ReportInput {
             model: project.model.as_ref().expect("the model loads"),
             sources: &project.sources,
             today: crate::model::Date::parse(today).unwrap(),
@@ -483,7 +492,7 @@ mod tests {
             mermaid: None,
             svg: None,
             detail,
-        })
+        }
     }
 
     /// `catalog/stride-example`, loaded.
@@ -752,31 +761,49 @@ mod tests {
         }
     }
 
-    /// `threat(i=…)` and `mitigation(i=…)` give exactly the elements `threats[i]` and
-    /// `mitigations[i]` hold, in full and in summary views.
+    /// Each element function gives exactly what its list holds at `i` (`threat(i=…)`
+    /// what `threats[i]` holds, and so for mitigations, components, flows and findings),
+    /// and `indices(of=…)` numbers the list's elements, in full and in summary views.
     #[test]
     fn the_element_functions_give_what_the_lists_hold() {
+        let lists = [
+            ("threats", "threat"),
+            ("mitigations", "mitigation"),
+            ("components", "component"),
+            ("flows", "flow"),
+            ("findings", "finding"),
+        ];
         let mut theme = Theme::load(None).unwrap();
-        let each = |list: &str, function: &str| {
+        let each = |(list, function): &(&str, &str)| {
             format!(
-                "{{% for i in range(end={list} | length) %}}{{% set a = {list}[i] %}}{{% set b = {function}(i=i) %}}{{% if a != b %}}DIFFERS {list} {{{{ i }}}}\n{{% endif %}}{{% endfor %}}{list}: {{{{ {list} | length }}}}\n"
+                "{{% if indices(of=\"{list}\") != range(end={list} | length) %}}DIFFERS indices of {list}\n{{% endif %}}{{% for i in indices(of=\"{list}\") %}}{{% set a = {list}[i] %}}{{% set b = {function}(i=i) %}}{{% if a != b %}}DIFFERS {list} {{{{ i }}}}\n{{% endif %}}{{% endfor %}}{list}: {{{{ {list} | length }}}}\n"
             )
         };
         theme.templates.insert(
             "report-flows.md.tera".into(),
-            each("threats", "threat") + &each("mitigations", "mitigation"),
+            lists.iter().map(each).collect::<String>(),
         );
         let renderer = Renderer::with_theme(theme).unwrap();
-        let project = stride_example();
+        let mut project = stride_example();
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        project.check(&crate::check::Options::new(today));
+        let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
         for detail in [view::Detail::Full, view::Detail::Summary] {
-            let view = bare_view(&project, "2026-06-01", detail);
+            let view = ReportView::new(ReportInput {
+                findings: &findings,
+                ..bare_input(&project, "2026-06-01", detail)
+            });
             assert!(view.threats.iter().any(|t| t.pattern.is_some()));
             let text = renderer.render(Format::Markdown, &view).unwrap();
             assert!(!text.contains("DIFFERS"), "{text}");
             for (list, len) in [
                 ("threats", view.threats.len()),
                 ("mitigations", view.mitigations.len()),
+                ("components", view.components.len()),
+                ("flows", view.flows.len()),
+                ("findings", view.findings.len()),
             ] {
+                assert!(len > 0, "{list}");
                 assert!(text.contains(&format!("{list}: {len}\n")), "{list}");
             }
         }
@@ -819,10 +846,25 @@ mod tests {
             .render_view_template(&view, "alone.tera", &Context::new())
             .unwrap();
         assert!(text.contains(view.mitigations[0].id), "{text}");
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-flows.md.tera".into(),
+            "{% for i in indices(of=\"patterns\") %}{% endfor %}".into(),
+        );
+        let err = Renderer::with_theme(theme)
+            .unwrap()
+            .render(Format::Markdown, &view)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(r#"indices(of="patterns"): `of` is one of "threats", "#),
+            "{err}"
+        );
     }
 
-    /// The built-in report templates read threats and mitigations one at a time, so a
-    /// report never holds the template engine's copy of either whole list.
+    /// The built-in report templates read threats, mitigations, components, flows and
+    /// findings one at a time, so a report never holds the template engine's copy of
+    /// any of these lists whole.
     #[test]
     fn built_in_reports_never_read_the_whole_instance_lists() {
         let renderer = Renderer::new(None).unwrap();
@@ -834,7 +876,7 @@ mod tests {
                 if name.starts_with("report-coverage") {
                     assert!(reads.contains(&"uncovered"), "{name}: {reads:?}");
                 }
-                for list in ["threats", "mitigations"] {
+                for list in ["threats", "mitigations", "components", "flows", "findings"] {
                     assert!(!reads.contains(&list), "{name} reads {list}");
                 }
             }

@@ -690,6 +690,21 @@ impl ReportView<'_> {
         Some(tera::Value::try_from_serializable(&TemplateThreat(t)))
     }
 
+    /// Component `i` as `components[i]` would hold it; `None` past the end.
+    pub fn component_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
+        Some(tera::Value::try_from_serializable(self.components.get(i)?))
+    }
+
+    /// Flow `i` as `flows[i]` would hold it; `None` past the end.
+    pub fn flow_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
+        Some(tera::Value::try_from_serializable(self.flows.get(i)?))
+    }
+
+    /// Finding `i` as `findings[i]` would hold it; `None` past the end.
+    pub fn finding_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
+        Some(tera::Value::try_from_serializable(self.findings.get(i)?))
+    }
+
     /// Mitigation `i` as `mitigations[i]` would hold it; `None` past the end.
     pub fn mitigation_value(&self, i: usize) -> Option<tera::TeraResult<tera::Value>> {
         let x = self.mitigations.get(i)?;
