@@ -223,20 +223,30 @@ pub fn write(target: &Target, bytes: &[u8], inputs: &Inputs) -> Result<(), Write
 /// Writes `pieces`, one after another, to `target` as [`write()`] writes one piece: a
 /// large document made in pieces is never joined in memory first.
 pub fn write_pieces(target: &Target, pieces: &[&[u8]], inputs: &Inputs) -> Result<(), WriteError> {
+    write_with(target, inputs, |out| {
+        pieces.iter().try_for_each(|piece| out.write_all(piece))
+    })
+}
+
+/// Writes to `target` what `produce` writes to the writer it is given, under the rules
+/// of [`write()`], so that a document can be written as it is made and never held
+/// whole. A file is written to a temporary file beside it, which replaces it only once
+/// `produce` has succeeded: an error (of `produce` or of the disk) leaves the target as
+/// it was. Standard output and special files get the bytes as they come.
+pub fn write_with(
+    target: &Target,
+    inputs: &Inputs,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     match target {
-        Target::Stdout => write_stdout(pieces),
-        Target::Path(path) => write_file_pieces(path, pieces, inputs),
+        Target::Stdout => write_stdout(produce),
+        Target::Path(path) => write_file_with(path, inputs, produce),
     }
 }
 
-/// Writes every piece to `out`.
-fn write_all_pieces(out: &mut impl Write, pieces: &[&[u8]]) -> io::Result<()> {
-    pieces.iter().try_for_each(|piece| out.write_all(piece))
-}
-
-fn write_stdout(pieces: &[&[u8]]) -> Result<(), WriteError> {
-    let mut out = io::stdout().lock();
-    match write_all_pieces(&mut out, pieces).and_then(|()| out.flush()) {
+fn write_stdout(produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), WriteError> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    match produce(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -319,12 +329,23 @@ pub fn write_file(path: &Path, bytes: &[u8], inputs: &Inputs) -> Result<(), Writ
 
 /// [`write_file`] of a document in pieces.
 fn write_file_pieces(path: &Path, pieces: &[&[u8]], inputs: &Inputs) -> Result<(), WriteError> {
+    write_file_with(path, inputs, |out| {
+        pieces.iter().try_for_each(|piece| out.write_all(piece))
+    })
+}
+
+/// [`write_with`] to the file at `path`.
+fn write_file_with(
+    path: &Path,
+    inputs: &Inputs,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     match inspect(path, inputs)? {
-        Found::Nothing(resolved) => replace(path, &resolved, pieces, None),
+        Found::Nothing(resolved) => replace(path, &resolved, produce, None),
         Found::Regular(resolved, meta) => {
-            replace(path, &resolved, pieces, Some(meta.permissions()))
+            replace(path, &resolved, produce, Some(meta.permissions()))
         }
-        Found::InPlace { append } => write_in_place(path, append, pieces),
+        Found::InPlace { append } => write_in_place(path, append, produce),
     }
 }
 
@@ -438,7 +459,7 @@ impl Drop for Cleanup {
 fn replace(
     shown: &Path,
     resolved: &Path,
-    pieces: &[&[u8]],
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     keep: Option<std::fs::Permissions>,
 ) -> Result<(), WriteError> {
     let err = WriteError::io(shown);
@@ -451,7 +472,11 @@ fn replace(
         Err(e) => return Err(err(e)),
     };
     let cleanup = Cleanup::file(temporary.clone());
-    let written = write_all_pieces(&mut file, pieces)
+    let produced = {
+        let mut buffered = io::BufWriter::with_capacity(64 * 1024, &mut file);
+        produce(&mut buffered).and_then(|()| buffered.flush())
+    };
+    let written = produced
         .and_then(|()| match keep {
             Some(permissions) => file.set_permissions(permissions),
             None => Ok(()),
@@ -472,12 +497,19 @@ fn replace(
 /// Writes into a FIFO, device or socket as it is: such a file is a channel, not a
 /// document, and replacing it would break whoever set it up. An open file reached
 /// through `/dev/fd` is appended to, as a shell's `>>` would.
-fn write_in_place(path: &Path, append: bool, pieces: &[&[u8]]) -> Result<(), WriteError> {
+fn write_in_place(
+    path: &Path,
+    append: bool,
+    produce: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     let written = OpenOptions::new()
         .write(true)
         .append(append)
         .open(path)
-        .and_then(|mut f| write_all_pieces(&mut f, pieces).and_then(|()| f.flush()));
+        .and_then(|f| {
+            let mut out = io::BufWriter::with_capacity(64 * 1024, f);
+            produce(&mut out).and_then(|()| out.flush())
+        });
     match written {
         Ok(()) => Ok(()),
         // A reader that went away (`-o >(head)`) is like a closed standard output.
@@ -542,6 +574,36 @@ mod tests {
         write_file(&target, b"second", &none).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"second");
         assert_eq!(names(&dir.path().join("sub")), ["report.md"]);
+    }
+
+    /// What a producer writes before it fails never reaches the target: the old file
+    /// stays as it was and no temporary file is left; a producer that succeeds replaces
+    /// it with everything it wrote, in as many writes as it made.
+    #[test]
+    fn a_failed_producer_leaves_the_target_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = Inputs::default();
+        let path = dir.path().join("dfd.svg");
+        std::fs::write(&path, b"old").unwrap();
+        let target = Target::Path(path.clone());
+        let err = write_with(&target, &none, |out| {
+            out.write_all(&[b'x'; 200_000])?;
+            Err(io::Error::other("the renderer failed"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("the renderer failed"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(names(dir.path()), ["dfd.svg"]);
+        write_with(&target, &none, |out| {
+            (0..1000).try_for_each(|i| write!(out, "{i},"))
+        })
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("0,1,2,") && text.ends_with(",999,"),
+            "{text}"
+        );
+        assert_eq!(names(dir.path()), ["dfd.svg"]);
     }
 
     /// A document in pieces is written as the pieces one after another, to a file (new

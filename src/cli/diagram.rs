@@ -174,6 +174,13 @@ pub fn run(args: Args) -> Exit {
                     Err(e) => print::failure(&format!("{e}; nothing was written")),
                 };
             }
+            if format == diagram::Format::Svg {
+                // The drawing of a large model is tens of megabytes: written as it is
+                // made, never held whole.
+                return args
+                    .output
+                    .write_with(&inputs, |out| diagram::svg::render_to(&d, out));
+            }
             let mut text = diagram::render_diagram(&d, format);
             if !text.ends_with('\n') {
                 text.push('\n');

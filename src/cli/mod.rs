@@ -181,6 +181,19 @@ impl OutputArgs {
         }
     }
 
+    /// Writes what `produce` writes, as it is made, as [`Self::write_bytes`] writes
+    /// bytes.
+    fn write_with(
+        &self,
+        inputs: &crate::output::Inputs,
+        produce: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Exit {
+        match crate::output::write_with(&self.target(), inputs, produce) {
+            Ok(()) => Exit::Ok,
+            Err(e) => print::failure(&e.to_string()),
+        }
+    }
+
     /// The output format: `--format` when given, else the one the `-o` file's extension
     /// names in `table` (the longest matching extension wins, so `.otm.json` beats
     /// `.json`), else `default`. An extension that no format has, or that contradicts

@@ -118,6 +118,44 @@ pub fn render(d: &Diagram) -> String {
 
 /// Draws `d` as placed by `l`.
 pub fn render_layout(d: &Diagram, l: &Layout) -> String {
+    let mut s = String::with_capacity(4096 + d.nodes.len() * 700 + d.edges.len() * 700);
+    draw(d, l, &mut s);
+    s
+}
+
+/// Draws `d` to `out` as it is made, never holding the drawing whole: what `diagram`
+/// writes to a file. An error of `out` stops the drawing and is returned.
+pub fn render_to(d: &Diagram, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let l = layout::layout(d);
+    let mut writer = IoWriter { out, error: None };
+    draw(d, &l, &mut writer);
+    match writer.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A [`Write`] of text into an [`std::io::Write`]: the first error is kept (the drawing
+/// ignores the result of each write) and every write after it is refused.
+struct IoWriter<'w> {
+    out: &'w mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl Write for IoWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if self.error.is_some() {
+            return Err(std::fmt::Error);
+        }
+        self.out.write_all(text.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
+/// Draws `d` as placed by `l` into `s`.
+fn draw(d: &Diagram, l: &Layout, s: &mut impl Write) {
     let legend = Legend::new(d, l.width.max(520.0));
     let table_top = l.height + legend.height;
     // Wide enough for the legend and for one readable column of the flow table.
@@ -125,11 +163,10 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         .width
         .max(legend.width + 2.0 * SIDE)
         .max(TABLE_COL + 2.0 * SIDE);
-    let (table, table_h) = flow_table(d, canvas_w, table_top);
+    let table = FlowTable::new(d, canvas_w);
     let width = canvas_w.ceil();
-    let height = (table_top + table_h + SIDE).ceil();
+    let height = (table_top + table.height + SIDE).ceil();
 
-    let mut s = String::with_capacity(4096 + d.nodes.len() * 700 + d.edges.len() * 700);
     let _ = writeln!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" \
@@ -154,7 +191,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         num(height)
     );
 
-    s.push_str("<g class=\"zones\">\n");
+    let _ = s.write_str("<g class=\"zones\">\n");
     for (z, zb) in d.zones.iter().zip(&l.zones) {
         let r = zb.rect;
         let _ = writeln!(
@@ -171,7 +208,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             num(r.h),
         );
     }
-    s.push_str("</g>\n<g class=\"flows\" fill=\"none\">\n");
+    let _ = s.write_str("</g>\n<g class=\"flows\" fill=\"none\">\n");
     for (e, route) in d.edges.iter().zip(&l.edges) {
         let (colour, width) = flow_style(e);
         let _ = write!(
@@ -233,7 +270,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
     // Zone titles over the flows, each on a pale backing, so that a flow entering a
     // zone never hides whose zone it is (the layout moves titles clear of flows where
     // their row has room).
-    s.push_str("</g>\n<g class=\"zone-titles\">\n");
+    let _ = s.write_str("</g>\n<g class=\"zone-titles\">\n");
     for (z, zb) in d.zones.iter().zip(&l.zones) {
         let Some(t) = super::stats::zone_title(zb.rect, zb.title_dx, &zb.label) else {
             continue;
@@ -263,7 +300,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             escape(&zb.label)
         );
     }
-    s.push_str("</g>\n<g class=\"components\">\n");
+    let _ = s.write_str("</g>\n<g class=\"components\">\n");
     for (n, b) in d.nodes.iter().zip(&l.nodes) {
         let r = b.rect;
         let marked = n.uncovered > 0;
@@ -345,11 +382,11 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
             );
         }
         if marked {
-            warning(&mut s, r.right() - layout::NODE_PAD_X - 12.0, r.y + 6.0);
+            warning(s, r.right() - layout::NODE_PAD_X - 12.0, r.y + 6.0);
         }
-        s.push_str("</g>\n");
+        let _ = s.write_str("</g>\n");
     }
-    s.push_str("</g>\n<g class=\"flow-labels\">\n");
+    let _ = s.write_str("</g>\n<g class=\"flow-labels\">\n");
     for (e, route) in d.edges.iter().zip(&l.edges) {
         let (colour, _) = flow_style(e);
         let r = route.label;
@@ -365,7 +402,7 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
         );
         let mut tx = r.x + LABEL_PAD;
         if e.uncovered > 0 {
-            warning(&mut s, tx, r.y + 1.5);
+            warning(s, tx, r.y + 1.5);
             tx += MARK_W;
         }
         for (i, line) in route.lines.iter().enumerate() {
@@ -378,13 +415,12 @@ pub fn render_layout(d: &Diagram, l: &Layout) -> String {
                 escape(line)
             );
         }
-        s.push_str("</g>\n");
+        let _ = s.write_str("</g>\n");
     }
-    s.push_str("</g>\n");
-    legend.draw(&mut s, l.height);
-    s.push_str(&table);
-    s.push_str("</svg>\n");
-    s
+    let _ = s.write_str("</g>\n");
+    legend.draw(s, l.height);
+    table.draw(d, table_top, s);
+    let _ = s.write_str("</svg>\n");
 }
 
 fn flow_style(e: &Edge) -> (&'static str, f64) {
@@ -447,7 +483,7 @@ fn flow_title(d: &Diagram, e: &Edge) -> String {
 
 /// A 12 × 11 warning triangle with an exclamation mark, top-left at (x, y); drawn with
 /// paths so that it needs no font.
-fn warning(s: &mut String, x: f64, y: f64) {
+fn warning(s: &mut impl Write, x: f64, y: f64) {
     let _ = write!(
         s,
         "<path d=\"M{} {} L{} {} L{} {} Z\" fill=\"{UNCOVERED}\"/>\
@@ -517,8 +553,8 @@ impl Legend {
         }
     }
 
-    fn draw(&self, s: &mut String, top: f64) {
-        s.push_str("<g class=\"legend\">\n");
+    fn draw(&self, s: &mut impl Write, top: f64) {
+        let _ = s.write_str("<g class=\"legend\">\n");
         for &(x, y0, i) in &self.items {
             let y = top + y0;
             let m = y + 10.0;
@@ -584,7 +620,7 @@ impl Legend {
                 escape(LEGEND[i])
             );
         }
-        s.push_str("</g>\n");
+        let _ = s.write_str("</g>\n");
     }
 }
 
@@ -593,86 +629,120 @@ impl Legend {
 const TABLE_MAX_LINES: usize = 12;
 
 /// The table of flow numbers, in columns across the width, each row wrapped to its
-/// column (never cut short below [`TABLE_MAX_LINES`]); returns it and its height.
-fn flow_table(d: &Diagram, width: f64, top: f64) -> (String, f64) {
-    let mut s = String::new();
-    if d.edges.is_empty() {
-        return (s, 0.0);
-    }
-    let usable = width - 2.0 * SIDE;
-    let cols = ((usable / TABLE_COL).floor() as usize).max(1);
-    let col_w = usable / cols as f64;
-    // Each row's lines, then columns filled in order up to an even share of the lines.
-    let rows: Vec<Vec<String>> = d
-        .edges
-        .iter()
-        .map(|e| {
-            let mut room = col_w - NUMBER_W - 12.0;
-            if e.uncovered > 0 {
-                room -= MARK_W;
-            }
-            let size = TABLE_FONT
-                * if e.crossing.is_some() {
-                    text::BOLD
-                } else {
-                    1.0
-                };
-            text::wrap(&table_line(d, e), room, size, TABLE_MAX_LINES)
-        })
-        .collect();
-    let total: usize = rows.iter().map(|r| r.len().max(1)).sum();
-    let share = total.div_ceil(cols);
-    let _ = writeln!(
-        s,
-        "<g class=\"flow-table\"><text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\">Flows</text>",
-        num(SIDE),
-        num(top + 14.0)
-    );
-    let first = top + 24.0;
-    let (mut col, mut used, mut tallest) = (0usize, 0usize, 0usize);
-    for (e, lines) in d.edges.iter().zip(&rows) {
-        let n = lines.len().max(1);
-        if used > 0 && used + n > share && col + 1 < cols {
-            col += 1;
-            used = 0;
-        }
-        let x = SIDE + col as f64 * col_w;
-        let y = first + used as f64 * TABLE_LINE;
-        used += n;
-        tallest = tallest.max(used);
-        let mut tx = x + NUMBER_W;
-        let _ = write!(
-            s,
-            "<g><title>{}</title><text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
-            escape(&flow_title(d, e)),
-            num(x + NUMBER_W - 6.0),
-            num(y + 11.0),
-            num(TABLE_FONT),
-            e.number
-        );
-        if e.uncovered > 0 {
-            warning(&mut s, tx, y + 1.5);
-            tx += MARK_W;
-        }
-        let weight = if e.crossing.is_some() {
-            " font-weight=\"bold\""
-        } else {
-            ""
+/// column (never cut short below [`TABLE_MAX_LINES`]): measured first, since the
+/// drawing's height comes before it, and drawn last.
+struct FlowTable {
+    /// Each flow's lines.
+    rows: Vec<Vec<String>>,
+    cols: usize,
+    col_w: f64,
+    /// The lines a column holds before the next one starts.
+    share: usize,
+    height: f64,
+}
+
+impl FlowTable {
+    fn new(d: &Diagram, width: f64) -> FlowTable {
+        let usable = width - 2.0 * SIDE;
+        let cols = ((usable / TABLE_COL).floor() as usize).max(1);
+        let col_w = usable / cols as f64;
+        // Each row's lines, then columns filled in order up to an even share of the lines.
+        let rows: Vec<Vec<String>> = d
+            .edges
+            .iter()
+            .map(|e| {
+                let mut room = col_w - NUMBER_W - 12.0;
+                if e.uncovered > 0 {
+                    room -= MARK_W;
+                }
+                let size = TABLE_FONT
+                    * if e.crossing.is_some() {
+                        text::BOLD
+                    } else {
+                        1.0
+                    };
+                text::wrap(&table_line(d, e), room, size, TABLE_MAX_LINES)
+            })
+            .collect();
+        let total: usize = rows.iter().map(|r| r.len().max(1)).sum();
+        let share = total.div_ceil(cols);
+        let mut table = FlowTable {
+            rows,
+            cols,
+            col_w,
+            share,
+            height: 0.0,
         };
-        for (i, line) in lines.iter().enumerate() {
+        if !d.edges.is_empty() {
+            let tallest = table.places().map(|(_, used, n)| used + n).max();
+            table.height = 24.0 + tallest.unwrap_or(0) as f64 * TABLE_LINE;
+        }
+        table
+    }
+
+    /// Each row's column, the lines above it in that column, and its own lines.
+    fn places(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let (mut col, mut used) = (0usize, 0usize);
+        self.rows.iter().map(move |lines| {
+            let n = lines.len().max(1);
+            if used > 0 && used + n > self.share && col + 1 < self.cols {
+                col += 1;
+                used = 0;
+            }
+            let place = (col, used, n);
+            used += n;
+            place
+        })
+    }
+
+    /// Draws the table with its top at `top`.
+    fn draw(&self, d: &Diagram, top: f64, s: &mut impl Write) {
+        if d.edges.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "<g class=\"flow-table\"><text x=\"{}\" y=\"{}\" font-size=\"12\" font-weight=\"bold\">Flows</text>",
+            num(SIDE),
+            num(top + 14.0)
+        );
+        let first = top + 24.0;
+        for ((e, lines), (col, used, _)) in d.edges.iter().zip(&self.rows).zip(self.places()) {
+            let x = SIDE + col as f64 * self.col_w;
+            let y = first + used as f64 * TABLE_LINE;
+            let mut tx = x + NUMBER_W;
             let _ = write!(
                 s,
-                "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{weight}>{}</text>",
-                num(tx),
-                num(y + 11.0 + i as f64 * TABLE_LINE),
+                "<g><title>{}</title><text x=\"{}\" y=\"{}\" font-size=\"{}\" text-anchor=\"end\" font-weight=\"bold\">{}</text>",
+                escape(&flow_title(d, e)),
+                num(x + NUMBER_W - 6.0),
+                num(y + 11.0),
                 num(TABLE_FONT),
-                escape(line)
+                e.number
             );
+            if e.uncovered > 0 {
+                warning(s, tx, y + 1.5);
+                tx += MARK_W;
+            }
+            let weight = if e.crossing.is_some() {
+                " font-weight=\"bold\""
+            } else {
+                ""
+            };
+            for (i, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{weight}>{}</text>",
+                    num(tx),
+                    num(y + 11.0 + i as f64 * TABLE_LINE),
+                    num(TABLE_FONT),
+                    escape(line)
+                );
+            }
+            let _ = s.write_str("</g>\n");
         }
-        s.push_str("</g>\n");
+        let _ = s.write_str("</g>\n");
     }
-    s.push_str("</g>\n");
-    (s, 24.0 + tallest as f64 * TABLE_LINE)
 }
 
 /// A flow's row in the table: name, ends, protocol, boundary.

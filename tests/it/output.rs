@@ -282,9 +282,14 @@ fn dev_full_output_fails_with_exit_2_and_says_why() {
     if !Path::new("/dev/full").exists() {
         return;
     }
-    let r = run(&["render", MODEL, "--today", TODAY, "-o", "/dev/full"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("cannot write /dev/full"), "{}", r.stderr);
+    // A report is written whole; a drawing as it is made, and still refused the same way.
+    for command in [&["render"][..], &["diagram"]] {
+        let mut args = command.to_vec();
+        args.extend([MODEL, "--today", TODAY, "-o", "/dev/full"]);
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{command:?}: {}", r.stderr);
+        assert!(r.stderr.contains("cannot write /dev/full"), "{}", r.stderr);
+    }
 }
 
 #[test]

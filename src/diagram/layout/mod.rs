@@ -937,14 +937,13 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
         .flat_map(|t| row_of(t.y - TITLE_CLEARANCE)..=row_of(t.bottom() + TITLE_CLEARANCE))
         .collect();
     let touches = |y0: f64, y1: f64| wanted.range(row_of(y0)..=row_of(y1)).next().is_some();
-    // Straight pieces of the curves (16 per Bézier piece, as the measures take them)
-    // and the components, by the rows they touch; only those in a title's rows.
-    let mut rows: std::collections::BTreeMap<i64, Vec<Rect>> = Default::default();
-    let add = |r: Rect, rows: &mut std::collections::BTreeMap<i64, Vec<Rect>>| {
-        for row in wanted.range(row_of(r.y)..=row_of(r.bottom())) {
-            rows.entry(*row).or_default().push(r);
-        }
-    };
+    // The Bézier pieces of the curves and the components, by the rows they touch; only
+    // those in a title's rows. A title meets the straight pieces of a curve (16 per
+    // Bézier piece, as the measures take them): a piece is listed once in each row one
+    // of its straight pieces touches, and they are worked out again when a title asks
+    // (kept for every curve, they were most of the memory of a large drawing).
+    let mut obstacles: Vec<Obstacle> = Vec::new();
+    let mut rows: std::collections::BTreeMap<i64, Vec<u32>> = Default::default();
     for route in routes {
         for c in route.pieces() {
             // A cubic lies within its control points: most miss every title row.
@@ -953,24 +952,29 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
             if !touches(y0, y1) {
                 continue;
             }
-            let mut prev = c[0];
-            for k in 1..=16 {
-                let p = super::stats::cubic_point(&c, k as f64 / 16.0);
-                add(
-                    Rect {
-                        x: prev.0.min(p.0),
-                        y: prev.1.min(p.1),
-                        w: (p.0 - prev.0).abs(),
-                        h: (p.1 - prev.1).abs(),
-                    },
-                    &mut rows,
-                );
-                prev = p;
+            let o = Obstacle::Curve(c);
+            let at = obstacles.len() as u32;
+            let mut listed = false;
+            o.each_rect(|r| {
+                for row in wanted.range(row_of(r.y)..=row_of(r.bottom())) {
+                    let list = rows.entry(*row).or_default();
+                    if list.last() != Some(&at) {
+                        list.push(at);
+                        listed = true;
+                    }
+                }
+            });
+            if listed {
+                obstacles.push(o);
             }
         }
     }
     for n in nodes.iter().filter(|n| touches(n.rect.y, n.rect.bottom())) {
-        add(n.rect, &mut rows);
+        let at = obstacles.len() as u32;
+        obstacles.push(Obstacle::Box(n.rect));
+        for row in wanted.range(row_of(n.rect.y)..=row_of(n.rect.bottom())) {
+            rows.entry(*row).or_default().push(at);
+        }
     }
     let mut title_rows: std::collections::BTreeMap<i64, Vec<usize>> = Default::default();
     for (z, t) in titles.iter().enumerate() {
@@ -987,12 +991,17 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
         let (top, bottom) = (title.y - TITLE_CLEARANCE, title.bottom() + TITLE_CLEARANCE);
         let row_range = row_of(top)..=row_of(bottom);
         // What lies across the title's row: x extents, with clearance.
-        let mut taken: Vec<(f64, f64)> = row_range
+        let mut taken: Vec<(f64, f64)> = Vec::new();
+        for o in row_range
             .clone()
             .flat_map(|row| rows.get(&row).into_iter().flatten())
-            .filter(|r| r.y < bottom && r.bottom() > top)
-            .map(|r| (r.x - TITLE_CLEARANCE, r.right() + TITLE_CLEARANCE))
-            .collect();
+        {
+            obstacles[*o as usize].each_rect(|r| {
+                if r.y < bottom && r.bottom() > top {
+                    taken.push((r.x - TITLE_CLEARANCE, r.right() + TITLE_CLEARANCE));
+                }
+            });
+        }
         let others: std::collections::BTreeSet<usize> = row_range
             .flat_map(|row| title_rows.get(&row).into_iter().flatten().copied())
             .filter(|o| *o != z)
@@ -1024,6 +1033,36 @@ fn place_zone_titles(zones: &mut [ZoneBox], nodes: &[NodeBox], routes: &[Route])
             titles[z] = Some(Rect { x, ..title });
         } else {
             zones[z].title_crossed = true;
+        }
+    }
+}
+
+/// What a zone's title is moved past: a Bézier piece of a flow's curve, or a
+/// component's box.
+#[derive(Clone, Copy)]
+enum Obstacle {
+    Curve([(f64, f64); 4]),
+    Box(Rect),
+}
+
+impl Obstacle {
+    /// Calls `f` with the box, or with each of the 16 straight pieces of the curve.
+    fn each_rect(&self, mut f: impl FnMut(Rect)) {
+        match self {
+            Obstacle::Box(r) => f(*r),
+            Obstacle::Curve(c) => {
+                let mut prev = c[0];
+                for k in 1..=16 {
+                    let p = super::stats::cubic_point(c, k as f64 / 16.0);
+                    f(Rect {
+                        x: prev.0.min(p.0),
+                        y: prev.1.min(p.1),
+                        w: (p.0 - prev.0).abs(),
+                        h: (p.1 - prev.1).abs(),
+                    });
+                    prev = p;
+                }
+            }
         }
     }
 }
