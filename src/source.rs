@@ -98,39 +98,58 @@ pub struct SourceFile {
     pub is_knowledge: bool,
     /// Whether the file is one of a knowledge base bundled with threatbook (not on disk).
     pub is_bundled: bool,
-    line_starts: Vec<usize>,
+    /// The byte offset of each line's start, worked out when a position in the file is
+    /// first asked for: most runs never ask, and on a large model the table is a
+    /// megabyte per million lines.
+    line_starts: std::sync::OnceLock<Box<[u32]>>,
 }
 
 impl SourceFile {
     fn new(path: PathBuf, relative: String, text: String) -> Self {
-        // A plain byte scan: lines of TOML are short, and a search per line costs more
-        // than looking at every byte (a tenth of the time on large models).
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|(_, b)| *b == b'\n')
-                    .map(|(i, _)| i + 1),
-            )
-            .collect();
         SourceFile {
             path,
             relative,
             text,
             is_knowledge: false,
             is_bundled: false,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The byte offset of each line's start. Offsets are `u32`, as spans are: a file
+    /// is read only up to the load's size limit, far below 4 GiB.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            // A plain byte scan: lines of TOML are short, and a search per line costs
+            // more than looking at every byte.
+            let newlines = self.text.bytes().filter(|b| *b == b'\n').count();
+            let mut starts = Vec::with_capacity(newlines + 1);
+            starts.push(0);
+            starts.extend(
+                self.text
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+            );
+            starts.into_boxed_slice()
+        })
+    }
+
+    /// The line (from 0) holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+        match self.line_starts().binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
         }
     }
 
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = self.line_starts[line];
+        let line = self.line_of(offset);
+        let start = self.line_starts()[line] as usize;
         let column = self
             .text
             .get(start..offset)
@@ -216,10 +235,7 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .files
             .get(id.0 as usize)
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        Ok(match file.line_starts.binary_search(&byte_index) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        })
+        Ok(file.line_of(byte_index))
     }
 
     fn line_range(
@@ -231,17 +247,17 @@ impl<'a> codespan_reporting::files::Files<'a> for Sources {
             .files
             .get(id.0 as usize)
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        let start = *file.line_starts.get(line_index).ok_or(
-            codespan_reporting::files::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len() - 1,
-            },
-        )?;
-        let end = file
-            .line_starts
+        let starts = file.line_starts();
+        let start =
+            *starts
+                .get(line_index)
+                .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                    given: line_index,
+                    max: starts.len() - 1,
+                })? as usize;
+        let end = starts
             .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
+            .map_or(file.text.len(), |s| *s as usize);
         Ok(start..end)
     }
 }

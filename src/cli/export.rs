@@ -83,8 +83,10 @@ pub fn run(args: Args) -> Exit {
         Format::Otm => {
             return args
                 .output
-                .write(&export::otm::to_otm(input.model), &inputs);
+                .write_with(&inputs, |out| export::otm::write_otm(input.model, out));
         }
     };
-    args.output.write(&export::export(format, &input), &inputs)
+    // Written as it is made: a large model's export is tens of megabytes.
+    args.output
+        .write_with(&inputs, |out| export::export_to(format, &input, out))
 }

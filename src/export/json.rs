@@ -454,9 +454,12 @@ fn flow_out<'a>(model: &'a Model, sources: &'a Sources, f: crate::model::FlowId)
 
 /// The JSON export of `input`: pretty JSON with a final newline.
 pub fn export(input: &Input<'_>) -> String {
-    let mut text = serde_json::to_string_pretty(&document(input)).unwrap_or_default();
-    text.push('\n');
-    text
+    super::pretty_json(&document(input))
+}
+
+/// [`export`], written to `out` as it is made.
+pub fn export_to(input: &Input<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::pretty_json_to(&document(input), out)
 }
 
 /// The JSON Schema of the export, as pretty JSON with a final newline.

@@ -233,9 +233,13 @@ fn put_pattern(map: &mut Map<String, Value>, model: &Model, pattern: crate::mode
 
 /// The model as an OTM 0.2.0 JSON document (pretty-printed, ending in a newline).
 pub fn to_otm(model: &Model) -> String {
-    let mut text = serde_json::to_string_pretty(&doc(model)).unwrap_or_default();
-    text.push('\n');
-    text
+    super::pretty_json(&doc(model))
+}
+
+/// [`to_otm`], written to `out` as it is made: each element is made just before it is
+/// written, so the export holds one element at a time.
+pub fn write_otm(model: &Model, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::pretty_json_to(&doc(model), out)
 }
 
 fn instances(model: &Model, threats: &[ThreatId]) -> Vec<ThreatInstance> {

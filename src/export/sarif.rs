@@ -265,7 +265,16 @@ fn rule(code: Code) -> Rule {
 
 /// The SARIF log of `input`: pretty JSON with a final newline.
 pub fn export(input: &Input<'_>) -> String {
-    let log = Log {
+    super::pretty_json(&log(input))
+}
+
+/// [`export`], written to `out` as it is made.
+pub fn export_to(input: &Input<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    super::pretty_json_to(&log(input), out)
+}
+
+fn log(input: &Input<'_>) -> Log {
+    Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
         runs: vec![Run {
@@ -307,10 +316,7 @@ pub fn export(input: &Input<'_>) -> String {
                 },
             },
         }],
-    };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    }
 }
 
 #[cfg(test)]
