@@ -539,6 +539,71 @@ fn human_output_counts_what_it_leaves_out_beyond_a_hundred_of_a_code() {
 /// threats and mitigations read one at a time list exactly the model's uncovered
 /// threats, most severe first, and its own mitigations, and the rest of the report is
 /// the built-in one.
+/// A flows section written from the docs alone (`tests/fixtures/blind-flow-templates`)
+/// lists every flow and every finding one at a time, with the counts its author worked
+/// out from the model's files and from `check` before rendering.
+#[test]
+fn a_flows_section_written_from_the_docs_reads_flows_one_at_a_time() {
+    let fixture = crate::support::root().join("tests/fixtures/blind-flow-templates");
+    let model = crate::support::root().join("catalog/stride-example");
+    let model = model.to_str().unwrap();
+    let templates = fixture.join("templates");
+    let expected = std::fs::read_to_string(fixture.join("expected.txt")).unwrap();
+    let value = |key: &str| {
+        expected
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+            .unwrap_or_else(|| panic!("{key} in {expected}"))
+            .to_string()
+    };
+    let today = ["--today", "2026-06-01"];
+    let mut args = vec!["render", model, "--templates", templates.to_str().unwrap()];
+    args.extend(today);
+    let mine = run(&args);
+    assert_eq!(mine.code, 0, "{}", mine.stderr);
+    let from = mine
+        .stdout
+        .find("## 4. Data flows (custom)")
+        .expect(&mine.stdout);
+    let to = from + mine.stdout[from..].find("## 5.").expect(&mine.stdout);
+    let text = &mine.stdout[from..to];
+    let flows: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- FLOW ")?.split(':').next())
+        .collect();
+    assert_eq!(flows.len().to_string(), value("flows"), "{text}");
+    assert_eq!(flows.first().unwrap().to_string(), value("first_flow"));
+    assert_eq!(flows.last().unwrap().to_string(), value("last_flow"));
+    let line = format!(
+        "Unencrypted flows crossing a trust boundary: {}\n",
+        value("unencrypted_crossing")
+    );
+    assert!(text.contains(&line), "{text}");
+    assert!(
+        text.contains(&format!("Findings: {}\n", value("findings"))),
+        "{text}"
+    );
+    // One line per finding of `check`, in its order, at its element.
+    let mut args = vec!["check", model, "--format", "json"];
+    args.extend(today);
+    let check: serde_json::Value = serde_json::from_str(&run(&args).stdout).unwrap();
+    let diagnostics = check["diagnostics"].as_array().expect("diagnostics");
+    assert_eq!(diagnostics.len().to_string(), value("findings"));
+    let listed: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("- FINDING "))
+        .collect();
+    let codes: Vec<&str> = listed
+        .iter()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let from_check: Vec<&str> = diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, from_check, "{text}");
+}
+
 #[test]
 fn a_section_written_from_the_docs_reads_threats_one_at_a_time() {
     let fixture = crate::support::root().join("tests/fixtures/blind-templates");
