@@ -72,9 +72,9 @@ pub fn open_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Pr
 
 /// Like [`open_texts`], for files that are to live in `dir`: knowledge-base folders the
 /// manifest names are read relative to it.
-pub fn open_texts_in<'a>(
+pub fn open_texts_in<N: AsRef<str>, T: Into<String>>(
     dir: &Path,
-    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    files: impl IntoIterator<Item = (N, T)>,
 ) -> Project {
     let mut diagnostics = Diagnostics::default();
     let loaded = load::load_texts(files, &mut diagnostics);

@@ -59,15 +59,15 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e.to_string()),
     };
     progress.stage("checking and writing the model");
-    let written = match import::write_model(&draft, &args.output) {
+    let (counts, notes) = (draft.counts(), draft.note_count());
+    let written = match import::write_model(draft, &args.output) {
         Ok(w) => w,
         Err(e) => return print::failure(&e.to_string()),
     };
     progress.finish();
     // Threats and mitigations as the model has them: instances of the knowledge bases
     // it names are not in its files.
-    let counts: Vec<String> = draft
-        .counts()
+    let counts: Vec<String> = counts
         .iter()
         .map(|(what, n)| match *what {
             "threats" if written.instances > 0 => format!(
@@ -85,10 +85,9 @@ pub fn run(args: Args) -> Exit {
         args.output.display(),
         counts.join(", ")
     );
-    if draft.note_count() > 0 {
+    if notes > 0 {
         eprintln!(
-            "{} note(s) on what was inferred or not carried over: {}",
-            draft.note_count(),
+            "{notes} note(s) on what was inferred or not carried over: {}",
             args.output.join("NOTES.md").display()
         );
     }

@@ -494,7 +494,7 @@ pub(crate) fn located<T, E: std::fmt::Display>(
 /// writer ([`crate::output::write_new_folder`]: atomic, umask modes, never over an
 /// existing file). An existing non-empty `target` is refused. Returns the counts of the
 /// model as it loads, knowledge-base instances included.
-pub fn write_model(draft: &Draft, target: &Path) -> Result<Written, ImportError> {
+pub fn write_model(draft: Draft, target: &Path) -> Result<Written, ImportError> {
     if target.exists() {
         let empty = std::fs::read_dir(target)
             .map(|mut d| d.next().is_none())
@@ -505,14 +505,16 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<Written, ImportError>
             });
         }
     }
-    let files = render_files(draft);
-    let project = crate::open_texts_in(
-        target,
-        files
-            .iter()
-            .filter(|(name, _)| name.ends_with(".toml"))
-            .map(|(n, t)| (n.as_str(), t.as_str())),
-    );
+    let source = draft.source.clone();
+    let files = render_files(&draft);
+    // Only the files are needed from here on; the TOML ones move into the load, which
+    // keeps their text, and are written from there.
+    drop(draft);
+    let (toml, others): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|(name, _)| name.ends_with(".toml"));
+    let names: Vec<String> = toml.iter().map(|(name, _)| name.clone()).collect();
+    let project = crate::open_texts_in(target, toml);
     let load_errors: Vec<String> = project
         .diagnostics
         .iter()
@@ -521,7 +523,7 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<Written, ImportError>
         .collect();
     if project.model.is_none() || !load_errors.is_empty() {
         return Err(ImportError::Verify {
-            path: draft.source.clone(),
+            path: source,
             problems: load_errors.join("; "),
         });
     }
@@ -533,10 +535,15 @@ pub fn write_model(draft: &Draft, target: &Path) -> Result<Written, ImportError>
             instances: m.threats.iter().filter(|t| t.pattern.is_some()).count(),
             mitigations: m.mitigations.len(),
         });
-    let bytes: Vec<(&str, &[u8])> = files
+    let bytes: Vec<(&str, &[u8])> = project
+        .sources
         .iter()
-        .map(|(n, t)| (n.as_str(), t.as_bytes()))
+        .map(|(_, f)| f)
+        .filter(|f| !f.is_knowledge && names.contains(&f.relative))
+        .map(|f| (f.relative.as_str(), f.text.as_bytes()))
+        .chain(others.iter().map(|(n, t)| (n.as_str(), t.as_bytes())))
         .collect();
+    debug_assert_eq!(bytes.len(), names.len() + others.len());
     crate::output::write_new_folder(target, &bytes)
         .map(|()| written)
         .map_err(|e| match e {

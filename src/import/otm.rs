@@ -151,7 +151,7 @@ pub struct OtmComponent {
     #[serde(default)]
     pub tags: Option<Vec<Option<String>>>,
     #[serde(default)]
-    pub attributes: Option<Value>,
+    pub attributes: RawAttributes,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,7 +171,7 @@ pub struct OtmDataflow {
     #[serde(default)]
     pub tags: Option<Vec<Option<String>>>,
     #[serde(default)]
-    pub attributes: Option<Value>,
+    pub attributes: RawAttributes,
 }
 
 #[derive(Debug, Deserialize)]
@@ -215,9 +215,9 @@ pub struct OtmMitigation {
     pub attributes: RawAttributes,
 }
 
-/// The `attributes` of a threat or mitigation, kept as their JSON text until they are
-/// read. A knowledge base's instances are most of a large export, and their attributes
-/// as values were most of the memory an import took.
+/// The `attributes` of a component, flow, threat or mitigation, kept as their JSON text
+/// until they are read. These are most of a large export, and their attributes as
+/// values were most of the memory an import took.
 #[derive(Debug, Default, Deserialize)]
 #[serde(transparent)]
 pub struct RawAttributes(Option<Box<serde_json::value::RawValue>>);
@@ -397,8 +397,8 @@ pub fn import(file: &Path, value: &Value, options: &Options) -> Result<Draft, Im
 
 /// Reads the OTM JSON file `file` as a stream straight into its typed form: neither
 /// its text nor a value of the whole document is ever in memory, so a large export
-/// imports in a fraction of the memory. (A threat's or mitigation's `attributes` are
-/// kept as their text, other `attributes` as values; serde_json stops at 128 levels.)
+/// imports in a fraction of the memory. (A component's, flow's, threat's or
+/// mitigation's `attributes` are kept as their text, other `attributes` as values; serde_json stops at 128 levels.)
 pub fn import_json_file(file: &Path, options: &Options) -> Result<Draft, ImportError> {
     #[derive(serde::Deserialize)]
     struct Version {
@@ -886,7 +886,8 @@ impl<'a> Importer<'a> {
             }
         }
         for (i, (c, (id, mut origin))) in components.iter().zip(origins).enumerate() {
-            let a = &c.attributes;
+            let attributes = c.attributes.value();
+            let a = &attributes;
             // Tags exactly as threatbook's export kept them, whitespace included.
             let tags = ours_strings(a, "tags").unwrap_or_else(|| strings(&c.tags));
             let kind = ours_str(a, "kind")
@@ -996,7 +997,8 @@ impl<'a> Importer<'a> {
             if !tags.is_empty() {
                 origin.note(format!("OTM tags not carried over: {}", tags.join(", ")));
             }
-            let a = &f.attributes;
+            let attributes = f.attributes.value();
+            let a = &attributes;
             let flag = |k: &str| {
                 ours(a)
                     .and_then(|m| m.get(k))

@@ -128,17 +128,15 @@ pub fn load_dir_overlay(dir: &Path, overlay: &Overlay, diags: &mut Diagnostics) 
 
 /// Loads a model from in-memory files (relative path, text); for tests and tools that
 /// generate models. The file named `threatbook.toml` is the manifest.
-pub fn load_texts<'a>(
-    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+pub fn load_texts<N: AsRef<str>, T: Into<String>>(
+    files: impl IntoIterator<Item = (N, T)>,
     diags: &mut Diagnostics,
 ) -> Loaded {
     let mut loaded = Loaded::default();
     for (index, (relative, text)) in files.into_iter().enumerate() {
-        let parsed = parse_text(
-            FileId::from_index(index),
-            relative == MANIFEST,
-            text.to_string(),
-        );
+        let relative = relative.as_ref();
+        // An owned text moves into the sources; a borrowed one is copied.
+        let parsed = parse_text(FileId::from_index(index), relative == MANIFEST, text.into());
         loaded
             .sources
             .add(relative.into(), relative.into(), parsed.text);

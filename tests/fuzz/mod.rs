@@ -393,7 +393,7 @@ pub fn run_case(case: &Case, scratch: &Path) -> Outcome {
             });
             if let Some(Ok(draft)) = draft {
                 let written = out.step("import write", || {
-                    threatbook::import::write_model(&draft, &target)
+                    threatbook::import::write_model(draft, &target)
                 });
                 if let Some(Ok(_)) = written {
                     run_model(&mut out, &target, today, false);
@@ -672,7 +672,7 @@ fn round_trip_otm(
         }
     };
     match out.step("round trip write", || {
-        threatbook::import::write_model(&draft, &target)
+        threatbook::import::write_model(draft, &target)
     }) {
         Some(Ok(_)) => {}
         Some(Err(e)) => {
