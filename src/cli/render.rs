@@ -110,7 +110,6 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return print::failure(&e.to_string()),
     };
     super::warn_unmatched_templates(&renderer, args.templates.as_deref());
-    let findings: Vec<_> = project.diagnostics.iter().cloned().collect();
     progress.stage("drawing the diagram");
     // Each format embeds the diagram in the notation it can show.
     let (mermaid, svg) = match format {
@@ -122,7 +121,7 @@ pub fn run(args: Args) -> Exit {
         sources: &project.sources,
         today,
         generated,
-        findings: &findings,
+        findings: project.diagnostics.as_slice(),
         mermaid,
         svg,
         detail: args
@@ -146,7 +145,6 @@ pub fn run(args: Args) -> Exit {
     // The process ends now: freeing a large model piece by piece would only delay that
     // (a tenth of the run on big models), and the OS reclaims the memory at once.
     std::mem::forget(view);
-    std::mem::forget(findings);
     std::mem::forget(project);
     exit
 }

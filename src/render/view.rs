@@ -585,7 +585,7 @@ pub struct FindingView<'a> {
     pub continues: bool,
     pub code: &'static str,
     pub severity: &'static str,
-    pub message: String,
+    pub message: &'a str,
     pub file: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
@@ -1096,7 +1096,7 @@ impl<'a> ReportView<'a> {
 fn finding_views<'a>(
     model: &'a Model,
     sources: &Sources,
-    findings: &[Diagnostic],
+    findings: &'a [Diagnostic],
 ) -> Vec<FindingView<'a>> {
     let mut at: std::collections::HashMap<crate::source::Span, &'a str> =
         std::collections::HashMap::new();
@@ -1130,7 +1130,7 @@ fn finding_views<'a>(
                 continues,
                 code: d.code.as_str(),
                 severity: d.severity.as_str(),
-                message: d.message.clone(),
+                message: &d.message,
                 file,
                 line,
                 column,
