@@ -254,6 +254,19 @@ fn write_stdout(produce: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Resul
     }
 }
 
+/// Whether [`write_with`] puts `target` in place only once it is complete: a regular
+/// file or a new one, where a producer that fails half-way leaves nothing behind.
+/// Standard output and special files get the bytes as they come.
+pub fn is_atomic(target: &Target) -> bool {
+    match target {
+        Target::Stdout => false,
+        Target::Path(path) => matches!(
+            inspect(path, &Inputs::default()),
+            Ok(Found::Nothing(_) | Found::Regular(..))
+        ),
+    }
+}
+
 /// Refuses `target` early, before any work, when it is a folder or one of `inputs`.
 /// [`write()`] checks again; this lets a command say so before anything else.
 pub fn check(target: &Target, inputs: &Inputs) -> Result<(), WriteError> {

@@ -6,7 +6,7 @@ use super::print;
 use super::{DateArgs, Exit, OutputArgs};
 use crate::check::Options;
 use crate::render::view::Detail;
-use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
+use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView, StreamError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
@@ -133,6 +133,39 @@ pub fn run(args: Args) -> Exit {
         Format::Html => RenderFormat::Html,
     };
     progress.stage("rendering the document");
+    // A Markdown report to a file is written as it is made, never held whole; the file
+    // is put in place only once it is complete, so a template error half-way leaves
+    // nothing. Standard output and special files get the report once it is whole.
+    if format == RenderFormat::Markdown && crate::output::is_atomic(&args.output.target()) {
+        let mut failure = None;
+        let mut streamed = true;
+        let written =
+            crate::output::write_with(&args.output.target(), &inputs, |out| {
+                match renderer.write_markdown(&view, out) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        streamed = false;
+                        Err(std::io::Error::other("not written as it is made"))
+                    }
+                    Err(StreamError::Write(e)) => Err(e),
+                    Err(StreamError::Render(e)) => {
+                        failure = Some(e);
+                        Err(std::io::Error::other("the report did not render"))
+                    }
+                }
+            });
+        if streamed {
+            progress.finish();
+            let exit = match (failure, written) {
+                (Some(e), _) => print::failure(&e.to_string()),
+                (None, Err(e)) => print::failure(&e.to_string()),
+                (None, Ok(())) => Exit::Ok,
+            };
+            std::mem::forget(view);
+            std::mem::forget(project);
+            return exit;
+        }
+    }
     let rendered = renderer.render_document(format, &view);
     progress.finish();
     let exit = match rendered {

@@ -94,6 +94,82 @@ pub enum RenderError {
     Template { name: String, message: String },
 }
 
+/// A writer that passes a template's output through a [`Tidy`] to `out`, in chunks of
+/// [`TidyWriter::CHUNK`] bytes cut at a character boundary.
+struct TidyWriter<'t, 'o> {
+    tidy: &'t mut Tidy,
+    /// Bytes not yet tidied.
+    pending: Vec<u8>,
+    out: &'o mut dyn std::io::Write,
+}
+
+impl TidyWriter<'_, '_> {
+    const CHUNK: usize = 64 * 1024;
+
+    /// Tidies the pending bytes up to the last whole character and writes what is ready.
+    fn pass(&mut self) -> std::io::Result<()> {
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "a template wrote text that is not UTF-8",
+                ));
+            }
+        };
+        // The prefix was just checked.
+        let text = std::str::from_utf8(&self.pending[..whole]).unwrap_or_default();
+        self.tidy.push(text);
+        self.pending.drain(..whole);
+        self.out.write_all(self.tidy.take_ready().as_bytes())
+    }
+
+    /// The write error that a failed render `e` stands for, if it is one; else `e`.
+    fn take_error(&mut self, e: tera::Error) -> Result<std::io::Error, tera::Error> {
+        use std::error::Error as _;
+        let mut source = e.source();
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                return Ok(std::io::Error::new(io.kind(), io.to_string()));
+            }
+            source = s.source();
+        }
+        Err(e)
+    }
+}
+
+impl std::io::Write for TidyWriter<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= Self::CHUNK {
+            self.pass()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.pass()?;
+        if self.pending.is_empty() {
+            Ok(())
+        } else {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a template's text ends inside a character",
+            ))
+        }
+    }
+}
+
+/// What can go wrong while a report is written as it is made.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+}
+
 fn template_error(name: &str, e: tera::Error) -> RenderError {
     // tera 2 errors render rustc-style, with the template's own lines.
     RenderError::Template {
@@ -176,6 +252,81 @@ impl Renderer {
         context: &Context,
     ) -> Result<String, RenderError> {
         lookup::with_view(view, || self.render_template(name, context))
+    }
+
+    /// Writes `view` as a Markdown report to `out` as it is made, in the order of the
+    /// document: each section, once rendered, is tidied and written, so the document is
+    /// never held whole. The bytes are those of [`Renderer::render`]. Only the built-in
+    /// root places the sections where this can see them: with a root of the user's, or
+    /// when the model's text happens to hold a section marker, nothing is written and
+    /// `Ok(false)` says so (the caller renders the document whole instead).
+    pub fn write_markdown(
+        &self,
+        view: &ReportView<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<bool, StreamError> {
+        lookup::with_view(view, || self.write_markdown_sections(view, out))
+    }
+
+    fn write_markdown_sections(
+        &self,
+        view: &ReportView<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<bool, StreamError> {
+        let format = Format::Markdown;
+        let root_name = format.root();
+        if !self.theme.is_builtin(&root_name) {
+            return Ok(false);
+        }
+        let sections = format.sections();
+        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
+        let extra = Context::new();
+        let markers: BTreeMap<&str, String> = names
+            .iter()
+            .map(|name| (*name, section_marker(name)))
+            .collect();
+        let mut context = Values::new(view, vec![self.reads(&root_name)]).next_context(&extra)?;
+        context.insert("sections", &markers);
+        let frame = self.render_template(&root_name, &context)?;
+        drop(context);
+        let Some(spliced) = splice(frame, &names) else {
+            return Ok(false);
+        };
+        // The sections in the order the document has them; each template's values are
+        // built when it needs them and dropped after the last one that reads them.
+        let in_order: Vec<&str> = spliced
+            .spans
+            .iter()
+            .map(|(_, k)| sections[*k].1.as_str())
+            .collect();
+        let mut values = Values::new(view, in_order.iter().map(|t| self.reads(t)).collect());
+        let mut tidy = Tidy::with_capacity(0);
+        let mut at = 0;
+        for ((range, _), template) in spliced.spans.iter().zip(&in_order) {
+            tidy.push(&spliced.frame[at..range.start]);
+            let context = values.next_context(&extra)?;
+            // The section goes through the tidy pass to `out` as the template engine
+            // makes it: not even the largest section is held whole.
+            let mut through = TidyWriter {
+                tidy: &mut tidy,
+                pending: Vec::with_capacity(TidyWriter::CHUNK),
+                out: &mut *out,
+            };
+            let rendered = self.tera.render_to(template, &context, &mut through);
+            if let Err(e) = rendered {
+                // A failed write is reported as itself, not as the template's error.
+                return Err(match through.take_error(e) {
+                    Ok(write) => StreamError::Write(write),
+                    Err(e) => StreamError::Render(template_error(template, e)),
+                });
+            }
+            std::io::Write::flush(&mut through)?;
+            at = range.end;
+        }
+        tidy.push(&spliced.frame[at..]);
+        out.write_all(tidy.take_ready().as_bytes())?;
+        out.write_all(tidy.finish_rest().as_bytes())?;
+        Ok(true)
     }
 
     fn render_sections(
@@ -807,6 +958,88 @@ mod tests {
                 assert!(text.contains(&format!("{list}: {len}\n")), "{list}");
             }
         }
+    }
+
+    /// Written as it is made, a Markdown report is byte for byte the one rendered whole,
+    /// in full and in summary, with the built-in sections and with a section of the
+    /// user's; with a root of the user's nothing is written and the caller is told.
+    #[test]
+    fn a_markdown_report_written_as_it_is_made_is_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-flows.md.tera".into(),
+            "## 4. Flows\n\n\n\n{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}- {{ f.id }} é\n{% endfor %}\n\n\n".into(),
+        );
+        let own_section = Renderer::with_theme(theme).unwrap();
+        let mut theme = Theme::load(None).unwrap();
+        theme
+            .templates
+            .insert("report.md.tera".into(), "{{ sections.flows }}".into());
+        let own_root = Renderer::with_theme(theme).unwrap();
+        for dir in ["catalog/stride-example", "catalog/fastapi"] {
+            let mut project = crate::open(&root.join(dir));
+            project.check(&crate::check::Options::new(today));
+            for detail in [view::Detail::Full, view::Detail::Summary] {
+                let view = ReportView::new(ReportInput {
+                    findings: project.diagnostics.as_slice(),
+                    ..bare_input(&project, "2026-06-01", detail)
+                });
+                for renderer in [&Renderer::new(None).unwrap(), &own_section] {
+                    let whole = renderer.render(Format::Markdown, &view).unwrap();
+                    let mut written = Vec::new();
+                    assert!(renderer.write_markdown(&view, &mut written).unwrap());
+                    assert_eq!(
+                        String::from_utf8(written).unwrap(),
+                        whole,
+                        "{dir} {detail:?}"
+                    );
+                }
+                let mut written = Vec::new();
+                assert!(!own_root.write_markdown(&view, &mut written).unwrap());
+                assert!(written.is_empty());
+            }
+        }
+    }
+
+    /// A template error half-way through a report written as it is made is the
+    /// template's error, naming it; a failed write is the write's error.
+    #[test]
+    fn a_report_written_as_it_is_made_fails_as_it_should() {
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-mitigations.md.tera".into(),
+            "{% set m = mitigation(i=100000) %}{{ m.id }}".into(),
+        );
+        let renderer = Renderer::with_theme(theme).unwrap();
+        let project = stride_example();
+        let view = bare_view(&project, "2026-06-01", view::Detail::Full);
+        let err = renderer.write_markdown(&view, &mut Vec::new()).unwrap_err();
+        assert!(
+            matches!(&err, StreamError::Render(RenderError::Template { name, .. }) if name == "report-mitigations.md.tera"),
+            "{err:?}"
+        );
+        struct Full;
+        impl std::io::Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::StorageFull,
+                    "disk full",
+                ))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let err = Renderer::new(None)
+            .unwrap()
+            .write_markdown(&view, &mut Full)
+            .unwrap_err();
+        assert!(
+            matches!(&err, StreamError::Write(e) if e.kind() == std::io::ErrorKind::StorageFull),
+            "{err:?}"
+        );
     }
 
     /// Past the end of its list, or in a template rendered from no view, an element

@@ -111,6 +111,21 @@ impl Tidy {
         pieces
     }
 
+    /// Takes what is tidied so far and can be written: all but the newlines at its end,
+    /// which stay until it is known whether the document ends there. What
+    /// [`Tidy::take_ready`] gives, then [`Tidy::finish_rest`], one after another, is
+    /// [`Tidy::finish`]'s document.
+    pub fn take_ready(&mut self) -> String {
+        let keep = self.out.len() - self.out.trim_end_matches('\n').len();
+        let rest = self.out.split_off(self.out.len() - keep);
+        std::mem::replace(&mut self.out, rest)
+    }
+
+    /// The end of the document after the last [`Tidy::take_ready`].
+    pub fn finish_rest(self) -> String {
+        self.finish().concat()
+    }
+
     /// What is left of one complete line (given without its line ending): none when it
     /// is dropped.
     fn line<'l>(&mut self, line: &'l str) -> Option<&'l str> {
@@ -178,6 +193,36 @@ mod tests {
                 let pieces = t.finish();
                 assert!(pieces.iter().all(|p| !p.is_empty()), "cut at {i} and {j}");
                 assert_eq!(pieces.concat(), whole, "cut at {i} and {j}");
+            }
+        }
+    }
+
+    /// Written as it is tidied (what is ready taken after each piece, the rest at the
+    /// end), a document is the one tidied whole, wherever it is cut, and whatever run of
+    /// blank lines it ends in.
+    #[test]
+    fn taking_what_is_ready_as_it_comes_gives_the_same_result() {
+        for text in [
+            "# T  \n\n\n```\nx\n\n\n```\r\n  \n\n- a \r\n\n\n\n```\n\n```\nend",
+            "a\n\n\n",
+            "\n\n\n",
+            "",
+            "a\n```\n\n\n",
+        ] {
+            let whole = tidy(text);
+            for i in 0..=text.len() {
+                for j in i..=text.len() {
+                    let mut t = Tidy::with_capacity(0);
+                    let mut written = String::new();
+                    for piece in [&text[..i], &text[i..j], "", &text[j..]] {
+                        t.push(piece);
+                        let ready = t.take_ready();
+                        assert!(!ready.ends_with('\n'), "{text:?} cut at {i} and {j}");
+                        written.push_str(&ready);
+                    }
+                    written.push_str(&t.finish_rest());
+                    assert_eq!(written, whole, "{text:?} cut at {i} and {j}");
+                }
             }
         }
     }
