@@ -133,27 +133,30 @@ pub fn run(args: Args) -> Exit {
         Format::Html => RenderFormat::Html,
     };
     progress.stage("rendering the document");
-    // A Markdown report to a file is written as it is made, never held whole; the file
-    // is put in place only once it is complete, so a template error half-way leaves
-    // nothing. Standard output and special files get the report once it is whole.
-    if format == RenderFormat::Markdown && crate::output::is_atomic(&args.output.target()) {
+    // A report to a file is written as it is made, never held whole; the file is put
+    // in place only once it is complete, so a template error half-way leaves nothing.
+    // Standard output and special files get the report once it is whole.
+    if crate::output::is_atomic(&args.output.target()) {
         let mut failure = None;
         let mut streamed = true;
-        let written =
-            crate::output::write_with(&args.output.target(), &inputs, |out| {
-                match renderer.write_markdown(&view, out) {
-                    Ok(true) => Ok(()),
-                    Ok(false) => {
-                        streamed = false;
-                        Err(std::io::Error::other("not written as it is made"))
-                    }
-                    Err(StreamError::Write(e)) => Err(e),
-                    Err(StreamError::Render(e)) => {
-                        failure = Some(e);
-                        Err(std::io::Error::other("the report did not render"))
-                    }
+        let written = crate::output::write_with(&args.output.target(), &inputs, |out| {
+            let made = match format {
+                RenderFormat::Markdown => renderer.write_markdown(&view, out),
+                RenderFormat::Html => renderer.write_html(&view, out),
+            };
+            match made {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    streamed = false;
+                    Err(std::io::Error::other("not written as it is made"))
                 }
-            });
+                Err(StreamError::Write(e)) => Err(e),
+                Err(StreamError::Render(e)) => {
+                    failure = Some(e);
+                    Err(std::io::Error::other("the report did not render"))
+                }
+            }
+        });
         if streamed {
             progress.finish();
             let exit = match (failure, written) {

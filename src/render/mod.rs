@@ -124,18 +124,109 @@ impl TidyWriter<'_, '_> {
         self.pending.drain(..whole);
         self.out.write_all(self.tidy.take_ready().as_bytes())
     }
+}
 
-    /// The write error that a failed render `e` stands for, if it is one; else `e`.
-    fn take_error(&mut self, e: tera::Error) -> Result<std::io::Error, tera::Error> {
-        use std::error::Error as _;
-        let mut source = e.source();
-        while let Some(s) = source {
-            if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                return Ok(std::io::Error::new(io.kind(), io.to_string()));
-            }
-            source = s.source();
+/// The write error that a failed render `e` stands for, if it is one; else `e`.
+fn io_error_in(e: tera::Error) -> Result<std::io::Error, tera::Error> {
+    use std::error::Error as _;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Ok(std::io::Error::new(io.kind(), io.to_string()));
         }
-        Err(e)
+        source = s.source();
+    }
+    Err(e)
+}
+
+/// The `<style>` elements of one piece of a page that arrives in chunks: the hashes
+/// [`style_hashes`] gives for the piece whole.
+#[derive(Default)]
+struct StyleScan {
+    /// Bytes kept: the start of a `<style` that may continue in the next chunk, or the
+    /// element being read (from just after its `<style`).
+    kept: Vec<u8>,
+    /// Whether `kept` is an element being read.
+    inside: bool,
+    hashes: Vec<String>,
+}
+
+impl StyleScan {
+    const OPEN: &[u8] = b"<style";
+    const CLOSE: &[u8] = b"</style>";
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.kept.extend_from_slice(bytes);
+        let mut at = 0;
+        loop {
+            if !self.inside {
+                match find(&self.kept[at..], Self::OPEN) {
+                    Some(n) => {
+                        at += n + Self::OPEN.len();
+                        self.inside = true;
+                    }
+                    None => {
+                        // Keep what could be the start of a `<style`.
+                        let keep = (Self::OPEN.len() - 1).min(self.kept.len() - at);
+                        self.kept.drain(..self.kept.len() - keep);
+                        return;
+                    }
+                }
+            }
+            // An element runs to the next `<style` at the latest, as in `style_hashes`.
+            let segment = &self.kept[at..];
+            let next = find(segment, Self::OPEN);
+            let end = next.unwrap_or(segment.len());
+            let body = segment[..end]
+                .iter()
+                .position(|b| *b == b'>')
+                .and_then(|gt| find(&segment[gt + 1..end], Self::CLOSE).map(|c| (gt + 1, c)));
+            match (body, next) {
+                (Some((from, len)), _) => {
+                    let css = &segment[from..from + len];
+                    let digest = Sha256::digest(css);
+                    self.hashes.push(format!(
+                        "'sha256-{}'",
+                        base64::engine::general_purpose::STANDARD.encode(digest)
+                    ));
+                    at += from + len + Self::CLOSE.len();
+                    self.inside = false;
+                }
+                (None, Some(n)) => {
+                    // Another `<style` before this one closed: this one is no element.
+                    at += n;
+                    self.inside = false;
+                }
+                (None, None) => {
+                    // Not closed yet: keep the element from its start.
+                    self.kept.drain(..at);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Where `needle` first occurs in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A writer that passes a section's HTML to `out`, its styles looked for on the way.
+struct ScanWriter<'s, 'o> {
+    scan: &'s mut StyleScan,
+    out: &'o mut std::io::BufWriter<std::fs::File>,
+}
+
+impl std::io::Write for ScanWriter<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.scan.feed(bytes);
+        self.out.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -268,6 +359,105 @@ impl Renderer {
         lookup::with_view(view, || self.write_markdown_sections(view, out))
     }
 
+    /// Writes `view` as an HTML report to `out` as [`Renderer::write_markdown`] writes
+    /// Markdown: the bytes of [`Renderer::render`], with the same refusals. The page's
+    /// content-security policy, in its head, allows the styles of the whole page, so
+    /// everything after the head goes to a temporary file first (one section at a
+    /// time in memory), and is copied to `out` after the head once the policy is known.
+    pub fn write_html(
+        &self,
+        view: &ReportView<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<bool, StreamError> {
+        lookup::with_view(view, || self.write_html_sections(view, out))
+    }
+
+    fn write_html_sections(
+        &self,
+        view: &ReportView<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<bool, StreamError> {
+        use std::io::{Seek, Write};
+        let format = Format::Html;
+        let root_name = format.root();
+        if !self.theme.is_builtin(&root_name) {
+            return Ok(false);
+        }
+        let sections = format.sections();
+        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
+        let mut extra = Context::new();
+        extra.insert("css", self.theme.asset_text("style.css"));
+        extra.insert("csp", CSP_PLACEHOLDER);
+        let markers: BTreeMap<&str, String> = names
+            .iter()
+            .map(|name| (*name, section_marker(name)))
+            .collect();
+        let mut context = Values::new(view, vec![self.reads(&root_name)]).next_context(&extra)?;
+        context.insert("sections", &markers);
+        let frame = self.render_template(&root_name, &context)?;
+        drop(context);
+        let Some(spliced) = splice(frame, &names) else {
+            return Ok(false);
+        };
+        // The policy goes where the head has its placeholder, before every section.
+        let head_end = spliced
+            .spans
+            .first()
+            .map_or(spliced.frame.len(), |(r, _)| r.start);
+        let head = &spliced.frame[..head_end];
+        if head.matches(CSP_PLACEHOLDER).count() != 1 {
+            return Ok(false);
+        }
+        let in_order: Vec<&str> = spliced
+            .spans
+            .iter()
+            .map(|(_, k)| sections[*k].1.as_str())
+            .collect();
+        let mut values = Values::new(view, in_order.iter().map(|t| self.reads(t)).collect());
+        let mut styles: Vec<String> = style_hashes(head).collect();
+        let mut rest = std::io::BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?);
+        let write_piece = |piece: &str,
+                           rest: &mut std::io::BufWriter<std::fs::File>,
+                           styles: &mut Vec<String>| {
+            styles.extend(style_hashes(piece));
+            rest.write_all(piece.as_bytes())
+        };
+        for (k, ((range, _), template)) in spliced.spans.iter().zip(&in_order).enumerate() {
+            if k > 0 {
+                let between = &spliced.frame[spliced.spans[k - 1].0.end..range.start];
+                write_piece(between, &mut rest, &mut styles)?;
+            }
+            let context = values.next_context(&extra)?;
+            // The section goes to the temporary file as the template engine makes it,
+            // its styles looked for on the way: not even the largest is held whole.
+            let mut scan = StyleScan::default();
+            let mut through = ScanWriter {
+                scan: &mut scan,
+                out: &mut rest,
+            };
+            if let Err(e) = self.tera.render_to(template, &context, &mut through) {
+                return Err(match io_error_in(e) {
+                    Ok(write) => StreamError::Write(write),
+                    Err(e) => StreamError::Render(template_error(template, e)),
+                });
+            }
+            styles.extend(scan.hashes);
+        }
+        let tail_start = spliced
+            .spans
+            .last()
+            .map_or(spliced.frame.len(), |(r, _)| r.end);
+        write_piece(&spliced.frame[tail_start..], &mut rest, &mut styles)?;
+        let mut rest = rest.into_inner().map_err(|e| e.into_error())?;
+        out.write_all(
+            head.replacen(CSP_PLACEHOLDER, &policy_of_styles(styles), 1)
+                .as_bytes(),
+        )?;
+        rest.rewind()?;
+        std::io::copy(&mut rest, out)?;
+        Ok(true)
+    }
+
     fn write_markdown_sections(
         &self,
         view: &ReportView<'_>,
@@ -315,7 +505,7 @@ impl Renderer {
             let rendered = self.tera.render_to(template, &context, &mut through);
             if let Err(e) = rendered {
                 // A failed write is reported as itself, not as the template's error.
-                return Err(match through.take_error(e) {
+                return Err(match io_error_in(e) {
                     Ok(write) => StreamError::Write(write),
                     Err(e) => StreamError::Render(template_error(template, e)),
                 });
@@ -528,16 +718,23 @@ pub fn content_security_policy(html: &str) -> String {
 /// within each piece: the report's pieces are its sections and the root's text around
 /// them, and none of them opens an element that another one closes.
 fn content_security_policy_of<'p>(pieces: impl Iterator<Item = &'p str>) -> String {
-    let mut styles: Vec<String> = pieces
-        .flat_map(style_elements)
-        .map(|css| {
-            let digest = Sha256::digest(css.as_bytes());
-            format!(
-                "'sha256-{}'",
-                base64::engine::general_purpose::STANDARD.encode(digest)
-            )
-        })
-        .collect();
+    policy_of_styles(pieces.flat_map(style_hashes).collect())
+}
+
+/// The hash source (`'sha256-…'`) of each `<style>` element of `html`.
+fn style_hashes(html: &str) -> impl Iterator<Item = String> + '_ {
+    style_elements(html).map(|css| {
+        let digest = Sha256::digest(css.as_bytes());
+        format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    })
+}
+
+/// The policy that allows exactly the styles of `styles` (hash sources, in any order,
+/// repeated or not).
+fn policy_of_styles(mut styles: Vec<String>) -> String {
     styles.sort();
     styles.dedup();
     let style_src = if styles.is_empty() {
@@ -998,6 +1195,74 @@ mod tests {
                 }
                 let mut written = Vec::new();
                 assert!(!own_root.write_markdown(&view, &mut written).unwrap());
+                assert!(written.is_empty());
+            }
+        }
+    }
+
+    /// Fed in chunks of any size, the style scan finds what [`style_hashes`] finds in
+    /// the piece whole: elements closed and not, nested openings, a `>` inside.
+    #[test]
+    fn the_style_scan_finds_in_chunks_what_it_finds_whole() {
+        let pieces = [
+            "<p>x</p><style>a{b:c}</style><style media=\"x>y\">d</style>",
+            "<style>no end <style>e</style><styl <style >f</style></style>",
+            "<<style>>g</style></style><style></style>",
+            "text <style>unclosed",
+            "",
+        ];
+        for piece in pieces {
+            let whole: Vec<String> = style_hashes(piece).collect();
+            for size in 1..=piece.len().max(1) {
+                let mut scan = StyleScan::default();
+                for chunk in piece.as_bytes().chunks(size) {
+                    scan.feed(chunk);
+                }
+                assert_eq!(scan.hashes, whole, "{piece:?} in chunks of {size}");
+            }
+        }
+    }
+
+    /// An HTML report written as it is made is byte for byte the one rendered whole,
+    /// its policy included, with a section of the user's that has styles of its own.
+    #[test]
+    fn an_html_report_written_as_it_is_made_is_the_same() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let today = crate::model::Date::parse("2026-06-01").unwrap();
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report-flows.html.tera".into(),
+            "<section id=\"flows\"><style>.x{}</style>{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}<p>{{ f.id }}</p><style>.f{{ i }}{}</style>{% endfor %}</section>".into(),
+        );
+        let own_section = Renderer::with_theme(theme).unwrap();
+        let mut theme = Theme::load(None).unwrap();
+        theme.templates.insert(
+            "report.html.tera".into(),
+            "{{ sections.flows | safe }}".into(),
+        );
+        let own_root = Renderer::with_theme(theme).unwrap();
+        for dir in ["catalog/stride-example", "catalog/fastapi"] {
+            let mut project = crate::open(&root.join(dir));
+            project.check(&crate::check::Options::new(today));
+            for detail in [view::Detail::Full, view::Detail::Summary] {
+                let view = ReportView::new(ReportInput {
+                    findings: project.diagnostics.as_slice(),
+                    ..bare_input(&project, "2026-06-01", detail)
+                });
+                for renderer in [&Renderer::new(None).unwrap(), &own_section] {
+                    let whole = renderer.render(Format::Html, &view).unwrap();
+                    let mut written = Vec::new();
+                    assert!(renderer.write_html(&view, &mut written).unwrap());
+                    assert_eq!(
+                        String::from_utf8(written).unwrap(),
+                        whole,
+                        "{dir} {detail:?}"
+                    );
+                }
+                let whole = own_section.render(Format::Html, &view).unwrap();
+                assert!(whole.matches("'sha256-").count() > 3, "{whole}");
+                let mut written = Vec::new();
+                assert!(!own_root.write_html(&view, &mut written).unwrap());
                 assert!(written.is_empty());
             }
         }

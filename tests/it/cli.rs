@@ -180,41 +180,44 @@ fn a_broken_template_is_a_clear_error_and_no_output() {
     assert!(!out.exists());
 }
 
-/// A Markdown report to a file is written as it is made: a section that fails after
-/// the first ones were written leaves the earlier report as it was, and no temporary
-/// file; the error names the section's template.
+/// A report to a file is written as it is made: a section that fails after the first
+/// ones were written leaves the earlier report as it was, and no temporary file; the
+/// error names the section's template.
 #[test]
 fn a_section_that_fails_half_way_leaves_the_old_report() {
-    let tmp = tempfile::tempdir().unwrap();
-    let templates = tmp.path().join("templates");
-    std::fs::create_dir(&templates).unwrap();
-    std::fs::write(
-        templates.join("report-coverage.md.tera"),
-        "{% set f = flow(i=100000) %}{{ f.id }}",
-    )
-    .unwrap();
-    let out = tmp.path().join("out.md");
-    std::fs::write(&out, "the old report\n").unwrap();
-    let r = run(&[
-        "render",
-        "catalog/fastapi",
-        "--templates",
-        templates.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("report-coverage.md.tera") && r.stderr.contains("flow(i=100000)"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), "the old report\n");
-    let names: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    for extension in ["md", "html"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let templates = tmp.path().join("templates");
+        std::fs::create_dir(&templates).unwrap();
+        let template = format!("report-coverage.{extension}.tera");
+        std::fs::write(
+            templates.join(&template),
+            "{% set f = flow(i=100000) %}{{ f.id }}",
+        )
+        .unwrap();
+        let out = tmp.path().join(format!("out.{extension}"));
+        std::fs::write(&out, "the old report\n").unwrap();
+        let r = run(&[
+            "render",
+            "catalog/fastapi",
+            "--templates",
+            templates.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&template) && r.stderr.contains("flow(i=100000)"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "the old report\n");
+        let names: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
 }
 
 #[test]
