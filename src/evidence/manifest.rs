@@ -73,11 +73,12 @@ fn sha256_hex_of(pieces: &[&[u8]]) -> String {
     for piece in pieces {
         hasher.update(piece);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hasher.finalize())
+}
+
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl FileEntry {

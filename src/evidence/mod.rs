@@ -16,7 +16,8 @@ pub use self::manifest::{FileEntry, MANIFEST, Manifest};
 pub use self::verify::{Verification, verify};
 use crate::export::{self, Input};
 use crate::output::{self, Inputs, WriteError};
-use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView};
+use crate::render::{Format as RenderFormat, Renderer, ReportInput, ReportView, StreamError};
+use sha2::Digest as _;
 
 /// One file of a bundle: its path inside the bundle (with `/`) and its bytes, in the
 /// pieces it was made in (a report's sections are never joined in memory).
@@ -71,6 +72,17 @@ pub enum EvidenceError {
     BadManifest { path: PathBuf, message: String },
     #[error(transparent)]
     Render(#[from] crate::render::RenderError),
+    #[error("cannot make a file of the bundle: {0}")]
+    Make(std::io::Error),
+}
+
+impl From<StreamError> for EvidenceError {
+    fn from(e: StreamError) -> Self {
+        match e {
+            StreamError::Render(e) => EvidenceError::Render(e),
+            StreamError::Write(e) => EvidenceError::Make(e),
+        }
+    }
 }
 
 /// Every artefact of the bundle of a checked model, sorted by path: the reports, the
@@ -88,8 +100,10 @@ pub fn artefacts_with_progress(
     let mut out = Vec::new();
     produce(
         input,
-        &mut |a| {
-            out.push(a);
+        &mut |path, make| {
+            let mut bytes = Vec::new();
+            make(&mut bytes)?;
+            out.push(Artefact::new(path, bytes));
             Ok(())
         },
         progress,
@@ -98,11 +112,14 @@ pub fn artefacts_with_progress(
     Ok(out)
 }
 
-/// Makes the bundle's files one by one, handing each to `sink` as soon as it is made,
-/// so that no more than one report or export is held at a time.
+/// What makes one file of the bundle: it writes the file's bytes to the writer given.
+pub type Make<'m> = &'m mut dyn FnMut(&mut dyn std::io::Write) -> Result<(), StreamError>;
+
+/// Makes the bundle's files one by one, handing each to `sink` with its path as it is
+/// made: a sink that writes them to disk holds no report or export whole.
 pub fn produce(
     input: &Input<'_>,
-    sink: &mut dyn FnMut(Artefact) -> Result<(), EvidenceError>,
+    sink: &mut dyn FnMut(&str, Make<'_>) -> Result<(), EvidenceError>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<(), EvidenceError> {
     // Two reports, the diagram, and each export.
@@ -130,28 +147,18 @@ pub fn produce(
         ("report.md", RenderFormat::Markdown),
         ("report.html", RenderFormat::Html),
     ] {
-        let document = renderer.render_document(format, &view)?;
-        sink(Artefact {
-            path: path.into(),
-            pieces: document
-                .into_pieces()
-                .into_iter()
-                .map(String::into_bytes)
-                .collect(),
-        })?;
+        sink(path, &mut |out| write_report(&renderer, format, &view, out))?;
         step();
     }
     let svg = view.svg.take();
     drop(view);
     if let Some(svg) = svg {
-        sink(Artefact::new("diagram.svg", svg.into_bytes()))?;
+        sink("diagram.svg", &mut |out| Ok(out.write_all(svg.as_bytes())?))?;
     }
     step();
     for format in export::Format::ALL {
-        sink(Artefact::new(
-            format!("export/{}", format.file_name()),
-            export::export(format, input).into_bytes(),
-        ))?;
+        let path = format!("export/{}", format.file_name());
+        sink(&path, &mut |out| Ok(export::export_to(format, input, out)?))?;
         step();
     }
     // The model's files under model/, those of its knowledge bases under knowledge/.
@@ -161,7 +168,27 @@ pub fn produce(
         } else {
             format!("model/{}", file.relative)
         };
-        sink(Artefact::new(path, file.text.clone().into_bytes()))?;
+        sink(&path, &mut |out| Ok(out.write_all(file.text.as_bytes())?))?;
+    }
+    Ok(())
+}
+
+/// Writes the report of `view` in `format` to `out` as it is made, or, where the
+/// document cannot be written so (a section marker in the model's text), whole.
+fn write_report(
+    renderer: &Renderer,
+    format: RenderFormat,
+    view: &ReportView<'_>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), StreamError> {
+    let written = match format {
+        RenderFormat::Markdown => renderer.write_markdown(view, out)?,
+        RenderFormat::Html => renderer.write_html(view, out)?,
+    };
+    if !written {
+        for piece in renderer.render_document(format, view)?.pieces() {
+            out.write_all(piece.as_bytes())?;
+        }
     }
     Ok(())
 }
@@ -199,8 +226,32 @@ pub fn write_streamed(
     progress: &dyn Fn(usize, usize),
 ) -> Result<Manifest, EvidenceError> {
     let mut bundle = Bundle::begin(out, meta, inputs)?;
-    produce(input, &mut |a| bundle.add(&a), progress)?;
+    produce(
+        input,
+        &mut |path, make| bundle.add_with(path, make),
+        progress,
+    )?;
     bundle.finish()
+}
+
+/// A writer that hashes and counts what goes through it.
+struct Hashing<'w> {
+    out: &'w mut dyn std::io::Write,
+    hasher: sha2::Sha256,
+    size: u64,
+}
+
+impl std::io::Write for Hashing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(bytes)?;
+        sha2::Digest::update(&mut self.hasher, &bytes[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// A bundle being written: its folder, and the manifest's entries so far.
@@ -222,6 +273,40 @@ impl Bundle {
     fn add(&mut self, a: &Artefact) -> Result<(), EvidenceError> {
         self.tree.add_pieces(&a.path, &a.slices())?;
         self.meta.files.push(FileEntry::of(a));
+        Ok(())
+    }
+
+    /// Adds the file at `path` that `make` writes, hashed as it is written.
+    fn add_with(&mut self, path: &str, make: Make<'_>) -> Result<(), EvidenceError> {
+        let mut failed = None;
+        let mut entry = None;
+        let written = self.tree.add_with(path, |out| {
+            let mut hashing = Hashing {
+                out,
+                hasher: sha2::Sha256::new(),
+                size: 0,
+            };
+            match make(&mut hashing) {
+                Ok(()) => {
+                    entry = Some(FileEntry {
+                        path: path.to_string(),
+                        sha256: manifest::hex(&hashing.hasher.finalize()),
+                        size: hashing.size,
+                    });
+                    Ok(())
+                }
+                Err(StreamError::Write(e)) => Err(e),
+                Err(StreamError::Render(e)) => {
+                    failed = Some(e);
+                    Err(std::io::Error::other("the report did not render"))
+                }
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        written?;
+        self.meta.files.extend(entry);
         Ok(())
     }
 

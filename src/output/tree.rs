@@ -102,8 +102,20 @@ impl TreeWriter {
 
     /// [`TreeWriter::add`] of a file made in `pieces`, written one after another.
     pub fn add_pieces(&self, relative: &str, pieces: &[&[u8]]) -> Result<(), WriteError> {
+        self.add_with(relative, |out| {
+            pieces.iter().try_for_each(|piece| out.write_all(piece))
+        })
+    }
+
+    /// [`TreeWriter::add`] of a file that `produce` writes as it is made. If it fails,
+    /// so does the whole folder: nothing of it is put in place.
+    pub fn add_with(
+        &self,
+        relative: &str,
+        produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), WriteError> {
         check_relative(relative)?;
-        stage_file(&self.staging, &self.dir, relative, pieces)?;
+        stage_file(&self.staging, &self.dir, relative, produce)?;
         self.files
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -235,7 +247,7 @@ fn stage_file(
     staging: &Path,
     dir: &Path,
     relative: &str,
-    pieces: &[&[u8]],
+    produce: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), WriteError> {
     let path = staging.join(relative);
     std::fs::create_dir_all(folder_of(&path)).map_err(WriteError::io(&path))?;
@@ -248,7 +260,10 @@ fn stage_file(
     }
     options
         .open(&path)
-        .and_then(|mut f| pieces.iter().try_for_each(|piece| f.write_all(piece)))
+        .and_then(|f| {
+            let mut out = std::io::BufWriter::with_capacity(64 * 1024, f);
+            produce(&mut out).and_then(|()| out.flush())
+        })
         .map_err(|source| WriteError::Io {
             path: dir.join(relative),
             source,
@@ -279,7 +294,7 @@ fn stage(dir: &Path, files: &[(&str, &[u8])]) -> Result<(PathBuf, Cleanup), Writ
     let staging = create_folder(parent, dir, "new").map_err(WriteError::io(parent))?;
     let cleanup = Cleanup::folder(staging.clone());
     for (relative, bytes) in files {
-        stage_file(&staging, dir, relative, &[bytes])?;
+        stage_file(&staging, dir, relative, |out| out.write_all(bytes))?;
     }
     Ok((staging, cleanup))
 }
