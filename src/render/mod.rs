@@ -156,60 +156,102 @@ impl StyleScan {
     const CLOSE: &[u8] = b"</style>";
 
     fn feed(&mut self, bytes: &[u8]) {
-        self.kept.extend_from_slice(bytes);
-        let mut at = 0;
+        let mut input = std::borrow::Cow::Borrowed(bytes);
         loop {
             if !self.inside {
-                match find(&self.kept[at..], Self::OPEN) {
-                    Some(n) => {
-                        at += n + Self::OPEN.len();
-                        self.inside = true;
-                    }
-                    None => {
-                        // Keep what could be the start of a `<style`.
-                        let keep = (Self::OPEN.len() - 1).min(self.kept.len() - at);
-                        self.kept.drain(..self.kept.len() - keep);
-                        return;
-                    }
-                }
-            }
-            // An element runs to the next `<style` at the latest, as in `style_hashes`.
-            let segment = &self.kept[at..];
-            let next = find(segment, Self::OPEN);
-            let end = next.unwrap_or(segment.len());
-            let body = segment[..end]
-                .iter()
-                .position(|b| *b == b'>')
-                .and_then(|gt| find(&segment[gt + 1..end], Self::CLOSE).map(|c| (gt + 1, c)));
-            match (body, next) {
-                (Some((from, len)), _) => {
-                    let css = &segment[from..from + len];
-                    let digest = Sha256::digest(css);
-                    self.hashes.push(format!(
-                        "'sha256-{}'",
-                        base64::engine::general_purpose::STANDARD.encode(digest)
-                    ));
-                    at += from + len + Self::CLOSE.len();
-                    self.inside = false;
-                }
-                (None, Some(n)) => {
-                    // Another `<style` before this one closed: this one is no element.
-                    at += n;
-                    self.inside = false;
-                }
-                (None, None) => {
-                    // Not closed yet: keep the element from its start.
-                    self.kept.drain(..at);
+                let Some(after) = self.open_in(&input) else {
                     return;
+                };
+                input = match input {
+                    std::borrow::Cow::Borrowed(b) => std::borrow::Cow::Borrowed(&b[after..]),
+                    std::borrow::Cow::Owned(mut v) => {
+                        v.drain(..after);
+                        std::borrow::Cow::Owned(v)
+                    }
+                };
+                self.inside = true;
+            }
+            self.kept.extend_from_slice(&input);
+            match self.close() {
+                Some(rest) => {
+                    input = std::borrow::Cow::Owned(rest);
+                    self.inside = false;
                 }
+                None => return,
             }
         }
+    }
+
+    /// Where, in `input`, the first `<style` (possibly begun in the bytes kept from
+    /// before) ends; when there is none, keeps the end of `input` that could begin one.
+    fn open_in(&mut self, input: &[u8]) -> Option<usize> {
+        let tail = self.kept.len();
+        let head = input.len().min(Self::OPEN.len() - 1);
+        let mut probe = std::mem::take(&mut self.kept);
+        probe.extend_from_slice(&input[..head]);
+        // One begun before `input` ends within its first bytes (the tail is shorter).
+        let found = find(&probe, Self::OPEN)
+            .map(|p| p + Self::OPEN.len() - tail)
+            .or_else(|| find(input, Self::OPEN).map(|p| p + Self::OPEN.len()));
+        if found.is_none() {
+            probe.truncate(tail);
+            if input.len() >= Self::OPEN.len() - 1 {
+                probe.clear();
+            }
+            let from = input.len().saturating_sub(Self::OPEN.len() - 1);
+            probe.extend_from_slice(&input[from..]);
+            let extra = probe.len().saturating_sub(Self::OPEN.len() - 1);
+            probe.drain(..extra);
+        } else {
+            probe.clear();
+        }
+        self.kept = probe;
+        found
+    }
+
+    /// Looks at the element being read (kept from just after its `<style`): once it is
+    /// closed, or another `<style` begins first, gives the bytes after it.
+    fn close(&mut self) -> Option<Vec<u8>> {
+        let segment = &self.kept;
+        // An element runs to the next `<style` at the latest, as in `style_hashes`.
+        let next = find(segment, Self::OPEN);
+        let end = next.unwrap_or(segment.len());
+        let body = segment[..end]
+            .iter()
+            .position(|b| *b == b'>')
+            .and_then(|gt| find(&segment[gt + 1..end], Self::CLOSE).map(|c| (gt + 1, c)));
+        let rest_from = match (body, next) {
+            (Some((from, len)), _) => {
+                let digest = Sha256::digest(&segment[from..from + len]);
+                self.hashes.push(format!(
+                    "'sha256-{}'",
+                    base64::engine::general_purpose::STANDARD.encode(digest)
+                ));
+                from + len + Self::CLOSE.len()
+            }
+            // Another `<style` before this one closed: this one is no element.
+            (None, Some(n)) => n,
+            // Not closed yet: keep reading it.
+            (None, None) => return None,
+        };
+        let rest = self.kept.split_off(rest_from);
+        self.kept.clear();
+        Some(rest)
     }
 }
 
 /// Where `needle` first occurs in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let mut at = 0;
+    while let Some(p) = hay[at..].iter().position(|b| *b == needle[0]) {
+        let i = at + p;
+        // Most `<` of a page open other elements: their second byte tells at once.
+        if hay.get(i + 1) == needle.get(1) && hay[i..].starts_with(needle) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
 }
 
 /// A writer that passes a section's HTML to `out`, its styles looked for on the way.
