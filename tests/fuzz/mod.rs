@@ -528,11 +528,38 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
                 svg,
                 detail,
             });
-            renderer.render(format, &view)
+            let whole = renderer.render(format, &view)?;
+            // The report written as it is made, as `render -o FILE` writes it.
+            let mut streamed = Vec::new();
+            let written = match format {
+                R::Markdown => renderer.write_markdown(&view, &mut streamed),
+                R::Html => renderer.write_html(&view, &mut streamed),
+            };
+            Ok::<_, threatbook::render::RenderError>((whole, written, streamed))
         });
+        let Some(text) = text else { continue };
+        let text = match text {
+            Ok((whole, written, streamed)) => {
+                let same = match written {
+                    Ok(true) => streamed == whole.as_bytes(),
+                    Ok(false) => streamed.is_empty(),
+                    Err(_) => false,
+                };
+                out.judge(
+                    command,
+                    if same {
+                        Ok(())
+                    } else {
+                        Err("the report written as it is made is not the one rendered whole".into())
+                    },
+                );
+                Ok(whole)
+            }
+            Err(e) => Err(e),
+        };
         match (format, text) {
-            (R::Html, Some(Ok(html))) => out.judge(command, oracle::html(&html)),
-            (_, Some(Err(e))) => out.judge(command, Err(format!("render failed: {e}"))),
+            (R::Html, Ok(html)) => out.judge(command, oracle::html(&html)),
+            (_, Err(e)) => out.judge(command, Err(format!("render failed: {e}"))),
             _ => {}
         }
     }
