@@ -420,25 +420,10 @@ impl Renderer {
         out: &mut dyn std::io::Write,
     ) -> Result<bool, StreamError> {
         use std::io::{Seek, Write};
-        let format = Format::Html;
-        let root_name = format.root();
-        if !self.theme.is_builtin(&root_name) {
-            return Ok(false);
-        }
-        let sections = format.sections();
-        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
         let mut extra = Context::new();
         extra.insert("css", self.theme.asset_text("style.css"));
         extra.insert("csp", CSP_PLACEHOLDER);
-        let markers: BTreeMap<&str, String> = names
-            .iter()
-            .map(|name| (*name, section_marker(name)))
-            .collect();
-        let mut context = Values::new(view, vec![self.reads(&root_name)]).next_context(&extra)?;
-        context.insert("sections", &markers);
-        let frame = self.render_template(&root_name, &context)?;
-        drop(context);
-        let Some(spliced) = splice(frame, &names) else {
+        let Some((spliced, in_order)) = self.frame_in_order(Format::Html, view, &extra)? else {
             return Ok(false);
         };
         // The policy goes where the head has its placeholder, before every section.
@@ -450,11 +435,6 @@ impl Renderer {
         if head.matches(CSP_PLACEHOLDER).count() != 1 {
             return Ok(false);
         }
-        let in_order: Vec<&str> = spliced
-            .spans
-            .iter()
-            .map(|(_, k)| sections[*k].1.as_str())
-            .collect();
         let mut values = Values::new(view, in_order.iter().map(|t| self.reads(t)).collect());
         let mut styles: Vec<String> = style_hashes(head).collect();
         let mut rest = std::io::BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?);
@@ -477,12 +457,7 @@ impl Renderer {
                 scan: &mut scan,
                 out: &mut rest,
             };
-            if let Err(e) = self.tera.render_to(template, &context, &mut through) {
-                return Err(match io_error_in(e) {
-                    Ok(write) => StreamError::Write(write),
-                    Err(e) => StreamError::Render(template_error(template, e)),
-                });
-            }
+            self.render_into(template, &context, &mut through)?;
             styles.extend(scan.hashes);
         }
         let tail_start = spliced
@@ -500,37 +475,64 @@ impl Renderer {
         Ok(true)
     }
 
+    /// The built-in root of `format` rendered with a marker for each section, and the
+    /// sections' templates in the order the document has them; none with a root of the
+    /// user's, or when the model's text holds a marker (it would be taken for one).
+    fn frame_in_order(
+        &self,
+        format: Format,
+        view: &ReportView<'_>,
+        extra: &Context,
+    ) -> Result<Option<(Spliced, Vec<String>)>, RenderError> {
+        let root_name = format.root();
+        if !self.theme.is_builtin(&root_name) {
+            return Ok(None);
+        }
+        let sections = format.sections();
+        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
+        let markers: BTreeMap<&str, String> = names
+            .iter()
+            .map(|name| (*name, section_marker(name)))
+            .collect();
+        let mut context = Values::new(view, vec![self.reads(&root_name)]).next_context(extra)?;
+        context.insert("sections", &markers);
+        let frame = self.render_template(&root_name, &context)?;
+        drop(context);
+        Ok(splice(frame, &names).map(|spliced| {
+            let in_order = spliced
+                .spans
+                .iter()
+                .map(|(_, k)| sections[*k].1.clone())
+                .collect();
+            (spliced, in_order)
+        }))
+    }
+
+    /// Renders `template` into `out` as the template engine makes it. A failed write is
+    /// reported as itself, not as the template's error.
+    fn render_into(
+        &self,
+        template: &str,
+        context: &Context,
+        out: &mut impl std::io::Write,
+    ) -> Result<(), StreamError> {
+        self.tera
+            .render_to(template, context, out)
+            .map_err(|e| match io_error_in(e) {
+                Ok(write) => StreamError::Write(write),
+                Err(e) => StreamError::Render(template_error(template, e)),
+            })
+    }
+
     fn write_markdown_sections(
         &self,
         view: &ReportView<'_>,
         out: &mut dyn std::io::Write,
     ) -> Result<bool, StreamError> {
-        let format = Format::Markdown;
-        let root_name = format.root();
-        if !self.theme.is_builtin(&root_name) {
-            return Ok(false);
-        }
-        let sections = format.sections();
-        let names: Vec<&str> = sections.iter().map(|(name, _)| *name).collect();
         let extra = Context::new();
-        let markers: BTreeMap<&str, String> = names
-            .iter()
-            .map(|name| (*name, section_marker(name)))
-            .collect();
-        let mut context = Values::new(view, vec![self.reads(&root_name)]).next_context(&extra)?;
-        context.insert("sections", &markers);
-        let frame = self.render_template(&root_name, &context)?;
-        drop(context);
-        let Some(spliced) = splice(frame, &names) else {
+        let Some((spliced, in_order)) = self.frame_in_order(Format::Markdown, view, &extra)? else {
             return Ok(false);
         };
-        // The sections in the order the document has them; each template's values are
-        // built when it needs them and dropped after the last one that reads them.
-        let in_order: Vec<&str> = spliced
-            .spans
-            .iter()
-            .map(|(_, k)| sections[*k].1.as_str())
-            .collect();
         let mut values = Values::new(view, in_order.iter().map(|t| self.reads(t)).collect());
         let mut tidy = Tidy::with_capacity(0);
         let mut at = 0;
@@ -544,14 +546,7 @@ impl Renderer {
                 pending: Vec::with_capacity(TidyWriter::CHUNK),
                 out: &mut *out,
             };
-            let rendered = self.tera.render_to(template, &context, &mut through);
-            if let Err(e) = rendered {
-                // A failed write is reported as itself, not as the template's error.
-                return Err(match io_error_in(e) {
-                    Ok(write) => StreamError::Write(write),
-                    Err(e) => StreamError::Render(template_error(template, e)),
-                });
-            }
+            self.render_into(template, &context, &mut through)?;
             std::io::Write::flush(&mut through)?;
             at = range.end;
         }
