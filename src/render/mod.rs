@@ -402,7 +402,8 @@ impl Renderer {
     }
 
     /// Writes `view` as an HTML report to `out` as [`Renderer::write_markdown`] writes
-    /// Markdown: the bytes of [`Renderer::render`], with the same refusals. The page's
+    /// Markdown: the bytes of [`Renderer::render`], with the same refusals, and one
+    /// more: when no temporary file can be made. The page's
     /// content-security policy, in its head, allows the styles of the whole page, so
     /// everything after the head goes to a temporary file first (one section at a
     /// time in memory), and is copied to `out` after the head once the policy is known.
@@ -437,7 +438,11 @@ impl Renderer {
         }
         let mut values = Values::new(view, in_order.iter().map(|t| self.reads(t)).collect());
         let mut styles: Vec<String> = style_hashes(head).collect();
-        let mut rest = std::io::BufWriter::with_capacity(64 * 1024, tempfile::tempfile()?);
+        // Without a temporary folder to write to, the page is made whole instead.
+        let Ok(spill) = tempfile::tempfile() else {
+            return Ok(false);
+        };
+        let mut rest = std::io::BufWriter::with_capacity(64 * 1024, spill);
         let write_piece = |piece: &str,
                            rest: &mut std::io::BufWriter<std::fs::File>,
                            styles: &mut Vec<String>| {

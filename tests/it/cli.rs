@@ -220,6 +220,29 @@ fn a_section_that_fails_half_way_leaves_the_old_report() {
     }
 }
 
+/// An HTML report to a file uses a temporary file for what follows its head; where
+/// none can be made (`TMPDIR` names no folder), the report is made whole instead, the
+/// same bytes.
+#[test]
+fn an_html_report_needs_no_temporary_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut reports = Vec::new();
+    for tmpdir in [tmp.path().to_path_buf(), tmp.path().join("missing")] {
+        let out = tmp.path().join("report.html");
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_threatbook"))
+            .args(["render", "catalog/fastapi", "--today", TODAY, "-o"])
+            .arg(&out)
+            .current_dir(root())
+            .env("TMPDIR", &tmpdir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{}", tmpdir.display());
+        reports.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(reports[0], reports[1]);
+    assert!(String::from_utf8_lossy(&reports[0]).contains("Content-Security-Policy"));
+}
+
 #[test]
 fn schema_prints_the_committed_schema() {
     let r = run(&["schema"]);
