@@ -139,24 +139,21 @@ pub fn run(args: Args) -> Exit {
     if crate::output::is_atomic(&args.output.target()) {
         let mut failure = None;
         let mut streamed = true;
-        let written = crate::output::write_with(&args.output.target(), &inputs, |out| {
-            let made = match format {
-                RenderFormat::Markdown => renderer.write_markdown(&view, out),
-                RenderFormat::Html => renderer.write_html(&view, out),
-            };
-            match made {
-                Ok(true) => Ok(()),
-                Ok(false) => {
-                    streamed = false;
-                    Err(std::io::Error::other("not written as it is made"))
+        let written =
+            crate::output::write_with(&args.output.target(), &inputs, |out| {
+                match renderer.write_document(format, &view, out) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        streamed = false;
+                        Err(std::io::Error::other("not written as it is made"))
+                    }
+                    Err(StreamError::Write(e)) => Err(e),
+                    Err(StreamError::Render(e)) => {
+                        failure = Some(e);
+                        Err(std::io::Error::other("the report did not render"))
+                    }
                 }
-                Err(StreamError::Write(e)) => Err(e),
-                Err(StreamError::Render(e)) => {
-                    failure = Some(e);
-                    Err(std::io::Error::other("the report did not render"))
-                }
-            }
-        });
+            });
         if streamed {
             progress.finish();
             let exit = match (failure, written) {

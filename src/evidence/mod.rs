@@ -181,11 +181,7 @@ fn write_report(
     view: &ReportView<'_>,
     out: &mut dyn std::io::Write,
 ) -> Result<(), StreamError> {
-    let written = match format {
-        RenderFormat::Markdown => renderer.write_markdown(view, out)?,
-        RenderFormat::Html => renderer.write_html(view, out)?,
-    };
-    if !written {
+    if !renderer.write_document(format, view, out)? {
         for piece in renderer.render_document(format, view)?.pieces() {
             out.write_all(piece.as_bytes())?;
         }

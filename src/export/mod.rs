@@ -73,11 +73,12 @@ pub(crate) fn pretty_json_to(
     buffered.flush()
 }
 
-/// `value` as pretty JSON with a final newline.
+/// `value` as pretty JSON with a final newline: what [`pretty_json_to`] writes.
 pub(crate) fn pretty_json(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut bytes = Vec::new();
+    // Writing to memory cannot fail, and serde_json writes UTF-8.
+    let _ = pretty_json_to(value, &mut bytes);
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Exports `input` in `format`.

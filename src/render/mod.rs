@@ -387,32 +387,31 @@ impl Renderer {
         lookup::with_view(view, || self.render_template(name, context))
     }
 
-    /// Writes `view` as a Markdown report to `out` as it is made, in the order of the
-    /// document: each section, once rendered, is tidied and written, so the document is
-    /// never held whole. The bytes are those of [`Renderer::render`]. Only the built-in
-    /// root places the sections where this can see them: with a root of the user's, or
-    /// when the model's text happens to hold a section marker, nothing is written and
-    /// `Ok(false)` says so (the caller renders the document whole instead).
-    pub fn write_markdown(
+    /// Writes `view` as a `format` document to `out` as it is made, in the order of the
+    /// document, so the document is never held whole; the bytes are those of
+    /// [`Renderer::render`].
+    ///
+    /// - Markdown: each section goes through the tidy pass as the template engine
+    ///   writes it.
+    /// - HTML: the page's content-security policy, in its head, allows the styles of
+    ///   the whole page, so everything after the head goes to a temporary file first
+    ///   (its styles found on the way) and is copied to `out` after the head once the
+    ///   policy is known.
+    ///
+    /// Only the built-in root places the sections where this can see them: with a root
+    /// of the user's, when the model's text happens to hold a section marker, or (HTML)
+    /// when no temporary file can be made, nothing is written and `Ok(false)` says so;
+    /// the caller then renders the document whole.
+    pub fn write_document(
         &self,
+        format: Format,
         view: &ReportView<'_>,
         out: &mut dyn std::io::Write,
     ) -> Result<bool, StreamError> {
-        lookup::with_view(view, || self.write_markdown_sections(view, out))
-    }
-
-    /// Writes `view` as an HTML report to `out` as [`Renderer::write_markdown`] writes
-    /// Markdown: the bytes of [`Renderer::render`], with the same refusals, and one
-    /// more: when no temporary file can be made. The page's
-    /// content-security policy, in its head, allows the styles of the whole page, so
-    /// everything after the head goes to a temporary file first (one section at a
-    /// time in memory), and is copied to `out` after the head once the policy is known.
-    pub fn write_html(
-        &self,
-        view: &ReportView<'_>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<bool, StreamError> {
-        lookup::with_view(view, || self.write_html_sections(view, out))
+        lookup::with_view(view, || match format {
+            Format::Markdown => self.write_markdown_sections(view, out),
+            Format::Html => self.write_html_sections(view, out),
+        })
     }
 
     fn write_html_sections(
@@ -1199,49 +1198,6 @@ mod tests {
         }
     }
 
-    /// Written as it is made, a Markdown report is byte for byte the one rendered whole,
-    /// in full and in summary, with the built-in sections and with a section of the
-    /// user's; with a root of the user's nothing is written and the caller is told.
-    #[test]
-    fn a_markdown_report_written_as_it_is_made_is_the_same() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let today = crate::model::Date::parse("2026-06-01").unwrap();
-        let mut theme = Theme::load(None).unwrap();
-        theme.templates.insert(
-            "report-flows.md.tera".into(),
-            "## 4. Flows\n\n\n\n{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}- {{ f.id }} é\n{% endfor %}\n\n\n".into(),
-        );
-        let own_section = Renderer::with_theme(theme).unwrap();
-        let mut theme = Theme::load(None).unwrap();
-        theme
-            .templates
-            .insert("report.md.tera".into(), "{{ sections.flows }}".into());
-        let own_root = Renderer::with_theme(theme).unwrap();
-        for dir in ["catalog/stride-example", "catalog/fastapi"] {
-            let mut project = crate::open(&root.join(dir));
-            project.check(&crate::check::Options::new(today));
-            for detail in [view::Detail::Full, view::Detail::Summary] {
-                let view = ReportView::new(ReportInput {
-                    findings: project.diagnostics.as_slice(),
-                    ..bare_input(&project, "2026-06-01", detail)
-                });
-                for renderer in [&Renderer::new(None).unwrap(), &own_section] {
-                    let whole = renderer.render(Format::Markdown, &view).unwrap();
-                    let mut written = Vec::new();
-                    assert!(renderer.write_markdown(&view, &mut written).unwrap());
-                    assert_eq!(
-                        String::from_utf8(written).unwrap(),
-                        whole,
-                        "{dir} {detail:?}"
-                    );
-                }
-                let mut written = Vec::new();
-                assert!(!own_root.write_markdown(&view, &mut written).unwrap());
-                assert!(written.is_empty());
-            }
-        }
-    }
-
     /// Fed in chunks of any size, the style scan finds what [`style_hashes`] finds in
     /// the piece whole: elements closed and not, nested openings, a `>` inside.
     #[test]
@@ -1265,24 +1221,38 @@ mod tests {
         }
     }
 
-    /// An HTML report written as it is made is byte for byte the one rendered whole,
-    /// its policy included, with a section of the user's that has styles of its own.
+    /// Written as it is made, a report is byte for byte the one rendered whole, in
+    /// Markdown and HTML, full and summary, with the built-in sections and with a section
+    /// of the user's (the HTML one has styles of its own, which the policy allows); with
+    /// a root of the user's nothing is written and the caller is told.
     #[test]
-    fn an_html_report_written_as_it_is_made_is_the_same() {
+    fn a_report_written_as_it_is_made_is_the_same() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let today = crate::model::Date::parse("2026-06-01").unwrap();
-        let mut theme = Theme::load(None).unwrap();
-        theme.templates.insert(
-            "report-flows.html.tera".into(),
-            "<section id=\"flows\"><style>.x{}</style>{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}<p>{{ f.id }}</p><style>.f{{ i }}{}</style>{% endfor %}</section>".into(),
-        );
-        let own_section = Renderer::with_theme(theme).unwrap();
-        let mut theme = Theme::load(None).unwrap();
-        theme.templates.insert(
-            "report.html.tera".into(),
-            "{{ sections.flows | safe }}".into(),
-        );
-        let own_root = Renderer::with_theme(theme).unwrap();
+        let with = |name: &str, text: &str| {
+            let mut theme = Theme::load(None).unwrap();
+            theme.templates.insert(name.into(), text.into());
+            Renderer::with_theme(theme).unwrap()
+        };
+        let cases = [
+            (
+                Format::Markdown,
+                with(
+                    "report-flows.md.tera",
+                    "## 4. Flows\n\n\n\n{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}- {{ f.id }} é\n{% endfor %}\n\n\n",
+                ),
+                with("report.md.tera", "{{ sections.flows }}"),
+            ),
+            (
+                Format::Html,
+                with(
+                    "report-flows.html.tera",
+                    "<section id=\"flows\"><style>.x{}</style>{% for i in indices(of=\"flows\") %}{% set f = flow(i=i) %}<p>{{ f.id }}</p><style>.f{{ i }}{}</style>{% endfor %}</section>",
+                ),
+                with("report.html.tera", "{{ sections.flows | safe }}"),
+            ),
+        ];
+        let builtin = Renderer::new(None).unwrap();
         for dir in ["catalog/stride-example", "catalog/fastapi"] {
             let mut project = crate::open(&root.join(dir));
             project.check(&crate::check::Options::new(today));
@@ -1291,21 +1261,33 @@ mod tests {
                     findings: project.diagnostics.as_slice(),
                     ..bare_input(&project, "2026-06-01", detail)
                 });
-                for renderer in [&Renderer::new(None).unwrap(), &own_section] {
-                    let whole = renderer.render(Format::Html, &view).unwrap();
+                for (format, own_section, own_root) in &cases {
+                    for renderer in [&builtin, own_section] {
+                        let whole = renderer.render(*format, &view).unwrap();
+                        let mut written = Vec::new();
+                        assert!(
+                            renderer
+                                .write_document(*format, &view, &mut written)
+                                .unwrap()
+                        );
+                        assert_eq!(
+                            String::from_utf8(written).unwrap(),
+                            whole,
+                            "{dir} {detail:?} {format:?}"
+                        );
+                    }
+                    if *format == Format::Html {
+                        let whole = own_section.render(*format, &view).unwrap();
+                        assert!(whole.matches("'sha256-").count() > 3, "{whole}");
+                    }
                     let mut written = Vec::new();
-                    assert!(renderer.write_html(&view, &mut written).unwrap());
-                    assert_eq!(
-                        String::from_utf8(written).unwrap(),
-                        whole,
-                        "{dir} {detail:?}"
+                    assert!(
+                        !own_root
+                            .write_document(*format, &view, &mut written)
+                            .unwrap()
                     );
+                    assert!(written.is_empty());
                 }
-                let whole = own_section.render(Format::Html, &view).unwrap();
-                assert!(whole.matches("'sha256-").count() > 3, "{whole}");
-                let mut written = Vec::new();
-                assert!(!own_root.write_html(&view, &mut written).unwrap());
-                assert!(written.is_empty());
             }
         }
     }
@@ -1322,7 +1304,9 @@ mod tests {
         let renderer = Renderer::with_theme(theme).unwrap();
         let project = stride_example();
         let view = bare_view(&project, "2026-06-01", view::Detail::Full);
-        let err = renderer.write_markdown(&view, &mut Vec::new()).unwrap_err();
+        let err = renderer
+            .write_document(Format::Markdown, &view, &mut Vec::new())
+            .unwrap_err();
         assert!(
             matches!(&err, StreamError::Render(RenderError::Template { name, .. }) if name == "report-mitigations.md.tera"),
             "{err:?}"
@@ -1341,7 +1325,7 @@ mod tests {
         }
         let err = Renderer::new(None)
             .unwrap()
-            .write_markdown(&view, &mut Full)
+            .write_document(Format::Markdown, &view, &mut Full)
             .unwrap_err();
         assert!(
             matches!(&err, StreamError::Write(e) if e.kind() == std::io::ErrorKind::StorageFull),

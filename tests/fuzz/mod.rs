@@ -531,10 +531,7 @@ fn run_model(out: &mut Outcome, dir: &Path, today: Date, round_trip: bool) {
             let whole = renderer.render(format, &view)?;
             // The report written as it is made, as `render -o FILE` writes it.
             let mut streamed = Vec::new();
-            let written = match format {
-                R::Markdown => renderer.write_markdown(&view, &mut streamed),
-                R::Html => renderer.write_html(&view, &mut streamed),
-            };
+            let written = renderer.write_document(format, &view, &mut streamed);
             Ok::<_, threatbook::render::RenderError>((whole, written, streamed))
         });
         let Some(text) = text else { continue };
